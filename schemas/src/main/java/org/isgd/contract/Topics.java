@@ -1,0 +1,46 @@
+package org.isgd.contract;
+
+import java.util.List;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.isgd.schemas.DeadLetter;
+import org.isgd.schemas.IndexBatch;
+import org.isgd.schemas.RunSpec;
+import org.isgd.schemas.SamplePrediction;
+import org.isgd.schemas.SampleRegistered;
+import org.isgd.schemas.TrainerProgress;
+
+/** The topics of the wire contract (DESIGN.md), each with its key and value serdes. */
+public final class Topics {
+    public static final String PREFIX = "isgd.";
+
+    /** Labelled samples; key sampleId. Co-partitioned with {@link #PREDICTIONS}. */
+    public static final Topic<Long, SampleRegistered> SAMPLES =
+            new Topic<>(PREFIX + "samples", Serdes.Long(), AvroSerde.of(SampleRegistered.class));
+    /** Run specifications; key runId; compacted, read by every sampler instance. */
+    public static final Topic<String, RunSpec> RUNS =
+            new Topic<>(PREFIX + "runs", Serdes.String(), AvroSerde.of(RunSpec.class));
+    /** One record per trained sample; key sampleId. */
+    public static final Topic<Long, SamplePrediction> PREDICTIONS =
+            new Topic<>(PREFIX + "predictions", Serdes.Long(), AvroSerde.of(SamplePrediction.class));
+    /** One acknowledgement per trained batch; key runId. */
+    public static final Topic<String, TrainerProgress> PROGRESS =
+            new Topic<>(PREFIX + "progress", Serdes.String(), AvroSerde.of(TrainerProgress.class));
+    /** Weighted index batches for trainers; key runId. */
+    public static final Topic<String, IndexBatch> BATCHES =
+            new Topic<>(PREFIX + "batches", Serdes.String(), AvroSerde.of(IndexBatch.class));
+    /** Records that could not be processed, with the reason; key as received. */
+    public static final Topic<byte[], DeadLetter> DEAD_LETTERS =
+            new Topic<>(PREFIX + "dead-letters", Serdes.ByteArray(), AvroSerde.of(DeadLetter.class));
+
+    public static final List<Topic<?, ?>> ALL =
+            List.of(SAMPLES, RUNS, PREDICTIONS, PROGRESS, BATCHES, DEAD_LETTERS);
+
+    private Topics() {
+    }
+
+    /** Raw bytes for values, so a consumer can send what it cannot decode to the dead letters. */
+    public static Serde<byte[]> rawValues() {
+        return Serdes.ByteArray();
+    }
+}
