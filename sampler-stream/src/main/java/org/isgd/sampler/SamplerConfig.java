@@ -1,0 +1,55 @@
+package org.isgd.sampler;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Typed sampler configuration with its defaults; {@link #streamsProperties()} turns it into
+ * Kafka Streams settings. {@code kafkaConfig} passes any client or Streams setting through
+ * unchanged (security.protocol, sasl.*, ssl.*, replication.factor ...) and wins over defaults.
+ */
+public record SamplerConfig(String bootstrapServers, String applicationId, Path stateDir, int threads,
+                            long commitIntervalMs, Map<String, String> kafkaConfig) {
+    public static final String DEFAULT_APPLICATION_ID = "isgd-sampler";
+    public static final int DEFAULT_THREADS = 1;
+    /** Short commits keep the acknowledgement-to-batch round trip well under a training step. */
+    public static final long DEFAULT_COMMIT_INTERVAL_MS = 50;
+
+    public SamplerConfig {
+        kafkaConfig = Map.copyOf(kafkaConfig);
+    }
+
+    public static SamplerConfig defaults(final String bootstrapServers, final Path stateDir) {
+        return new SamplerConfig(bootstrapServers, DEFAULT_APPLICATION_ID, stateDir, DEFAULT_THREADS,
+                DEFAULT_COMMIT_INTERVAL_MS, Map.of());
+    }
+
+    public SamplerConfig withApplicationId(final String id) {
+        return new SamplerConfig(bootstrapServers, id, stateDir, threads, commitIntervalMs, kafkaConfig);
+    }
+
+    public SamplerConfig withKafkaConfig(final Map<String, String> overrides) {
+        return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, overrides);
+    }
+
+    public Properties streamsProperties() {
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
+        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        // batches must not wait on the producer's linger; the transaction commit bounds latency anyway
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        props.putAll(kafkaConfig);
+        return props;
+    }
+}

@@ -1,0 +1,101 @@
+package org.isgd.sampler.sampling;
+
+import java.util.Arrays;
+
+/**
+ * Sampling masses over slots 0..size-1 in a complete binary tree of partial sums: O(log n)
+ * update and draw, O(1) total. Slots are dense; the tree doubles its capacity as slots are
+ * added. Masses must be finite and non-negative.
+ */
+public final class SumTree {
+    private double[] nodes; // nodes[1] = root; leaves at [capacity, 2 * capacity)
+    private int capacity;
+    private int size;
+
+    public SumTree(final int initialCapacity) {
+        capacity = Integer.highestOneBit(Math.max(1, initialCapacity - 1)) << 1;
+        nodes = new double[2 * capacity];
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public double total() {
+        return nodes[1];
+    }
+
+    public double mass(final int slot) {
+        checkSlot(slot);
+        return nodes[capacity + slot];
+    }
+
+    /** Appends a slot with the given mass and returns its index. */
+    public int add(final double mass) {
+        if (size == capacity) {
+            grow();
+        }
+        final int slot = size++;
+        set(slot, mass);
+        return slot;
+    }
+
+    public void set(final int slot, final double mass) {
+        checkSlot(slot);
+        if (!(mass >= 0) || Double.isInfinite(mass)) {
+            throw new IllegalArgumentException("mass must be finite and >= 0, was " + mass + " for slot " + slot);
+        }
+        int node = capacity + slot;
+        nodes[node] = mass;
+        for (node >>>= 1; node >= 1; node >>>= 1) {
+            nodes[node] = nodes[2 * node] + nodes[2 * node + 1];
+        }
+    }
+
+    /**
+     * The slot whose cumulative mass interval holds {@code u}, for {@code u} in [0, total()).
+     * Slots of zero mass are never returned, whatever the rounding.
+     */
+    public int draw(final double u) {
+        if (!(nodes[1] > 0)) {
+            throw new IllegalStateException("cannot draw: total mass is " + nodes[1]);
+        }
+        double rest = Math.min(Math.max(u, 0.0), Math.nextDown(nodes[1]));
+        int node = 1;
+        while (node < capacity) {
+            final double left = nodes[2 * node];
+            final boolean goLeft = rest < left ? left > 0 : !(nodes[2 * node + 1] > 0);
+            if (goLeft) {
+                rest = Math.min(rest, Math.nextDown(left));
+                node = 2 * node;
+            } else {
+                rest -= left;
+                node = 2 * node + 1;
+            }
+        }
+        return node - capacity;
+    }
+
+    private void grow() {
+        final int newCapacity = capacity * 2;
+        final double[] grown = new double[2 * newCapacity];
+        System.arraycopy(nodes, capacity, grown, newCapacity, size);
+        for (int node = newCapacity - 1; node >= 1; node--) {
+            grown[node] = grown[2 * node] + grown[2 * node + 1];
+        }
+        nodes = grown;
+        capacity = newCapacity;
+    }
+
+    private void checkSlot(final int slot) {
+        if (slot < 0 || slot >= size) {
+            throw new IndexOutOfBoundsException("slot " + slot + " not in [0, " + size + ")");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SumTree{size=" + size + ", total=" + total() + ", leaves="
+                + Arrays.toString(Arrays.copyOfRange(nodes, capacity, capacity + Math.min(size, 8))) + "}";
+    }
+}

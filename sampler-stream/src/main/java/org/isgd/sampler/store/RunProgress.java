@@ -1,0 +1,99 @@
+package org.isgd.sampler.store;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import org.apache.kafka.common.errors.SerializationException;
+import org.isgd.contract.AvroSerde;
+import org.isgd.schemas.RunSpec;
+
+/**
+ * A run's emission state, changelogged with the batches it produced (exactly-once), so a
+ * restarted sampler continues at {@code nextBatchSeq} without gap or repeat.
+ *
+ * @param spec the run spec as last applied
+ * @param nextBatchSeq the next batch to emit
+ * @param acked last batchSeq acknowledged per rank, -1 before any
+ */
+public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked) {
+    private static final byte FORMAT = 1;
+    private static final AvroSerde<RunSpec> SPEC_SERDE = AvroSerde.of(RunSpec.class);
+
+    public static RunProgress start(final RunSpec spec) {
+        final long[] acked = new long[spec.getWorldSize()];
+        Arrays.fill(acked, -1L);
+        return new RunProgress(spec, 0L, acked);
+    }
+
+    public RunProgress withSpec(final RunSpec newSpec) {
+        final long[] resized = Arrays.copyOf(acked, newSpec.getWorldSize());
+        for (int rank = acked.length; rank < resized.length; rank++) {
+            resized[rank] = -1L;
+        }
+        return new RunProgress(newSpec, nextBatchSeq, resized);
+    }
+
+    public RunProgress withNext(final long next) {
+        return new RunProgress(spec, next, acked);
+    }
+
+    public RunProgress withAck(final int rank, final long batchSeq) {
+        final long[] copy = acked.clone();
+        copy[rank] = Math.max(copy[rank], batchSeq);
+        return new RunProgress(spec, nextBatchSeq, copy);
+    }
+
+    public byte[] toBytes() {
+        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(); DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(FORMAT);
+            out.writeLong(nextBatchSeq);
+            out.writeInt(acked.length);
+            for (final long a : acked) {
+                out.writeLong(a);
+            }
+            final byte[] specBytes = SPEC_SERDE.encode(spec);
+            out.writeInt(specBytes.length);
+            out.write(specBytes);
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new SerializationException("cannot encode run progress of " + spec.getRunId(), e);
+        }
+    }
+
+    public static RunProgress fromBytes(final byte[] bytes) {
+        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            final byte format = in.readByte();
+            if (format != FORMAT) {
+                throw new SerializationException("run progress: unknown format " + format);
+            }
+            final long next = in.readLong();
+            final long[] acked = new long[in.readInt()];
+            for (int i = 0; i < acked.length; i++) {
+                acked[i] = in.readLong();
+            }
+            final byte[] specBytes = in.readNBytes(in.readInt());
+            return new RunProgress(SPEC_SERDE.decode(specBytes), next, acked);
+        } catch (IOException e) {
+            throw new SerializationException("cannot decode run progress", e);
+        }
+    }
+
+    @Override
+    public boolean equals(final Object other) {
+        return other instanceof RunProgress p && p.spec.equals(spec) && p.nextBatchSeq == nextBatchSeq
+                && Arrays.equals(p.acked, acked);
+    }
+
+    @Override
+    public int hashCode() {
+        return spec.hashCode() * 31 + Long.hashCode(nextBatchSeq) * 17 + Arrays.hashCode(acked);
+    }
+
+    @Override
+    public String toString() {
+        return "RunProgress{" + spec.getRunId() + ", next=" + nextBatchSeq + ", acked=" + Arrays.toString(acked) + "}";
+    }
+}

@@ -1,0 +1,22 @@
+package org.isgd.sampler.topology;
+
+import java.nio.ByteBuffer;
+import org.isgd.schemas.DeadLetter;
+
+/** Builds the dead letter for a record that could not be processed. */
+public final class DeadLetters {
+    private DeadLetters() {
+    }
+
+    public static DeadLetter of(final String topic, final int partition, final long offset, final byte[] key,
+                                final byte[] value, final String reason, final long now) {
+        return new DeadLetter(topic, partition, offset, key == null ? null : ByteBuffer.wrap(key),
+                value == null ? null : ByteBuffer.wrap(value), reason, now);
+    }
+
+    /** The reason's first word, e.g. "unknown-runId" from "unknown-runId: run r7 ...": the metric label. */
+    public static String kind(final String reason) {
+        final int colon = reason.indexOf(':');
+        return colon < 0 ? reason : reason.substring(0, colon);
+    }
+}

@@ -1,0 +1,316 @@
+package org.isgd.sampler.topology;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.isgd.sampler.policy.Policies;
+import org.isgd.sampler.policy.SamplingPolicy;
+import org.isgd.sampler.sampling.FlowControl;
+import org.isgd.sampler.sampling.RunSampler;
+import org.isgd.sampler.store.RunProgress;
+import org.isgd.sampler.store.SampleState;
+import org.isgd.sampler.store.StoreKeys;
+import org.isgd.schemas.IndexBatch;
+import org.isgd.schemas.RunSpec;
+import org.isgd.schemas.SamplePrediction;
+import org.isgd.schemas.SampleRegistered;
+import org.isgd.schemas.TrainerProgress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sampler proper, one per task: owns the datasets routed to its partition, their
+ * population, the importance of every (run, sample), each run's flow-control state, and the
+ * in-memory sum trees drawn from. Emits a run's batches as acknowledgements make room.
+ */
+final class SamplerProcessor implements Processor<String, SamplerEvent, String, Routed<IndexBatch>> {
+    static final String UNKNOWN_SAMPLE = "unknown-sample";
+    static final String LABEL_MISMATCH = "label-mismatch";
+    static final String INVALID_RUN = "invalid-run-spec";
+    static final String BAD_ACK = "bad-ack";
+    static final Duration RUN_SYNC_INTERVAL = Duration.ofMillis(100);
+    private static final Logger LOG = LoggerFactory.getLogger(SamplerProcessor.class);
+    private static final StringSerializer KEYS = new StringSerializer();
+
+    private final SamplerMetrics metrics;
+    private ProcessorContext<String, Routed<IndexBatch>> context;
+    private KeyValueStore<String, byte[]> population;
+    private KeyValueStore<String, byte[]> importance;
+    private KeyValueStore<String, byte[]> runProgress;
+    private KeyValueStore<String, RunSpec> runSpecs;
+    private final Map<String, RunProgress> runs = new HashMap<>();
+    private final Map<String, RunSampler> samplers = new HashMap<>();
+    private final Set<String> ownedDatasets = new HashSet<>();
+    private final Set<RunSpec> refusedSpecs = new HashSet<>();
+
+    SamplerProcessor(final SamplerMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(final ProcessorContext<String, Routed<IndexBatch>> context) {
+        this.context = context;
+        population = context.getStateStore(StoreKeys.POPULATION);
+        importance = context.getStateStore(StoreKeys.IMPORTANCE);
+        runProgress = context.getStateStore(StoreKeys.RUN_PROGRESS);
+        runSpecs = context.getStateStore(StoreKeys.RUNS_GLOBAL);
+        try (KeyValueIterator<String, byte[]> stored = runProgress.all()) {
+            stored.forEachRemaining(kv -> restoreRun(RunProgress.fromBytes(kv.value)));
+        }
+        context.schedule(RUN_SYNC_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> syncRuns());
+    }
+
+    private void restoreRun(final RunProgress progress) {
+        runs.put(progress.spec().getRunId(), progress);
+        ownedDatasets.add(progress.spec().getDataset());
+        samplers.put(progress.spec().getRunId(), rebuild(progress.spec()));
+        LOG.info("restored run {} at batch {} with {} samples", progress.spec().getRunId(),
+                progress.nextBatchSeq(), samplers.get(progress.spec().getRunId()).population());
+    }
+
+    @Override
+    public void process(final Record<String, SamplerEvent> record) {
+        final SamplerEvent event = record.value();
+        final String problem = switch (event.kind()) {
+            case SAMPLE -> onSample(event.sample());
+            case PREDICTION -> onPrediction(event.prediction());
+            case PROGRESS -> onProgress(event.progress());
+        };
+        if (problem != null) {
+            metrics.deadLetter(problem);
+            context.forward(new Record<>(null, Routed.rejected(event.reject(problem, now())), now()));
+        }
+    }
+
+    private String onSample(final SampleRegistered sample) {
+        final String dataset = sample.getDataset();
+        final String key = StoreKeys.key(dataset, sample.getSampleId());
+        final byte[] before = population.get(key);
+        final byte[] label = java.nio.ByteBuffer.allocate(4).putInt(sample.getLabel()).array();
+        if (before != null && java.util.Arrays.equals(before, label)) {
+            metrics.duplicateIgnored();
+            return null;
+        }
+        population.put(key, label);
+        if (ownedDatasets.add(dataset)) {
+            syncRuns();
+        }
+        for (final RunProgress run : runsOf(dataset)) {
+            final RunSampler sampler = samplers.get(run.spec().getRunId());
+            if (!sampler.contains(sample.getSampleId())) {
+                sampler.put(sample.getSampleId(), sampler.policy().unseenMass());
+                emitReady(run.spec().getRunId());
+            }
+        }
+        return null;
+    }
+
+    private String onPrediction(final SamplePrediction prediction) {
+        final String runId = prediction.getRunId();
+        final RunSampler sampler = samplerOf(runId);
+        if (sampler == null) {
+            return EventRouter.UNKNOWN_RUN + ": run '" + runId + "' has no state on this sampler";
+        }
+        if (!sampler.contains(prediction.getSampleId())) {
+            return UNKNOWN_SAMPLE + ": sample " + prediction.getSampleId() + " is not registered for dataset "
+                    + runs.get(runId).spec().getDataset();
+        }
+        final byte[] label = population.get(StoreKeys.key(runs.get(runId).spec().getDataset(), prediction.getSampleId()));
+        final int registered = java.nio.ByteBuffer.wrap(label).getInt();
+        if (registered != prediction.getLabel()) {
+            return LABEL_MISMATCH + ": sample " + prediction.getSampleId() + " is registered with label " + registered
+                    + ", prediction says " + prediction.getLabel();
+        }
+        final String key = StoreKeys.key(runId, prediction.getSampleId());
+        final byte[] before = importance.get(key);
+        final SampleState state = SampleState.after(before == null ? null : SampleState.fromBytes(before), prediction);
+        importance.put(key, state.toBytes());
+        sampler.put(prediction.getSampleId(), sampler.policy().mass(state));
+        metrics.predictionApplied();
+        return null;
+    }
+
+    private String onProgress(final TrainerProgress ack) {
+        final String runId = ack.getRunId();
+        if (samplerOf(runId) == null) {
+            return EventRouter.UNKNOWN_RUN + ": run '" + runId + "' has no state on this sampler";
+        }
+        final RunProgress run = runs.get(runId);
+        if (ack.getRank() >= run.acked().length) {
+            return BAD_ACK + ": rank " + ack.getRank() + " but run " + runId + " has worldSize " + run.acked().length;
+        }
+        if (ack.getBatchSeq() >= run.nextBatchSeq()) {
+            return BAD_ACK + ": batch " + ack.getBatchSeq() + " of run " + runId + " was never emitted (next is "
+                    + run.nextBatchSeq() + ")";
+        }
+        save(run.withAck(ack.getRank(), ack.getBatchSeq()));
+        emitReady(runId);
+        return null;
+    }
+
+    private RunSampler samplerOf(final String runId) {
+        if (!samplers.containsKey(runId)) {
+            syncRuns();
+        }
+        return samplers.get(runId);
+    }
+
+    /** Applies isgd.runs (the global store) to the runs of datasets this task owns. */
+    private void syncRuns() {
+        try (KeyValueIterator<String, RunSpec> all = runSpecs.all()) {
+            while (all.hasNext()) {
+                final KeyValue<String, RunSpec> entry = all.next();
+                if (owns(entry.value.getDataset())) {
+                    applySpec(entry.value);
+                }
+            }
+        }
+    }
+
+    private void applySpec(final RunSpec spec) {
+        final RunProgress known = runs.get(spec.getRunId());
+        if (known != null && known.spec().equals(spec) || refusedSpecs.contains(spec)) {
+            emitReady(spec.getRunId());
+            return;
+        }
+        final String problem = checkSpec(spec);
+        if (problem != null) {
+            refusedSpecs.add(spec);
+            metrics.deadLetter(problem);
+            context.forward(new Record<>(null, Routed.rejected(DeadLetters.of(org.isgd.contract.Topics.RUNS.name(), -1,
+                    -1L, spec.getRunId().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    org.isgd.contract.Topics.RUNS.valueSerde().serializer().serialize(null, spec), problem, now())), now()));
+            return;
+        }
+        if (known == null) {
+            samplers.put(spec.getRunId(), rebuild(spec));
+            save(RunProgress.start(spec));
+            LOG.info("run {} started: policy {}, {} samples of {}", spec.getRunId(), spec.getPolicy(),
+                    samplers.get(spec.getRunId()).population(), spec.getDataset());
+        } else {
+            save(known.withSpec(spec));
+            LOG.info("run {} updated: state {}", spec.getRunId(), spec.getState());
+        }
+        emitReady(spec.getRunId());
+    }
+
+    private static String checkSpec(final RunSpec spec) {
+        final String name = Validation.name("runId", spec.getRunId());
+        if (name != null) {
+            return INVALID_RUN + ": " + name;
+        }
+        if (!Policies.known(spec.getPolicy())) {
+            return INVALID_RUN + ": unknown policy '" + spec.getPolicy() + "'; known: " + String.join(", ", Policies.names());
+        }
+        if (spec.getBatchSize() <= 0 || spec.getWorldSize() <= 0 || spec.getLead() < 0) {
+            return INVALID_RUN + ": batchSize and worldSize must be > 0 and lead >= 0, were " + spec.getBatchSize()
+                    + ", " + spec.getWorldSize() + ", " + spec.getLead();
+        }
+        return null;
+    }
+
+    private boolean owns(final String dataset) {
+        if (ownedDatasets.contains(dataset)) {
+            return true;
+        }
+        try (KeyValueIterator<String, byte[]> any = population.prefixScan(StoreKeys.prefix(dataset), KEYS)) {
+            return any.hasNext() && ownedDatasets.add(dataset);
+        }
+    }
+
+    private List<RunProgress> runsOf(final String dataset) {
+        return runs.values().stream().filter(r -> r.spec().getDataset().equals(dataset)).toList();
+    }
+
+    /** The run's sum tree from the stores: one merged pass over its dataset and its importance. */
+    private RunSampler rebuild(final RunSpec spec) {
+        final SamplingPolicy policy = Policies.forRun(spec);
+        final RunSampler sampler = new RunSampler(policy, 1024);
+        try (KeyValueIterator<String, byte[]> samples = population.prefixScan(StoreKeys.prefix(spec.getDataset()), KEYS);
+             KeyValueIterator<String, byte[]> states = importance.prefixScan(StoreKeys.prefix(spec.getRunId()), KEYS)) {
+            KeyValue<String, byte[]> state = states.hasNext() ? states.next() : null;
+            while (samples.hasNext()) {
+                final long id = StoreKeys.sampleId(samples.next().key);
+                while (state != null && StoreKeys.sampleId(state.key) < id) {
+                    state = states.hasNext() ? states.next() : null;
+                }
+                final boolean seen = state != null && StoreKeys.sampleId(state.key) == id;
+                sampler.put(id, seen ? policy.mass(SampleState.fromBytes(state.value)) : policy.unseenMass());
+            }
+        }
+        return sampler;
+    }
+
+    private void emitReady(final String runId) {
+        RunProgress run = runs.get(runId);
+        final RunSampler sampler = samplers.get(runId);
+        if (run == null || sampler == null || sampler.population() == 0 || !(sampler.totalMass() > 0)) {
+            return;
+        }
+        final long first = run.nextBatchSeq();
+        while (FlowControl.mayEmitNext(run)) {
+            emit(run, sampler);
+            run = run.withNext(run.nextBatchSeq() + 1);
+        }
+        if (run.nextBatchSeq() != first) {
+            save(run);
+        }
+    }
+
+    private void emit(final RunProgress run, final RunSampler sampler) {
+        final RunSpec spec = run.spec();
+        final long seq = run.nextBatchSeq();
+        final RunSampler.DrawnBatch drawn = sampler.draw(spec.getBatchSize(),
+                new SplittableRandom(spec.getSeed() * 0x9E3779B97F4A7C15L + seq));
+        final IndexBatch batch = IndexBatch.newBuilder()
+                .setRunId(spec.getRunId())
+                .setBatchSeq(seq)
+                .setRank((int) (seq % run.acked().length))
+                .setSampleIds(boxed(drawn.sampleIds()))
+                .setWeights(boxed(drawn.weights()))
+                .setProbabilities(boxed(drawn.probabilities()))
+                .setPolicy(spec.getPolicy())
+                .setPhase(sampler.policy().phase(seq))
+                .setCreatedAt(now())
+                .build();
+        context.forward(new Record<>(spec.getRunId(), Routed.of(batch), now()));
+        metrics.batchEmitted(spec.getBatchSize());
+    }
+
+    private void save(final RunProgress progress) {
+        runs.put(progress.spec().getRunId(), progress);
+        runProgress.put(progress.spec().getRunId(), progress.toBytes());
+    }
+
+    private long now() {
+        return context.currentSystemTimeMs();
+    }
+
+    private static List<Long> boxed(final long[] values) {
+        return java.util.Arrays.stream(values).boxed().toList();
+    }
+
+    private static List<Float> boxed(final float[] values) {
+        final Float[] boxed = new Float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            boxed[i] = values[i];
+        }
+        return List.of(boxed);
+    }
+
+    private static List<Double> boxed(final double[] values) {
+        return java.util.Arrays.stream(values).boxed().toList();
+    }
+}

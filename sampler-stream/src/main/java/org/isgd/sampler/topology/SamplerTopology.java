@@ -1,0 +1,101 @@
+package org.isgd.sampler.topology;
+
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+import org.isgd.contract.Topic;
+import org.isgd.contract.Topics;
+import org.isgd.sampler.store.StoreKeys;
+import org.isgd.schemas.DeadLetter;
+import org.isgd.schemas.IndexBatch;
+
+/**
+ * The sampler's topology:
+ *
+ * <pre>
+ * isgd.runs ─────────► global store runs-global (every instance)
+ * isgd.samples ──────► route-samples ─┐
+ * isgd.predictions ──► route-predictions ─┼─► repartition by dataset ─► sampler ─► isgd.batches
+ * isgd.progress ─────► route-progress ─┘        (population, importance,     └─► isgd.dead-letters
+ *                       └─► isgd.dead-letters     run-progress: RocksDB, changelogged)
+ * </pre>
+ *
+ * One task owns each dataset, so a run's population, importance and flow control live together.
+ */
+public final class SamplerTopology {
+    public static final String REPARTITION = "by-dataset";
+
+    private SamplerTopology() {
+    }
+
+    public static Topology build(final SamplerMetrics metrics) {
+        final StreamsBuilder builder = new StreamsBuilder();
+        builder.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreKeys.RUNS_GLOBAL), Serdes.String(),
+                        Topics.RUNS.valueSerde()).withLoggingDisabled(),
+                Topics.RUNS.name(),
+                Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("runs-source"),
+                () -> new RunSpecStoreUpdater(metrics));
+        for (final String store : new String[] {StoreKeys.POPULATION, StoreKeys.IMPORTANCE, StoreKeys.RUN_PROGRESS}) {
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store),
+                    Serdes.String(), Serdes.ByteArray()));
+        }
+
+        final KStream<String, Routed<SamplerEvent>> routed = route(builder, Topics.SAMPLES, SamplerEvent.Kind.SAMPLE, metrics)
+                .merge(route(builder, Topics.PREDICTIONS, SamplerEvent.Kind.PREDICTION, metrics), Named.as("merge-predictions"))
+                .merge(route(builder, Topics.PROGRESS, SamplerEvent.Kind.PROGRESS, metrics), Named.as("merge-progress"));
+
+        final Map<String, KStream<String, Routed<SamplerEvent>>> events = routed.split(Named.as("routed-"))
+                .branch((k, v) -> v.isRejected(), Branched.as("rejected"))
+                .defaultBranch(Branched.as("ok"));
+        toDeadLetters(events.get("routed-rejected"), "route");
+
+        final KStream<String, Routed<IndexBatch>> emitted = events.get("routed-ok")
+                .mapValues(Routed::value, Named.as("unwrap-events"))
+                .repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(REPARTITION))
+                .process(() -> new SamplerProcessor(metrics), Named.as("sampler"),
+                        StoreKeys.POPULATION, StoreKeys.IMPORTANCE, StoreKeys.RUN_PROGRESS);
+        final Map<String, KStream<String, Routed<IndexBatch>>> outputs = emitted.split(Named.as("emitted-"))
+                .branch((k, v) -> v.isRejected(), Branched.as("rejected"))
+                .defaultBranch(Branched.as("batches"));
+        toDeadLetters(outputs.get("emitted-rejected"), "sampler");
+        outputs.get("emitted-batches")
+                .mapValues(Routed::value, Named.as("unwrap-batches"))
+                .to(Topics.BATCHES.name(), Produced.with(Topics.BATCHES.keySerde(), Topics.BATCHES.valueSerde())
+                        .withName("batches-sink"));
+        return builder.build();
+    }
+
+    private static <K> KStream<String, Routed<SamplerEvent>> route(final StreamsBuilder builder, final Topic<K, ?> topic,
+                                                                    final SamplerEvent.Kind kind,
+                                                                    final SamplerMetrics metrics) {
+        final String name = kind.name().toLowerCase(java.util.Locale.ROOT);
+        return builder.stream(topic.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name + "-source"))
+                .process(() -> new EventRouter(kind, metrics), Named.as("route-" + name));
+    }
+
+    private static <T> void toDeadLetters(final KStream<String, Routed<T>> rejected, final String stage) {
+        rejected.map((k, v) -> {
+            final DeadLetter letter = v.deadLetter();
+            return KeyValue.pair(letter.getKey() == null ? null : bytes(letter.getKey()), letter);
+        }, Named.as(stage + "-dead-letter-keys"))
+                .to(Topics.DEAD_LETTERS.name(), Produced.with(Topics.DEAD_LETTERS.keySerde(), Topics.DEAD_LETTERS.valueSerde())
+                        .withName(stage + "-dead-letters-sink"));
+    }
+
+    private static byte[] bytes(final java.nio.ByteBuffer buffer) {
+        final java.nio.ByteBuffer copy = buffer.duplicate();
+        final byte[] out = new byte[copy.remaining()];
+        copy.get(out);
+        return out;
+    }
+}

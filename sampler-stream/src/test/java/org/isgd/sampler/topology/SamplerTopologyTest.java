@@ -1,0 +1,218 @@
+package org.isgd.sampler.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.isgd.contract.Topic;
+import org.isgd.contract.Topics;
+import org.isgd.sampler.store.SampleState;
+import org.isgd.sampler.store.StoreKeys;
+import org.isgd.schemas.DeadLetter;
+import org.isgd.schemas.IndexBatch;
+import org.isgd.schemas.RunSpec;
+import org.isgd.schemas.RunState;
+import org.isgd.schemas.SamplePrediction;
+import org.isgd.schemas.SampleRegistered;
+import org.isgd.schemas.TrainerProgress;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class SamplerTopologyTest {
+    private static final String DATASET = "toy";
+
+    private TopologyTestDriver driver;
+    private SamplerMetrics metrics;
+    private TestInputTopic<String, RunSpec> runs;
+    private TestInputTopic<Long, SampleRegistered> samples;
+    private TestInputTopic<Long, SamplePrediction> predictions;
+    private TestInputTopic<String, TrainerProgress> progress;
+    private TestInputTopic<Long, byte[]> rawPredictions;
+    private TestOutputTopic<String, IndexBatch> batches;
+    private TestOutputTopic<byte[], DeadLetter> deadLetters;
+
+    @BeforeEach
+    void start() throws Exception {
+        final Path stateDir = Files.createTempDirectory("sampler-topology");
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "sampler-topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        metrics = new SamplerMetrics();
+        driver = new TopologyTestDriver(SamplerTopology.build(metrics), props);
+        runs = input(Topics.RUNS);
+        samples = input(Topics.SAMPLES);
+        predictions = input(Topics.PREDICTIONS);
+        progress = input(Topics.PROGRESS);
+        rawPredictions = driver.createInputTopic(Topics.PREDICTIONS.name(), Serdes.Long().serializer(),
+                Serdes.ByteArray().serializer());
+        batches = driver.createOutputTopic(Topics.BATCHES.name(), Topics.BATCHES.keySerde().deserializer(),
+                Topics.BATCHES.valueSerde().deserializer());
+        deadLetters = driver.createOutputTopic(Topics.DEAD_LETTERS.name(), Serdes.ByteArray().deserializer(),
+                Topics.DEAD_LETTERS.valueSerde().deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private <K, V> TestInputTopic<K, V> input(final Topic<K, V> topic) {
+        return driver.createInputTopic(topic.name(), topic.keySerde().serializer(), topic.valueSerde().serializer());
+    }
+
+    private void register(final int n) {
+        for (long id = 0; id < n; id++) {
+            samples.pipeInput(id, new SampleRegistered(id, DATASET, (int) (id % 10), null, 0L));
+        }
+    }
+
+    private void createRun(final String runId, final int batchSize, final int lead, final Long budget) {
+        runs.pipeInput(runId, RunSpec.newBuilder().setRunId(runId).setDataset(DATASET).setPolicy("uniform")
+                .setBatchSize(batchSize).setSeed(7L).setLead(lead).setBudgetBatches(budget).setParams(Map.of()).build());
+        driver.advanceWallClockTime(Duration.ofMillis(200)); // the punctuator applies isgd.runs
+    }
+
+    private void ack(final String runId, final long batchSeq) {
+        progress.pipeInput(runId, new TrainerProgress(runId, 0, batchSeq, batchSeq, 1f, 0L));
+    }
+
+    private static SamplePrediction prediction(final long id, final float pCorrect) {
+        return new SamplePrediction("r1", id, 0L, 1L, (int) (id % 10), pCorrect, (float) -Math.log(Math.max(pCorrect, 1e-6)),
+                1f - pCorrect, 0, "t0", 5L);
+    }
+
+    @Test
+    void progressDrivesEmissionAndEmissionStopsAtTheLead() {
+        register(100);
+        createRun("r1", 10, 4, null);
+
+        List<IndexBatch> emitted = batches.readValuesToList();
+        assertEquals(List.of(0L, 1L, 2L, 3L), emitted.stream().map(IndexBatch::getBatchSeq).toList(),
+                "with nothing acknowledged, exactly `lead` batches go out");
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+        assertTrue(batches.isEmpty(), "no batch beyond the lead without an acknowledgement");
+
+        ack("r1", 0);
+        assertEquals(List.of(4L), batches.readValuesToList().stream().map(IndexBatch::getBatchSeq).toList());
+        ack("r1", 3);
+        assertEquals(List.of(5L, 6L, 7L), batches.readValuesToList().stream().map(IndexBatch::getBatchSeq).toList());
+        ack("r1", 2); // late, out-of-order acknowledgement: changes nothing
+        assertTrue(batches.isEmpty());
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void uniformBatchesCoverThePopulationWithUnitWeights() {
+        register(50);
+        createRun("r1", 10, 2, null);
+        final Set<Long> seen = new HashSet<>();
+        for (long k = 0; k < 60; k++) {
+            ack("r1", k);
+        }
+        final List<IndexBatch> emitted = batches.readValuesToList();
+        assertEquals(62, emitted.size());
+        for (final IndexBatch batch : emitted) {
+            assertEquals("r1", batch.getRunId());
+            assertEquals(10, batch.getSampleIds().size());
+            assertTrue(batch.getWeights().stream().allMatch(w -> w == 1f));
+            assertTrue(batch.getProbabilities().stream().allMatch(q -> Math.abs(q - 1.0 / 50) < 1e-12));
+            assertEquals("uniform", batch.getPolicy());
+            seen.addAll(batch.getSampleIds());
+        }
+        assertEquals(50, seen.size(), "620 uniform draws over 50 samples should reach every one");
+    }
+
+    @Test
+    void theBudgetEndsTheRun() {
+        register(20);
+        createRun("r1", 5, 8, 3L);
+        for (long k = 0; k < 3; k++) {
+            ack("r1", k);
+        }
+        assertEquals(3, batches.readValuesToList().size());
+    }
+
+    @Test
+    void predictionsUpdateTheImportanceStore() {
+        register(10);
+        createRun("r1", 4, 1, null);
+        predictions.pipeInput(3L, prediction(3, 0.25f));
+        predictions.pipeInput(3L, prediction(3, 0.75f));
+
+        final KeyValueStore<String, byte[]> store = driver.getKeyValueStore(StoreKeys.IMPORTANCE);
+        final SampleState state = SampleState.fromBytes(store.get(StoreKeys.key("r1", 3)));
+        assertEquals(2, state.visits());
+        assertEquals(0.75f, state.pCorrect());
+        assertEquals(2, metrics.predictionsApplied());
+    }
+
+    @Test
+    void badRecordsGoToTheDeadLettersWithTheReasonAndProcessingContinues() {
+        register(10);
+        createRun("r1", 4, 1, null);
+        batches.readValuesToList();
+
+        rawPredictions.pipeInput(1L, new byte[] {1, 2, 3});
+        predictions.pipeInput(1L, prediction(1, Float.NaN));
+        predictions.pipeInput(2L, prediction(1, 0.5f)); // key says 2, value says 1
+        predictions.pipeInput(99L, prediction(99, 0.5f)); // never registered
+        final SamplePrediction unknownRun = prediction(4, 0.5f);
+        unknownRun.setRunId("nope");
+        predictions.pipeInput(4L, unknownRun);
+        final SamplePrediction wrongLabel = prediction(5, 0.5f);
+        wrongLabel.setLabel(9);
+        predictions.pipeInput(5L, wrongLabel);
+        ack("r1", 42);
+        predictions.pipeInput(6L, prediction(6, 0.5f)); // a good one after all that
+
+        final List<DeadLetter> letters = deadLetters.readValuesToList();
+        assertEquals(List.of("malformed", "invalid-field", "key-mismatch", "unknown-sample", "unknown-run",
+                "label-mismatch", "bad-ack"), letters.stream().map(l -> DeadLetters.kind(l.getError())).toList());
+        assertEquals(Topics.PREDICTIONS.name(), letters.get(0).getTopic());
+        assertEquals(0L, letters.get(0).getOffset());
+        assertEquals(1, metrics.predictionsApplied());
+        assertEquals(1L, metrics.deadLetters().get("malformed"));
+    }
+
+    @Test
+    void aRunWithAnUnknownPolicyIsRefusedOnce() {
+        register(10);
+        runs.pipeInput("bad", RunSpec.newBuilder().setRunId("bad").setDataset(DATASET).setPolicy("magic")
+                .setBatchSize(4).setParams(Map.of()).setState(RunState.ACTIVE).build());
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+        final List<DeadLetter> letters = deadLetters.readValuesToList();
+        assertEquals(1, letters.size());
+        assertTrue(letters.get(0).getError().contains("unknown policy 'magic'"), letters.get(0).getError());
+        assertTrue(batches.isEmpty());
+    }
+
+    @Test
+    void aSampleRegisteredMidRunJoinsThePopulation() {
+        register(10);
+        createRun("r1", 10, 1, null);
+        samples.pipeInput(500L, new SampleRegistered(500L, DATASET, 3, null, 0L));
+        final Set<Long> seen = new HashSet<>();
+        for (long k = 0; k < 40; k++) {
+            ack("r1", k);
+        }
+        batches.readValuesToList().forEach(b -> seen.addAll(b.getSampleIds()));
+        assertTrue(seen.contains(500L));
+    }
+}
