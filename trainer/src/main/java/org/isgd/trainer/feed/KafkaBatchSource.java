@@ -1,0 +1,217 @@
+package org.isgd.trainer.feed;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.isgd.contract.Topics;
+import org.isgd.schemas.IndexBatch;
+import org.isgd.trainer.train.BatchSource;
+import org.isgd.trainer.train.BatchTimeoutException;
+import org.isgd.trainer.train.TrainingBatch;
+
+/**
+ * Reads one trainer rank's batches of one run from {@code isgd.batches}, strictly in batchSeq
+ * order: rank {@code r} of {@code worldSize} expects {@code r, r + worldSize, ...} from a given
+ * start (for resume). Records of other runs or ranks are skipped; a batchSeq below the expected
+ * one is a redelivery and is dropped (counted); one above it means batches were lost, and training
+ * stops with both numbers rather than silently train on a different sequence.
+ *
+ * <p>Only committed batches are read ({@code read_committed}: the sampler writes transactionally),
+ * and offsets are committed by {@link #acknowledge} after a batch was trained and published, so a
+ * restarted trainer resumes where it left off. Not thread-safe except {@link #stop()}.
+ */
+public final class KafkaBatchSource implements BatchSource {
+    private final Consumer<String, byte[]> consumer;
+    private final String runId;
+    private final int rank;
+    private final int worldSize;
+    private final ArrayDeque<ConsumerRecord<String, byte[]>> fetched = new ArrayDeque<>();
+    private final Map<Long, TopicPartition> partitionOf = new HashMap<>();
+    private final Map<Long, Long> offsetOf = new HashMap<>();
+    private long expected;
+    private long duplicatesDropped;
+    private long otherRecordsSkipped;
+    private volatile boolean stopped;
+
+    /**
+     * @param extraProperties Kafka client settings passed through unchanged (security, timeouts,
+     *     {@code client.id}, ...); the group id and offset reset defaults may be overridden there,
+     *     read_committed, manual commits and the deserializers may not
+     * @param firstBatchSeq the batchSeq to start at: {@code rank} for a new run, the next
+     *     untrained batch when resuming
+     */
+    public KafkaBatchSource(final String bootstrapServers, final Map<String, Object> extraProperties,
+                            final String runId, final int rank, final int worldSize, final long firstBatchSeq) {
+        this(new KafkaConsumer<>(consumerConfig(bootstrapServers, extraProperties, runId, rank)),
+                runId, rank, worldSize, firstBatchSeq);
+    }
+
+    KafkaBatchSource(final Consumer<String, byte[]> consumer, final String runId, final int rank,
+                     final int worldSize, final long firstBatchSeq) {
+        if (worldSize <= 0 || rank < 0 || rank >= worldSize || Math.floorMod(firstBatchSeq, worldSize) != rank) {
+            consumer.close();
+            throw new IllegalArgumentException("rank " + rank + " of world size " + worldSize
+                    + " cannot start at batchSeq " + firstBatchSeq + ": batch k goes to rank k mod worldSize");
+        }
+        this.consumer = consumer;
+        this.runId = runId;
+        this.rank = rank;
+        this.worldSize = worldSize;
+        this.expected = firstBatchSeq;
+        consumer.subscribe(List.of(Topics.BATCHES.name()));
+    }
+
+    /** The consumer settings: defaults, then the caller's extras, then what correctness requires. */
+    static Map<String, Object> consumerConfig(final String bootstrapServers, final Map<String, Object> extra,
+                                              final String runId, final int rank) {
+        final Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(runId, rank));
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId(runId, rank));
+        config.putAll(extra);
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return config;
+    }
+
+    /** {@code isgd-trainer.<runId>.<rank>}: one consumer group per rank, so each rank sees every batch. */
+    public static String groupId(final String runId, final int rank) {
+        return "isgd-trainer." + runId + "." + rank;
+    }
+
+    @Override
+    public Optional<TrainingBatch> next(final Duration timeout) {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            // Records are examined one at a time, so a gap fails only after the batches before it were trained.
+            while (!fetched.isEmpty()) {
+                final TrainingBatch batch = accept(fetched.poll());
+                if (batch != null) {
+                    return Optional.of(batch);
+                }
+            }
+            final long remaining = deadline - System.nanoTime();
+            if (stopped) {
+                return Optional.empty();
+            }
+            if (remaining <= 0) {
+                throw new BatchTimeoutException("no batch " + expected + " for run '" + runId + "' rank " + rank
+                        + " on " + Topics.BATCHES.name() + " within " + timeout.toSeconds() + " s; check that the "
+                        + "sampler is running, the run is ACTIVE and the progress topic reaches it");
+            }
+            try {
+                consumer.poll(Duration.ofNanos(remaining)).forEach(fetched::add);
+            } catch (WakeupException e) {
+                if (stopped) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** The batch {@code record} holds if it is the expected one, null if it is to be skipped. */
+    private TrainingBatch accept(final ConsumerRecord<String, byte[]> record) {
+        final IndexBatch value = decode(record);
+        if (!runId.equals(value.getRunId()) || value.getRank() != rank) {
+            otherRecordsSkipped++;
+            return null;
+        }
+        final long seq = value.getBatchSeq();
+        if (seq < expected) {
+            duplicatesDropped++;
+            return null;
+        }
+        if (seq > expected) {
+            throw new IllegalStateException("gap in " + Topics.BATCHES.name() + " for run '" + runId + "' rank "
+                    + rank + ": expected batchSeq " + expected + " but received " + seq + " (" + where(record)
+                    + "); batches were lost or the trainer was started at the wrong batchSeq");
+        }
+        final TrainingBatch batch = toTrainingBatch(value, record);
+        partitionOf.put(seq, new TopicPartition(record.topic(), record.partition()));
+        offsetOf.put(seq, record.offset());
+        expected += worldSize;
+        return batch;
+    }
+
+    private static IndexBatch decode(final ConsumerRecord<String, byte[]> record) {
+        try {
+            return Topics.BATCHES.valueSerde().deserializer().deserialize(record.topic(), record.value());
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot decode the IndexBatch at " + where(record) + ": " + e.getMessage()
+                    + "; the record was not written by an isgd sampler of a compatible version", e);
+        }
+    }
+
+    private static TrainingBatch toTrainingBatch(final IndexBatch value, final ConsumerRecord<String, byte[]> record) {
+        final long[] ids = value.getSampleIds().stream().mapToLong(Long::longValue).toArray();
+        final List<Float> weightList = value.getWeights();
+        final float[] weights = new float[weightList.size()];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = weightList.get(i);
+        }
+        try {
+            return new TrainingBatch(value.getRunId(), value.getBatchSeq(), value.getRank(), ids, weights,
+                    value.getPolicy(), value.getPhase());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("malformed IndexBatch at " + where(record) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String where(final ConsumerRecord<?, ?> record) {
+        return record.topic() + " partition " + record.partition() + " offset " + record.offset();
+    }
+
+    /** Commits the offset past {@code batch}, so a restarted trainer does not receive it again. */
+    @Override
+    public void acknowledge(final TrainingBatch batch) {
+        final TopicPartition partition = partitionOf.remove(batch.batchSeq());
+        final Long offset = offsetOf.remove(batch.batchSeq());
+        if (partition == null || offset == null) {
+            throw new IllegalArgumentException("batch " + batch.batchSeq() + " of run '" + batch.runId()
+                    + "' was not delivered by this source or was already acknowledged");
+        }
+        consumer.commitSync(Map.of(partition, new OffsetAndMetadata(offset + 1)));
+    }
+
+    /** The batchSeq the next batch must have. */
+    public long expectedBatchSeq() {
+        return expected;
+    }
+
+    /** Redelivered batches (batchSeq below the expected one) that were dropped. */
+    public long duplicatesDropped() {
+        return duplicatesDropped;
+    }
+
+    /** Records for other runs or ranks that were skipped. */
+    public long otherRecordsSkipped() {
+        return otherRecordsSkipped;
+    }
+
+    /** Makes a blocked or later {@link #next} return empty; safe from any thread (e.g. a shutdown hook). */
+    public void stop() {
+        stopped = true;
+        consumer.wakeup();
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}

@@ -1,0 +1,157 @@
+package org.isgd.trainer.train;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.util.Pair;
+import java.util.ArrayList;
+import java.util.List;
+import org.isgd.trainer.data.Augmenter;
+import org.isgd.trainer.data.LabelledImages;
+import org.isgd.trainer.model.Models;
+import org.isgd.trainer.model.OfflineEngine;
+
+/**
+ * One model being trained: the DJL {@link Model} and {@link Trainer}, one weighted Adam step per
+ * batch, and predictions on a test set. Every array a step creates lives in a per-batch
+ * sub-manager closed at the end of the step, so memory stays flat however long the run.
+ */
+public final class ModelSession implements AutoCloseable {
+    private final Model model;
+    private final Trainer trainer;
+    private final BatchInputs inputs;
+    private final int rows;
+    private final int cols;
+    private final int classes;
+
+    private ModelSession(final Model model, final Trainer trainer, final BatchInputs inputs, final LabelledImages train) {
+        this.model = model;
+        this.trainer = trainer;
+        this.inputs = inputs;
+        this.rows = train.rows();
+        this.cols = train.cols();
+        this.classes = train.numClasses();
+    }
+
+    /** Creates and initialises the network named in {@code options}, seeded with its seed. */
+    public static ModelSession open(final TrainerOptions options, final LabelledImages train) {
+        final Engine engine = OfflineEngine.get();
+        engine.setRandomSeed((int) options.seed());
+        // One device: the GPU where present, else the CPU; every array of a step is created on it.
+        final Device device = engine.defaultDevice();
+        final Model model = Model.newInstance(options.model(), device);
+        try {
+            model.setBlock(Models.build(options.model(), train.numClasses()));
+            // The loss is computed here per sample and weighted; the config's loss is never called.
+            final DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                    .optOptimizer(Optimizer.adam()
+                            .optLearningRateTracker(Tracker.fixed(options.learningRate())).build())
+                    .optDevices(new Device[] {device});
+            final Trainer trainer = model.newTrainer(config);
+            trainer.initialize(new Shape(1, 1, train.rows(), train.cols()));
+            final Augmenter augmenter = new Augmenter(options.augment(), train.rows(), train.cols(), options.seed());
+            return new ModelSession(model, trainer, new BatchInputs(train, augmenter), train);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Trains on {@code batch}: forward, per-sample cross-entropy × weight, mean, backward, Adam
+     * step; the per-sample outcome comes from that same forward pass.
+     *
+     * <p>A batch whose weights are all zero carries no gradient; its step is skipped because
+     * Adam's momentum would otherwise still move the parameters (and DJL rejects an all-zero
+     * first gradient).
+     */
+    public BatchOutcome train(final TrainingBatch batch) {
+        inputs.assemble(batch);
+        final int size = batch.size();
+        final boolean anyWeight = hasPositive(batch.weights());
+        final float[] logp;
+        try (NDManager scope = trainer.getManager().newSubManager()) {
+            final NDArray x = scope.create(inputs.pixels(), new Shape(size, 1, rows, cols));
+            final NDArray targets = scope.create(inputs.oneHot(), new Shape(size, classes));
+            final NDArray weights = scope.create(batch.weights());
+            try (GradientCollector collector = trainer.newGradientCollector()) {
+                final NDArray logProbs = trainer.forward(new NDList(x)).singletonOrThrow().logSoftmax(1);
+                final NDArray perSample = logProbs.mul(targets).sum(new int[] {1}).neg();
+                if (anyWeight) {
+                    collector.backward(perSample.mul(weights).mean());
+                }
+                logp = logProbs.stopGradient().toFloatArray();
+            }
+            if (anyWeight) {
+                trainer.step();
+            }
+        }
+        return BatchOutcome.fromLogProbabilities(logp, classes, inputs.labels(), batch.weights());
+    }
+
+    /** The predicted class of every image in {@code images}, in inference mode, without augmentation. */
+    public int[] predict(final LabelledImages images, final int batchSize) {
+        final int[] predicted = new int[images.size()];
+        final int imageSize = images.imageSize();
+        for (int start = 0; start < images.size(); start += batchSize) {
+            final int count = Math.min(batchSize, images.size() - start);
+            final float[] pixels = new float[count * imageSize];
+            System.arraycopy(images.pixels(), start * imageSize, pixels, 0, pixels.length);
+            try (NDManager scope = trainer.getManager().newSubManager()) {
+                final NDArray x = scope.create(pixels, new Shape(count, 1, images.rows(), images.cols()));
+                final long[] best = trainer.evaluate(new NDList(x)).singletonOrThrow().argMax(1).toLongArray();
+                for (int i = 0; i < count; i++) {
+                    predicted[start + i] = (int) best[i];
+                }
+            }
+        }
+        return predicted;
+    }
+
+    /** A copy of every parameter value, concatenated in block order (tests compare snapshots). */
+    float[] parameterSnapshot() {
+        int total = 0;
+        final List<float[]> parts = new ArrayList<>();
+        for (final Pair<String, Parameter> entry : model.getBlock().getParameters()) {
+            final float[] values = entry.getValue().getArray().toFloatArray();
+            parts.add(values);
+            total += values.length;
+        }
+        final float[] all = new float[total];
+        int offset = 0;
+        for (final float[] part : parts) {
+            System.arraycopy(part, 0, all, offset, part.length);
+            offset += part.length;
+        }
+        return all;
+    }
+
+    private static boolean hasPositive(final float[] weights) {
+        for (final float w : weights) {
+            if (w > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        try {
+            trainer.close();
+        } finally {
+            model.close();
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package org.isgd.trainer.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.isgd.trainer.TestData;
+import org.isgd.trainer.data.FashionMnist;
+import org.isgd.trainer.feed.LocalUniformSource;
+import org.isgd.trainer.model.Models;
+import org.junit.jupiter.api.Test;
+
+class TrainingLoopTest {
+    private static final FashionMnist.Split SLICE = FashionMnist.load(TestData.sliceDir());
+    private static final TrainerOptions TINY = TrainerOptions.builder()
+            .model(Models.TINY).seed(3).augment("none").evalEvery(10).build();
+
+    @Test
+    void tinyModelLowersTheLossAndPublishesEveryBatch() {
+        final RecordingSink sink = new RecordingSink();
+        final List<Float> losses = new ArrayList<>();
+        final List<Evaluation> seen = new ArrayList<>();
+        final TrainingListener listener = new TrainingListener() {
+            @Override
+            public void onBatch(final long step, final TrainingBatch batch, final float trainLoss) {
+                losses.add(trainLoss);
+            }
+
+            @Override
+            public void onEvaluation(final Evaluation evaluation) {
+                seen.add(evaluation);
+            }
+        };
+        final TrainingResult result;
+        try (LocalUniformSource source = new LocalUniformSource("t", SLICE.train().size(), 64, 3, 32)) {
+            result = new TrainingLoop(TINY, SLICE.train(), SLICE.test()).run(source, sink, listener);
+        }
+        assertEquals(32, result.steps());
+        assertEquals(32 * 64, result.images());
+        assertEquals(32, sink.outcomes.size());
+        assertEquals(List.of(10L, 20L, 30L, 32L), result.evaluations().stream().map(Evaluation::step).toList());
+        assertEquals(result.evaluations(), seen);
+        assertTrue(mean(losses.subList(0, 5)) > 1.3 * mean(losses.subList(27, 32)),
+                "loss did not fall: " + losses);
+        assertTrue(result.finalEvaluation().testAccuracy() > 0.5, result.finalEvaluation().toString());
+
+        for (int b = 0; b < sink.outcomes.size(); b++) {
+            final BatchOutcome outcome = sink.outcomes.get(b);
+            assertEquals(b + 1, sink.steps.get(b));
+            assertEquals(64, outcome.size());
+            for (int i = 0; i < outcome.size(); i++) {
+                final float p = outcome.pCorrect()[i];
+                assertTrue(p >= 0f && p <= 1f, "pCorrect " + p);
+                assertTrue(outcome.gradNormBound()[i] >= 1f - p - 1e-5f, "gradNormBound below 1 - pCorrect");
+                assertTrue(outcome.gradNormBound()[i] <= Math.sqrt(2) * (1f - p) + 1e-5f, "gradNormBound above sqrt2 (1 - p)");
+                assertEquals(-Math.log(Math.max(p, 1e-30f)), outcome.loss()[i], 1e-3);
+                assertEquals(SLICE.train().label((int) sink.batches.get(b).sampleIds()[i]), outcome.labels()[i]);
+            }
+        }
+    }
+
+    @Test
+    void sameSeedSameRun() {
+        final List<Float> a = lossesOf(TINY, 8);
+        assertEquals(a, lossesOf(TINY, 8));
+        assertNotEquals(a, lossesOf(TrainerOptions.builder().model(Models.TINY).seed(4).augment("none").build(), 8));
+    }
+
+    @Test
+    void allZeroWeightsLeaveTheParametersUnchanged() {
+        try (ModelSession session = ModelSession.open(TINY, SLICE.train())) {
+            final float[] initial = session.parameterSnapshot();
+            session.train(batch(0, 0f));
+            assertArrayEquals(initial, session.parameterSnapshot(), 0f);
+            session.train(batch(1, 1f));
+            final float[] trained = session.parameterSnapshot();
+            assertFalse(Arrays.equals(initial, trained), "a weighted batch must move the parameters");
+            final BatchOutcome outcome = session.train(batch(2, 0f));
+            assertArrayEquals(trained, session.parameterSnapshot(), 0f);
+            assertEquals(0f, outcome.trainLoss());
+            assertTrue(outcome.loss()[0] > 0f, "predictions are still reported for a zero-weight batch");
+        }
+    }
+
+    @Test
+    void anUnknownSampleIdIsReportedWithTheBatch() {
+        try (ModelSession session = ModelSession.open(TINY, SLICE.train())) {
+            final TrainingBatch bad = new TrainingBatch("run-x", 17, 0, new long[] {1, 512}, new float[] {1, 1}, "u", "u");
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> session.train(bad));
+            assertTrue(e.getMessage().contains("sample id 512 in batch 17 of run run-x is outside the training set [0, 512)"),
+                    e.getMessage());
+        }
+    }
+
+    private static TrainingBatch batch(final long seq, final float weight) {
+        final long[] ids = new long[32];
+        final float[] weights = new float[32];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = seq * 32 + i;
+            weights[i] = weight;
+        }
+        return new TrainingBatch("w", seq, 0, ids, weights, "test", "test");
+    }
+
+    private static List<Float> lossesOf(final TrainerOptions options, final int batches) {
+        final List<Float> losses = new ArrayList<>();
+        try (LocalUniformSource source = new LocalUniformSource("t", SLICE.train().size(), 64, options.seed(), batches)) {
+            new TrainingLoop(options, SLICE.train(), SLICE.test()).run(source, PredictionSink.NONE, new TrainingListener() {
+                @Override
+                public void onBatch(final long step, final TrainingBatch batch, final float trainLoss) {
+                    losses.add(trainLoss);
+                }
+            });
+        }
+        return losses;
+    }
+
+    private static double mean(final List<Float> values) {
+        return values.stream().mapToDouble(Float::doubleValue).average().orElseThrow();
+    }
+
+    /** Keeps what the loop publishes. */
+    private static final class RecordingSink implements PredictionSink {
+        final List<TrainingBatch> batches = new ArrayList<>();
+        final List<Long> steps = new ArrayList<>();
+        final List<BatchOutcome> outcomes = new ArrayList<>();
+
+        @Override
+        public void publish(final TrainingBatch batch, final long step, final BatchOutcome outcome) {
+            batches.add(batch);
+            steps.add(step);
+            outcomes.add(outcome);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
