@@ -4,7 +4,17 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.isgd.sampler.store.SampleState;
+import org.isgd.sampler.store.StoreKeys;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.isgd.sampler.topology.SamplerMetrics;
@@ -79,6 +89,20 @@ public final class SamplerApp implements AutoCloseable {
         return metrics;
     }
 
+    /**
+     * Every sample state this instance holds for a run, by sampleId (interactive query of the
+     * local importance store; other instances hold the rest).
+     */
+    public Map<Long, SampleState> sampleStates(final String runId) {
+        final ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
+                StoreKeys.IMPORTANCE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+        final Map<Long, SampleState> states = new TreeMap<>();
+        try (KeyValueIterator<String, byte[]> it = store.prefixScan(StoreKeys.prefix(runId), new StringSerializer())) {
+            it.forEachRemaining(kv -> states.put(StoreKeys.sampleId(kv.key), SampleState.fromBytes(kv.value)));
+        }
+        return states;
+    }
+
     private String describeFailure() {
         final Throwable error = failure.get();
         return error == null ? "state " + state.get() : error.toString();
@@ -86,7 +110,9 @@ public final class SamplerApp implements AutoCloseable {
 
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        // leave the group so that a replacement instance gets the tasks at once, not after the session timeout
+        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
         stopped.countDown();
     }
 }

@@ -45,6 +45,10 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     private static final StringSerializer KEYS = new StringSerializer();
 
     private final SamplerMetrics metrics;
+    private final Duration settle;
+    /** Wall-clock time each dataset last grew: a new run waits for registration to pause. */
+    private final Map<String, Long> lastGrowth = new HashMap<>();
+    private final Map<String, Long> firstSeen = new HashMap<>();
     private ProcessorContext<String, Routed<IndexBatch>> context;
     private KeyValueStore<String, byte[]> population;
     private KeyValueStore<String, byte[]> importance;
@@ -55,9 +59,17 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     private final Set<String> ownedDatasets = new HashSet<>();
     private final Set<RunSpec> refusedSpecs = new HashSet<>();
 
-    SamplerProcessor(final SamplerMetrics metrics) {
+    /**
+     * @param settle how long a new run waits for its dataset's registrations to pause before its
+     *     first batch, so it does not start on the few samples that happened to arrive first; a
+     *     run never waits more than {@link #MAX_SETTLE_FACTOR} times this in all
+     */
+    SamplerProcessor(final SamplerMetrics metrics, final Duration settle) {
         this.metrics = metrics;
+        this.settle = settle;
     }
+
+    static final int MAX_SETTLE_FACTOR = 30;
 
     @Override
     public void init(final ProcessorContext<String, Routed<IndexBatch>> context) {
@@ -104,6 +116,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
             return null;
         }
         population.put(key, label);
+        lastGrowth.put(dataset, now());
         if (ownedDatasets.add(dataset)) {
             syncRuns();
         }
@@ -260,6 +273,9 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
             return;
         }
         final long first = run.nextBatchSeq();
+        if (first == 0 && settling(run.spec())) {
+            return; // the punctuator tries again
+        }
         while (FlowControl.mayEmitNext(run)) {
             emit(run, sampler);
             run = run.withNext(run.nextBatchSeq() + 1);
@@ -267,6 +283,13 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         if (run.nextBatchSeq() != first) {
             save(run);
         }
+    }
+
+    private boolean settling(final RunSpec spec) {
+        final long now = now();
+        final long seen = firstSeen.computeIfAbsent(spec.getRunId(), id -> now);
+        final long grew = lastGrowth.getOrDefault(spec.getDataset(), 0L);
+        return now - grew < settle.toMillis() && now - seen < settle.toMillis() * MAX_SETTLE_FACTOR;
     }
 
     private void emit(final RunProgress run, final RunSampler sampler) {

@@ -37,7 +37,14 @@ public final class SamplerTopology {
     private SamplerTopology() {
     }
 
+    /** How long a new run waits for its dataset's registrations to pause; see {@link SamplerProcessor}. */
+    public static final java.time.Duration DEFAULT_SETTLE = java.time.Duration.ofSeconds(1);
+
     public static Topology build(final SamplerMetrics metrics) {
+        return build(metrics, DEFAULT_SETTLE);
+    }
+
+    public static Topology build(final SamplerMetrics metrics, final java.time.Duration settle) {
         final StreamsBuilder builder = new StreamsBuilder();
         builder.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreKeys.RUNS_GLOBAL), Serdes.String(),
@@ -62,7 +69,7 @@ public final class SamplerTopology {
         final KStream<String, Routed<IndexBatch>> emitted = events.get("routed-ok")
                 .mapValues(Routed::value, Named.as("unwrap-events"))
                 .repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(REPARTITION))
-                .process(() -> new SamplerProcessor(metrics), Named.as("sampler"),
+                .process(() -> new SamplerProcessor(metrics, settle), Named.as("sampler"),
                         StoreKeys.POPULATION, StoreKeys.IMPORTANCE, StoreKeys.RUN_PROGRESS);
         final Map<String, KStream<String, Routed<IndexBatch>>> outputs = emitted.split(Named.as("emitted-"))
                 .branch((k, v) -> v.isRejected(), Branched.as("rejected"))

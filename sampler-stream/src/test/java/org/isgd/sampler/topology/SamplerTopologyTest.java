@@ -85,7 +85,7 @@ class SamplerTopologyTest {
     private void createRun(final String runId, final int batchSize, final int lead, final Long budget) {
         runs.pipeInput(runId, RunSpec.newBuilder().setRunId(runId).setDataset(DATASET).setPolicy("uniform")
                 .setBatchSize(batchSize).setSeed(7L).setLead(lead).setBudgetBatches(budget).setParams(Map.of()).build());
-        driver.advanceWallClockTime(Duration.ofMillis(200)); // the punctuator applies isgd.runs
+        driver.advanceWallClockTime(SamplerTopology.DEFAULT_SETTLE.plusMillis(100)); // the punctuator applies isgd.runs
     }
 
     private void ack(final String runId, final long batchSeq) {
@@ -201,6 +201,21 @@ class SamplerTopologyTest {
         assertEquals(1, letters.size());
         assertTrue(letters.get(0).getError().contains("unknown policy 'magic'"), letters.get(0).getError());
         assertTrue(batches.isEmpty());
+    }
+
+    @Test
+    void aNewRunWaitsForRegistrationsToPauseBeforeItsFirstBatch() {
+        register(10);
+        runs.pipeInput("r1", RunSpec.newBuilder().setRunId("r1").setDataset(DATASET).setPolicy("uniform")
+                .setBatchSize(5).setLead(2).setParams(Map.of()).build());
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+        assertTrue(batches.isEmpty(), "samples arrived 200 ms ago: the population may still be filling");
+        register(20);
+        driver.advanceWallClockTime(SamplerTopology.DEFAULT_SETTLE.plusMillis(1));
+        final List<IndexBatch> first = batches.readValuesToList();
+        assertEquals(2, first.size());
+        assertTrue(first.get(0).getProbabilities().stream().allMatch(q -> Math.abs(q - 1.0 / 20) < 1e-12),
+                "the first batch is drawn from the whole population");
     }
 
     @Test
