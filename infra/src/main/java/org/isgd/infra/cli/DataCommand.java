@@ -1,0 +1,20 @@
+package org.isgd.infra.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+/** {@code isgd data fetch}: puts Fashion-MNIST where the trainer looks for it. */
+@Command(name = "data", mixinStandardHelpOptions = true, description = "Manage training data.",
+        subcommands = DataCommand.Fetch.class)
+final class DataCommand {
+    @Command(name = "fetch", mixinStandardHelpOptions = true,
+            description = "Get Fashion-MNIST: the Debian package dataset-fashion-mnist when root can install it, "
+                    + "else the official download (MD5-checked) into ~/.isgd/data/fashion-mnist.")
+    static final class Fetch implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            System.out.println("Fashion-MNIST is in " + DataSetup.ensureFashionMnist(true));
+            return 0;
+        }
+    }
+}

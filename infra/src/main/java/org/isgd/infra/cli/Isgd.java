@@ -1,0 +1,79 @@
+package org.isgd.infra.cli;
+
+import java.io.PrintWriter;
+import org.isgd.infra.broker.EmbeddedBroker;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code isgd} command line. */
+@Command(name = "isgd", mixinStandardHelpOptions = true, versionProvider = Isgd.Version.class,
+        description = "Importance-sampled SGD as a streaming service: a Kafka Streams sampler that feeds trainers "
+                + "weighted index batches.",
+        subcommands = {DemoCommand.class, BrokerCommand.class, TopicsCommand.class, RegisterCommand.class,
+                RunCommand.class, SamplerCommand.class, TrainCommand.class, DataCommand.class, CommandLine.HelpCommand.class})
+public final class Isgd {
+    public static final int EXIT_ERROR = 1;
+    public static final int EXIT_USAGE = 2;
+    private static final String LOG_FILE_PROPERTY = "org.slf4j.simpleLogger.logFile";
+
+    private Isgd() {
+    }
+
+    public static void main(final String[] args) {
+        Offline.enforce();
+        if (args.length > 0 && "demo".equals(args[0]) && System.getProperty(LOG_FILE_PROPERTY) == null) {
+            // the demo's console is for progress bars and the summary; its logs go to a file
+            DemoCommand.LOG_FILE.toFile().getParentFile().mkdirs();
+            System.setProperty(LOG_FILE_PROPERTY, DemoCommand.LOG_FILE.toString());
+        }
+        EmbeddedBroker.quietKafkaLogging();
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; tests run commands through it without exiting the JVM. */
+    public static CommandLine commandLine() {
+        final CommandLine cli = new CommandLine(Isgd.class);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler((ex, args) -> {
+            final CommandLine cmd = ex.getCommandLine();
+            final PrintWriter err = cmd.getErr();
+            err.println("isgd: " + ex.getMessage());
+            err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help'.");
+            return EXIT_USAGE;
+        });
+        cli.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            final PrintWriter err = cmd.getErr();
+            if (ex instanceof UsageException) {
+                err.println("isgd: " + ex.getMessage());
+            } else {
+                err.println("isgd: " + cmd.getCommandName() + " failed: " + describe(ex));
+                if (Boolean.getBoolean("isgd.debug")) {
+                    ex.printStackTrace(err);
+                } else {
+                    err.println("(run with JAVA_OPTS=-Disgd.debug=true for the stack trace)");
+                }
+            }
+            return EXIT_ERROR;
+        });
+        return cli;
+    }
+
+    /** The innermost message worth showing, e.g. "Connection refused" rather than a wrapper's. */
+    static String describe(final Throwable error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && cause.getCause() != cause
+                && (cause.getMessage() == null || cause instanceof java.util.concurrent.ExecutionException)) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    }
+
+    /** Version from the jar manifest, or "dev" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            final String v = Isgd.class.getPackage().getImplementationVersion();
+            return new String[] {"isgd " + (v == null ? "dev" : v)};
+        }
+    }
+}

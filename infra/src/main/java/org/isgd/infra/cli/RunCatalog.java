@@ -1,0 +1,44 @@
+package org.isgd.infra.cli;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.isgd.contract.Topics;
+import org.isgd.schemas.RunSpec;
+
+/** The latest spec of every run, read from the compacted isgd.runs topic. */
+final class RunCatalog {
+    private RunCatalog() {
+    }
+
+    static Map<String, RunSpec> read(final Map<String, Object> props) {
+        final Map<String, RunSpec> runs = new LinkedHashMap<>();
+        for (final ConsumerRecord<byte[], byte[]> record : Clients.readAll(props, Topics.RUNS.name(), Duration.ofSeconds(15))) {
+            if (record.key() == null) {
+                continue;
+            }
+            final String runId = new String(record.key(), StandardCharsets.UTF_8);
+            if (record.value() == null) {
+                runs.remove(runId);
+                continue;
+            }
+            try {
+                runs.put(runId, Topics.RUNS.valueSerde().deserializer().deserialize(Topics.RUNS.name(), record.value()));
+            } catch (SerializationException e) {
+                System.err.println("isgd: skipping unreadable run spec at offset " + record.offset() + ": " + e.getMessage());
+            }
+        }
+        return runs;
+    }
+
+    static RunSpec require(final Map<String, Object> props, final String runId) {
+        final RunSpec spec = read(props).get(runId);
+        if (spec == null) {
+            throw new UsageException("no run '" + runId + "'; list runs with 'infra/isgd run list'");
+        }
+        return spec;
+    }
+}

@@ -1,0 +1,64 @@
+package org.isgd.infra.cli;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import me.tongfei.progressbar.ProgressBar;
+import org.isgd.trainer.data.FashionMnist;
+import org.isgd.trainer.train.BatchSource;
+import org.isgd.trainer.train.Evaluation;
+import org.isgd.trainer.train.PredictionSink;
+import org.isgd.trainer.train.TrainerOptions;
+import org.isgd.trainer.train.TrainingBatch;
+import org.isgd.trainer.train.TrainingListener;
+import org.isgd.trainer.train.TrainingLoop;
+import org.isgd.trainer.train.TrainingResult;
+
+/** Runs the training loop behind a progress bar and prints what came of it; shared by train and demo. */
+final class TrainingRun {
+    static final String[] FASHION_MNIST_CLASSES = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+        "Shirt", "Sneaker", "Bag", "Ankle boot"};
+
+    private TrainingRun() {
+    }
+
+    static TrainingResult run(final TrainerOptions options, final FashionMnist.Split data, final BatchSource source,
+                              final PredictionSink sink, final long batches) {
+        try (ProgressBar bar = Progress.bar("train", batches, "batches")) {
+            final TrainingListener listener = new TrainingListener() {
+                private String accuracy = "";
+
+                @Override
+                public void onBatch(final long step, final TrainingBatch batch, final float trainLoss) {
+                    bar.stepTo(step);
+                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.3f%s [%s]", trainLoss, accuracy, batch.phase()));
+                }
+
+                @Override
+                public void onEvaluation(final Evaluation evaluation) {
+                    accuracy = String.format(Locale.ROOT, " test acc %.4f", evaluation.testAccuracy());
+                }
+            };
+            return new TrainingLoop(options, data.train(), data.test()).run(source, sink, listener);
+        }
+    }
+
+    static void printResult(final PrintStream out, final TrainingResult result) {
+        final Evaluation last = result.finalEvaluation();
+        out.printf(Locale.ROOT, "trained %d batches (%d images) in %.1f s, %.0f images/s%n", result.steps(),
+                result.images(), result.seconds(), result.imagesPerSecond());
+        out.printf(Locale.ROOT, "test accuracy %.4f, balanced accuracy %.4f%n", last.testAccuracy(), last.balancedAccuracy());
+        out.println("per-class accuracy: " + java.util.stream.IntStream.range(0, last.perClassAccuracy().length)
+                .mapToObj(c -> String.format(Locale.ROOT, "%s %.2f", c < FASHION_MNIST_CLASSES.length
+                        ? FASHION_MNIST_CLASSES[c] : "class " + c, last.perClassAccuracy()[c]))
+                .collect(Collectors.joining(", ")));
+        out.println("accuracy by step: " + result.evaluations().stream()
+                .map(e -> String.format(Locale.ROOT, "%d:%.3f", e.step(), e.testAccuracy()))
+                .collect(Collectors.joining(" ")));
+    }
+
+    static String describe(final double[] values) {
+        return Arrays.toString(values);
+    }
+}

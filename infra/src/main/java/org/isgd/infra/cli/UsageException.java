@@ -1,0 +1,8 @@
+package org.isgd.infra.cli;
+
+/** An error the user can fix; the CLI prints its message in one line and exits non-zero. */
+public final class UsageException extends RuntimeException {
+    public UsageException(final String message) {
+        super(message);
+    }
+}

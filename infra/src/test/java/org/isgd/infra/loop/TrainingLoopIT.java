@@ -1,0 +1,195 @@
+package org.isgd.infra.loop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.isgd.contract.Topics;
+import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.topics.TopicSetup;
+import org.isgd.sampler.SamplerApp;
+import org.isgd.sampler.SamplerConfig;
+import org.isgd.sampler.store.SampleState;
+import org.isgd.schemas.IndexBatch;
+import org.isgd.schemas.RunSpec;
+import org.isgd.schemas.SampleRegistered;
+import org.isgd.trainer.data.DatasetLocator;
+import org.isgd.trainer.data.FashionMnist;
+import org.isgd.trainer.feed.KafkaBatchSource;
+import org.isgd.trainer.feed.KafkaPredictionPublisher;
+import org.isgd.trainer.train.TrainerOptions;
+import org.isgd.trainer.train.TrainingBatch;
+import org.isgd.trainer.train.TrainingListener;
+import org.isgd.trainer.train.TrainingLoop;
+import org.isgd.trainer.train.TrainingResult;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole loop on real parts: an in-process KRaft broker on 127.0.0.1, the Kafka Streams
+ * sampler with RocksDB, a DJL trainer on real Fashion-MNIST. The sampler is killed mid-run and a
+ * new instance with an empty state directory takes over from the changelog.
+ */
+class TrainingLoopIT {
+    private static final int SAMPLES = 2000;
+    private static final int BATCH = 32;
+    private static final int BATCHES = 50;
+    private static final Path WORK = Path.of("target", "it-loop", UUID.randomUUID().toString());
+
+    private static EmbeddedBroker broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedBroker.start(0, WORK.resolve("broker"));
+        TopicSetup.ensureTopics(client());
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    private static Map<String, Object> client() {
+        return new HashMap<>(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+    }
+
+    private static SamplerApp sampler(final String stateDir) throws InterruptedException {
+        final SamplerApp app = SamplerApp.start(SamplerConfig.defaults(broker.bootstrapServers(), WORK.resolve(stateDir))
+                .withApplicationId("loop-it"));
+        app.awaitRunning(Duration.ofSeconds(60));
+        return app;
+    }
+
+    @Test
+    void aTrainerTrainsFiftyBatchesThroughKafkaAcrossASamplerRestart() throws Exception {
+        final FashionMnist.Split data = FashionMnist.load(DatasetLocator.fromEnvironment().locate(), SAMPLES, 500);
+        final AtomicReference<SamplerApp> sampler = new AtomicReference<>(sampler("sampler-a"));
+        try {
+            register(data.train().labels());
+            final RunSpec spec = RunSpec.newBuilder().setRunId("loop").setDataset("fashion-mnist").setPolicy("uniform")
+                    .setParams(Map.of()).setBatchSize(BATCH).setSeed(3L).setLead(4).setBudgetBatches((long) BATCHES).build();
+            try (KafkaProducer<String, RunSpec> producer = new KafkaProducer<>(client(), Topics.RUNS.keySerde().serializer(),
+                    Topics.RUNS.valueSerde().serializer())) {
+                producer.send(new ProducerRecord<>(Topics.RUNS.name(), spec.getRunId(), spec)).get();
+            }
+
+            final List<Long> trainedSeqs = Collections.synchronizedList(new ArrayList<>());
+            final Map<Long, Integer> draws = new HashMap<>();
+            final CompletableFuture<Void> restart = new CompletableFuture<>();
+            final TrainingListener listener = new TrainingListener() {
+                @Override
+                public void onBatch(final long step, final TrainingBatch batch, final float trainLoss) {
+                    trainedSeqs.add(batch.batchSeq());
+                    for (final long id : batch.sampleIds()) {
+                        draws.merge(id, 1, Integer::sum);
+                    }
+                    if (step == 20) { // kill the sampler while the trainer goes on and runs dry at the lead
+                        CompletableFuture.runAsync(() -> {
+                            try {
+                                sampler.get().close();
+                                sampler.set(sampler("sampler-b")); // empty state dir: restored from the changelog
+                                restart.complete(null);
+                            } catch (Exception e) {
+                                restart.completeExceptionally(e);
+                            }
+                        });
+                    }
+                }
+            };
+            final TrainerOptions options = TrainerOptions.builder().model("tiny").seed(1).augment("none")
+                    .evalEvery(1000).maxBatches(BATCHES).batchTimeout(Duration.ofSeconds(90)).build();
+            final TrainingResult result;
+            try (KafkaBatchSource source = new KafkaBatchSource(broker.bootstrapServers(), Map.of(), "loop", 0, 1, 0);
+                 KafkaPredictionPublisher sink = new KafkaPredictionPublisher(broker.bootstrapServers(), Map.of(), "it")) {
+                result = new TrainingLoop(options, data.train(), data.test()).run(source, sink, listener);
+            }
+            restart.get();
+
+            assertEquals(BATCHES, result.steps());
+            assertEquals(range(BATCHES), trainedSeqs, "every batch trained once, in order");
+            assertEquals(range(BATCHES), committedBatchSeqs("loop"), "isgd.batches holds each batch exactly once");
+            assertTrue(result.finalEvaluation().testAccuracy() > 0.3,
+                    "even a tiny model learns something in 50 batches: " + result.finalEvaluation());
+
+            // the restored importance state counts visits from both sides of the restart
+            final Map<Long, Integer> visits = awaitVisits(sampler.get(), BATCHES * BATCH);
+            assertEquals(draws, visits);
+        } finally {
+            sampler.get().close();
+        }
+    }
+
+    private static void register(final int[] labels) throws Exception {
+        try (KafkaProducer<Long, SampleRegistered> producer = new KafkaProducer<>(client(),
+                Topics.SAMPLES.keySerde().serializer(), Topics.SAMPLES.valueSerde().serializer())) {
+            for (int i = 0; i < labels.length; i++) {
+                producer.send(new ProducerRecord<>(Topics.SAMPLES.name(), (long) i,
+                        new SampleRegistered((long) i, "fashion-mnist", labels[i], null, 0L)));
+            }
+            producer.flush();
+        }
+    }
+
+    private static Map<Long, Integer> awaitVisits(final SamplerApp app, final int total) throws InterruptedException {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Map<Long, Integer> visits = Map.of();
+        while (System.nanoTime() < deadline) {
+            visits = new HashMap<>();
+            for (final Map.Entry<Long, SampleState> e : app.sampleStates("loop").entrySet()) {
+                visits.put(e.getKey(), e.getValue().visits());
+            }
+            if (visits.values().stream().mapToInt(Integer::intValue).sum() >= total) {
+                return visits;
+            }
+            Thread.sleep(200);
+        }
+        return visits;
+    }
+
+    private static List<Long> committedBatchSeqs(final String runId) {
+        final Map<String, Object> config = client();
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        final List<Long> seqs = new ArrayList<>();
+        try (KafkaConsumer<String, IndexBatch> consumer = new KafkaConsumer<>(config, Topics.BATCHES.keySerde().deserializer(),
+                Topics.BATCHES.valueSerde().deserializer())) {
+            final List<TopicPartition> partitions = consumer.partitionsFor(Topics.BATCHES.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (final ConsumerRecord<String, IndexBatch> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (runId.equals(r.key())) {
+                        seqs.add(r.value().getBatchSeq());
+                    }
+                }
+            }
+        }
+        return seqs;
+    }
+
+    private static List<Long> range(final int n) {
+        final List<Long> list = new ArrayList<>();
+        for (long i = 0; i < n; i++) {
+            list.add(i);
+        }
+        return list;
+    }
+}
