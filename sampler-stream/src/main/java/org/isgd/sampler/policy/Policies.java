@@ -31,7 +31,7 @@ public final class Policies {
         return factory.apply(spec.getParams());
     }
 
-    static double param(final Map<String, Double> params, final String key, final double fallback) {
+    public static double param(final Map<String, Double> params, final String key, final double fallback) {
         final Double value = params.get(key);
         return value == null ? fallback : value;
     }

@@ -1,26 +1,43 @@
 package org.isgd.sampler.policy;
 
+import java.util.SplittableRandom;
 import org.isgd.sampler.store.SampleState;
 
 /**
- * How a run turns what trainers report into sampling masses. One implementation per method;
- * the batch emitter draws from the masses and derives the unbiased weights, so a policy only
- * says how much each sample should be drawn, and in which phase the run is.
+ * One run's sampling method: it is told about the run's population and every prediction, and
+ * draws the run's batches. One implementation per paper, each created per run by
+ * {@link Policies#forRun}. Implementations keep only in-memory state that can be rebuilt from
+ * {@link #put} calls (the processor replays the population and the importance store on restart).
+ *
+ * <p>Contract for draws: {@code probabilities[i]} is the proposal q_i sample i was drawn with;
+ * {@code weights[i]} multiplies its loss (1/(N q_i) clipped at maxWeight for unbiased policies, 1
+ * for uniform, the policy's own rule otherwise).
  */
 public interface SamplingPolicy {
 
     /** The name used in {@code RunSpec.policy}. */
     String name();
 
-    /** Mass of a sample nobody has reported on yet (new samples should be seen soon). */
-    double unseenMass();
+    /**
+     * A sample is part of the run's population: on registration ({@code state} null) and on
+     * rebuild (with its stored state, null if never trained). Called again for a known sample
+     * when its label changes.
+     */
+    void put(long sampleId, int label, SampleState state);
 
-    /** Mass of a sample after its latest prediction. */
-    double mass(SampleState state);
+    /** A prediction was applied to a sample of the population. */
+    void update(long sampleId, SampleState before, SampleState after);
 
-    /** The phase batch {@code batchSeq} is drawn in, reported on the batch (e.g. warmup, importance). */
-    String phase(long batchSeq);
+    /** Number of samples in the run's population. */
+    int population();
 
-    /** Largest weight 1/(N q) handed to a trainer; clipping bounds the variance of rare draws. */
-    double maxWeight();
+    /**
+     * Draws batch {@code batchSeq} of {@code batchSize} samples. Called with consecutive
+     * batchSeqs; only with a non-empty population.
+     */
+    Draw draw(long batchSeq, int batchSize, SplittableRandom random);
+
+    /** One drawn batch. */
+    record Draw(long[] sampleIds, float[] weights, double[] probabilities, String phase) {
+    }
 }

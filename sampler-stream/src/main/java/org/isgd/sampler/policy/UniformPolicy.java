@@ -1,15 +1,19 @@
 package org.isgd.sampler.policy;
 
+import java.util.Arrays;
 import java.util.Map;
+import java.util.SplittableRandom;
+import org.isgd.sampler.sampling.WeightedPool;
 import org.isgd.sampler.store.SampleState;
 
-/** q_i = 1/N, weights 1: the control arm every result is compared with. */
+/** q_i = 1/N, weights 1, with replacement: the control arm every result is compared with. */
 public final class UniformPolicy implements SamplingPolicy {
     public static final String NAME = "uniform";
-    private final double maxWeight;
+    public static final String PHASE = "uniform";
+    private final WeightedPool pool = new WeightedPool(1024);
 
     public UniformPolicy(final Map<String, Double> params) {
-        this.maxWeight = Policies.param(params, "maxWeight", 10.0);
+        // uniform has no parameters
     }
 
     @Override
@@ -18,22 +22,30 @@ public final class UniformPolicy implements SamplingPolicy {
     }
 
     @Override
-    public double unseenMass() {
-        return 1.0;
+    public void put(final long sampleId, final int label, final SampleState state) {
+        pool.put(sampleId, label, 1.0);
     }
 
     @Override
-    public double mass(final SampleState state) {
-        return 1.0;
+    public void update(final long sampleId, final SampleState before, final SampleState after) {
+        // every sample keeps mass 1
     }
 
     @Override
-    public String phase(final long batchSeq) {
-        return "uniform";
+    public int population() {
+        return pool.size();
     }
 
     @Override
-    public double maxWeight() {
-        return maxWeight;
+    public Draw draw(final long batchSeq, final int batchSize, final SplittableRandom random) {
+        final long[] ids = new long[batchSize];
+        for (int i = 0; i < batchSize; i++) {
+            ids[i] = pool.idAt(pool.uniformSlot(random));
+        }
+        final float[] weights = new float[batchSize];
+        Arrays.fill(weights, 1f);
+        final double[] probabilities = new double[batchSize];
+        Arrays.fill(probabilities, 1.0 / pool.size());
+        return new Draw(ids, weights, probabilities, PHASE);
     }
 }

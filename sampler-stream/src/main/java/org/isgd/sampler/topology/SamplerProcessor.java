@@ -18,7 +18,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.policy.SamplingPolicy;
 import org.isgd.sampler.sampling.FlowControl;
-import org.isgd.sampler.sampling.RunSampler;
 import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.SampleState;
 import org.isgd.sampler.store.StoreKeys;
@@ -55,7 +54,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     private KeyValueStore<String, byte[]> runProgress;
     private KeyValueStore<String, RunSpec> runSpecs;
     private final Map<String, RunProgress> runs = new HashMap<>();
-    private final Map<String, RunSampler> samplers = new HashMap<>();
+    private final Map<String, SamplingPolicy> samplers = new HashMap<>();
     private final Set<String> ownedDatasets = new HashSet<>();
     private final Set<RunSpec> refusedSpecs = new HashSet<>();
 
@@ -110,7 +109,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         final String dataset = sample.getDataset();
         final String key = StoreKeys.key(dataset, sample.getSampleId());
         final byte[] before = population.get(key);
-        final byte[] label = java.nio.ByteBuffer.allocate(4).putInt(sample.getLabel()).array();
+        final byte[] label = labelBytes(sample.getLabel());
         if (before != null && java.util.Arrays.equals(before, label)) {
             metrics.duplicateIgnored();
             return null;
@@ -121,36 +120,35 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
             syncRuns();
         }
         for (final RunProgress run : runsOf(dataset)) {
-            final RunSampler sampler = samplers.get(run.spec().getRunId());
-            if (!sampler.contains(sample.getSampleId())) {
-                sampler.put(sample.getSampleId(), sampler.policy().unseenMass());
-                emitReady(run.spec().getRunId());
-            }
+            final String runId = run.spec().getRunId();
+            final SampleState state = before == null ? null : stateOf(runId, sample.getSampleId());
+            samplers.get(runId).put(sample.getSampleId(), sample.getLabel(), state);
+            emitReady(runId);
         }
         return null;
     }
 
     private String onPrediction(final SamplePrediction prediction) {
         final String runId = prediction.getRunId();
-        final RunSampler sampler = samplerOf(runId);
+        final SamplingPolicy sampler = samplerOf(runId);
         if (sampler == null) {
             return EventRouter.UNKNOWN_RUN + ": run '" + runId + "' has no state on this sampler";
         }
-        if (!sampler.contains(prediction.getSampleId())) {
+        final byte[] label = population.get(StoreKeys.key(runs.get(runId).spec().getDataset(), prediction.getSampleId()));
+        if (label == null) {
             return UNKNOWN_SAMPLE + ": sample " + prediction.getSampleId() + " is not registered for dataset "
                     + runs.get(runId).spec().getDataset();
         }
-        final byte[] label = population.get(StoreKeys.key(runs.get(runId).spec().getDataset(), prediction.getSampleId()));
         final int registered = java.nio.ByteBuffer.wrap(label).getInt();
         if (registered != prediction.getLabel()) {
             return LABEL_MISMATCH + ": sample " + prediction.getSampleId() + " is registered with label " + registered
                     + ", prediction says " + prediction.getLabel();
         }
         final String key = StoreKeys.key(runId, prediction.getSampleId());
-        final byte[] before = importance.get(key);
-        final SampleState state = SampleState.after(before == null ? null : SampleState.fromBytes(before), prediction);
+        final SampleState before = stateOf(runId, prediction.getSampleId());
+        final SampleState state = SampleState.after(before, prediction);
         importance.put(key, state.toBytes());
-        sampler.put(prediction.getSampleId(), sampler.policy().mass(state));
+        sampler.update(prediction.getSampleId(), before, state);
         metrics.predictionApplied();
         return null;
     }
@@ -173,7 +171,16 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         return null;
     }
 
-    private RunSampler samplerOf(final String runId) {
+    private SampleState stateOf(final String runId, final long sampleId) {
+        final byte[] bytes = importance.get(StoreKeys.key(runId, sampleId));
+        return bytes == null ? null : SampleState.fromBytes(bytes);
+    }
+
+    private static byte[] labelBytes(final int label) {
+        return java.nio.ByteBuffer.allocate(4).putInt(label).array();
+    }
+
+    private SamplingPolicy samplerOf(final String runId) {
         if (!samplers.containsKey(runId)) {
             syncRuns();
         }
@@ -248,19 +255,20 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     }
 
     /** The run's sum tree from the stores: one merged pass over its dataset and its importance. */
-    private RunSampler rebuild(final RunSpec spec) {
-        final SamplingPolicy policy = Policies.forRun(spec);
-        final RunSampler sampler = new RunSampler(policy, 1024);
+    private SamplingPolicy rebuild(final RunSpec spec) {
+        final SamplingPolicy sampler = Policies.forRun(spec);
         try (KeyValueIterator<String, byte[]> samples = population.prefixScan(StoreKeys.prefix(spec.getDataset()), KEYS);
              KeyValueIterator<String, byte[]> states = importance.prefixScan(StoreKeys.prefix(spec.getRunId()), KEYS)) {
             KeyValue<String, byte[]> state = states.hasNext() ? states.next() : null;
             while (samples.hasNext()) {
-                final long id = StoreKeys.sampleId(samples.next().key);
+                final KeyValue<String, byte[]> sample = samples.next();
+                final long id = StoreKeys.sampleId(sample.key);
                 while (state != null && StoreKeys.sampleId(state.key) < id) {
                     state = states.hasNext() ? states.next() : null;
                 }
                 final boolean seen = state != null && StoreKeys.sampleId(state.key) == id;
-                sampler.put(id, seen ? policy.mass(SampleState.fromBytes(state.value)) : policy.unseenMass());
+                sampler.put(id, java.nio.ByteBuffer.wrap(sample.value).getInt(),
+                        seen ? SampleState.fromBytes(state.value) : null);
             }
         }
         return sampler;
@@ -268,8 +276,8 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
 
     private void emitReady(final String runId) {
         RunProgress run = runs.get(runId);
-        final RunSampler sampler = samplers.get(runId);
-        if (run == null || sampler == null || sampler.population() == 0 || !(sampler.totalMass() > 0)) {
+        final SamplingPolicy sampler = samplers.get(runId);
+        if (run == null || sampler == null || sampler.population() == 0) {
             return;
         }
         final long first = run.nextBatchSeq();
@@ -292,10 +300,10 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         return now - grew < settle.toMillis() && now - seen < settle.toMillis() * MAX_SETTLE_FACTOR;
     }
 
-    private void emit(final RunProgress run, final RunSampler sampler) {
+    private void emit(final RunProgress run, final SamplingPolicy sampler) {
         final RunSpec spec = run.spec();
         final long seq = run.nextBatchSeq();
-        final RunSampler.DrawnBatch drawn = sampler.draw(spec.getBatchSize(),
+        final SamplingPolicy.Draw drawn = sampler.draw(seq, spec.getBatchSize(),
                 new SplittableRandom(spec.getSeed() * 0x9E3779B97F4A7C15L + seq));
         final IndexBatch batch = IndexBatch.newBuilder()
                 .setRunId(spec.getRunId())
@@ -305,11 +313,11 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
                 .setWeights(boxed(drawn.weights()))
                 .setProbabilities(boxed(drawn.probabilities()))
                 .setPolicy(spec.getPolicy())
-                .setPhase(sampler.policy().phase(seq))
+                .setPhase(drawn.phase())
                 .setCreatedAt(now())
                 .build();
         context.forward(new Record<>(spec.getRunId(), Routed.of(batch), now()));
-        metrics.batchEmitted(spec.getBatchSize());
+        metrics.batchEmitted(drawn.sampleIds().length);
     }
 
     private void save(final RunProgress progress) {

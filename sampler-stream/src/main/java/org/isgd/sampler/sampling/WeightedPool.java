@@ -1,0 +1,88 @@
+package org.isgd.sampler.sampling;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A run's population with a sampling mass per sample: a sum tree over dense slots plus the
+ * sample id and label of every slot. O(log N) update and draw. The fast, in-memory copy the
+ * policies draw from; rebuilt from the stores on start or restore, never the durable copy.
+ */
+public final class WeightedPool {
+    private final SumTree tree;
+    private final Map<Long, Integer> slots = new HashMap<>();
+    private final List<Long> ids = new ArrayList<>();
+    private final List<Integer> labels = new ArrayList<>();
+
+    public WeightedPool(final int expectedSize) {
+        this.tree = new SumTree(Math.max(16, expectedSize));
+    }
+
+    public int size() {
+        return tree.size();
+    }
+
+    public boolean contains(final long sampleId) {
+        return slots.containsKey(sampleId);
+    }
+
+    /** Adds a sample with the given mass; a sample already present keeps its slot and takes the mass. */
+    public void put(final long sampleId, final int label, final double mass) {
+        final Integer slot = slots.get(sampleId);
+        if (slot != null) {
+            tree.set(slot, mass);
+            labels.set(slot, label);
+            return;
+        }
+        slots.put(sampleId, tree.add(mass));
+        ids.add(sampleId);
+        labels.add(label);
+    }
+
+    /** Sets the mass of a sample already in the pool. */
+    public void set(final long sampleId, final double mass) {
+        tree.set(slotOf(sampleId), mass);
+    }
+
+    public double mass(final long sampleId) {
+        final Integer slot = slots.get(sampleId);
+        return slot == null ? 0.0 : tree.mass(slot);
+    }
+
+    public double totalMass() {
+        return tree.total();
+    }
+
+    public long idAt(final int slot) {
+        return ids.get(slot);
+    }
+
+    public int labelAt(final int slot) {
+        return labels.get(slot);
+    }
+
+    public double massAt(final int slot) {
+        return tree.mass(slot);
+    }
+
+    /** The slot a draw lands in, with probability mass/total. */
+    public int drawSlot(final SplittableRandom random) {
+        return tree.draw(random.nextDouble() * tree.total());
+    }
+
+    /** A slot uniformly at random, whatever the masses. */
+    public int uniformSlot(final SplittableRandom random) {
+        return random.nextInt(tree.size());
+    }
+
+    private int slotOf(final long sampleId) {
+        final Integer slot = slots.get(sampleId);
+        if (slot == null) {
+            throw new IllegalArgumentException("sample " + sampleId + " is not in the pool");
+        }
+        return slot;
+    }
+}
