@@ -104,12 +104,12 @@ final class DemoCommand implements Callable<Integer> {
 
             source = new KafkaBatchSource(b.bootstrapServers(), Map.of(), runId, 0, 1, 0);
             stoppable[0] = source;
-            final TrainingResult result;
+            final TrainingRun.Outcome result;
             try (PredictionSink sink = new KafkaPredictionPublisher(b.bootstrapServers(), Map.of(), "demo-trainer")) {
                 result = TrainingRun.run(flags.toOptions(batches), data, source, sink, batches);
             }
             summarize(result, spec, s.metrics(), batches, started);
-            return result.steps() == batches ? 0 : Isgd.EXIT_ERROR;
+            return result.result().steps() == batches ? 0 : Isgd.EXIT_ERROR;
         } finally {
             closeQuietly(source);
             closeQuietly(sampler);
@@ -123,12 +123,13 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private void summarize(final TrainingResult result, final RunSpec spec, final SamplerMetrics metrics,
+    private void summarize(final TrainingRun.Outcome outcome, final RunSpec spec, final SamplerMetrics metrics,
                            final long batches, final long started) {
         System.out.println();
         System.out.println("=== isgd demo summary ===");
         System.out.printf(Locale.ROOT, "run %s, policy %s%n", spec.getRunId(), spec.getPolicy());
-        TrainingRun.printResult(System.out, result);
+        final TrainingResult result = outcome.result();
+        TrainingRun.printResult(System.out, outcome);
         System.out.printf(Locale.ROOT, "sampler: %d batches emitted on isgd.batches (%d trained), %d predictions applied, "
                 + "dead letters %s%n", metrics.batchesEmitted(), result.steps(), metrics.predictionsApplied(),
                 metrics.deadLetters().isEmpty() ? "none" : metrics.deadLetters());

@@ -38,6 +38,15 @@ public final class KafkaOptions {
             description = "Kafka client setting passed through unchanged; repeatable. Wins over --config.")
     Map<String, String> kafkaConfig = new LinkedHashMap<>();
 
+    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "How long to wait for the brokers to answer before giving up. Default: ${DEFAULT-VALUE}.")
+    int connectTimeoutSeconds = 10;
+
+    /** Fails fast, in one line, when no broker answers within --connect-timeout. */
+    public void requireReachable() {
+        requireReachable(Duration.ofSeconds(connectTimeoutSeconds));
+    }
+
     public String bootstrapServers() {
         return bootstrapServers;
     }

@@ -1,6 +1,5 @@
 package org.isgd.infra.cli;
 
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,7 +27,7 @@ final class RegisterCommand implements Callable<Integer> {
         if (limit != null && limit <= 0) {
             throw new UsageException("--limit must be > 0");
         }
-        kafka.requireReachable(Duration.ofSeconds(10));
+        kafka.requireReachable();
         final int[] labels = SampleRegistration.trainLabels(DataSetup.ensureFashionMnist(false),
                 limit == null ? Integer.MAX_VALUE : limit);
         final int n = SampleRegistration.register(kafka.clientProperties(), dataset, labels);

@@ -1,6 +1,5 @@
 package org.isgd.infra.cli;
 
-import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
@@ -36,13 +35,13 @@ final class RunCommand {
 
         @Override
         public Integer call() throws Exception {
-            kafka.requireReachable(Duration.ofSeconds(10));
             final String id = runId != null ? runId
                     : "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            final RunSpec spec = run.toSpec(id);
+            kafka.requireReachable();
             if (RunCatalog.read(kafka.clientProperties()).containsKey(id)) {
                 throw new UsageException("run '" + id + "' exists already; pick another --run-id");
             }
-            final RunSpec spec = run.toSpec(id);
             publish(kafka, spec);
             System.out.printf("created run %s: policy %s, dataset %s, batch size %d, lead %d, budget %s%n", id,
                     spec.getPolicy(), spec.getDataset(), spec.getBatchSize(), spec.getLead(),
@@ -107,7 +106,7 @@ final class RunCommand {
 
         @Override
         public Integer call() {
-            kafka.requireReachable(Duration.ofSeconds(10));
+            kafka.requireReachable();
             final Map<String, RunSpec> runs = RunCatalog.read(kafka.clientProperties());
             System.out.printf("%-28s %-9s %-20s %-14s %6s %8s%n", "RUN", "STATE", "POLICY", "DATASET", "BATCH", "BUDGET");
             runs.values().forEach(r -> System.out.printf("%-28s %-9s %-20s %-14s %6d %8s%n", r.getRunId(), r.getState(),
@@ -128,7 +127,7 @@ final class RunCommand {
 
         @Override
         public Integer call() {
-            kafka.requireReachable(Duration.ofSeconds(10));
+            kafka.requireReachable();
             System.out.println(RunCatalog.require(kafka.clientProperties(), runId));
             return 0;
         }
@@ -148,7 +147,7 @@ final class RunCommand {
 
         @Override
         public Integer call() throws Exception {
-            kafka.requireReachable(Duration.ofSeconds(10));
+            kafka.requireReachable();
             final RunSpec spec = RunCatalog.require(kafka.clientProperties(), runId);
             spec.setState(resume ? RunState.ACTIVE : pause ? RunState.PAUSED : RunState.FINISHED);
             publish(kafka, spec);

@@ -33,7 +33,7 @@ final class SamplerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        kafka.requireReachable(Duration.ofSeconds(10));
+        kafka.requireReachable();
         final SamplerConfig config = new SamplerConfig(kafka.bootstrapServers(), applicationId, stateDir, threads,
                 commitIntervalMs, kafka.overrides());
         try (SamplerApp app = SamplerApp.start(config)) {

@@ -1,6 +1,5 @@
 package org.isgd.infra.cli;
 
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.isgd.infra.topics.TopicPlan;
 import org.isgd.infra.topics.TopicSetup;
@@ -27,7 +26,7 @@ final class TopicsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        kafka.requireReachable(Duration.ofSeconds(10));
+        kafka.requireReachable();
         TopicPlan plan = TopicPlan.defaults().withSamplePartitions(samplePartitions).withRunStreamPartitions(runPartitions);
         if (replicationFactor != null) {
             plan = plan.withReplicationFactor(replicationFactor);

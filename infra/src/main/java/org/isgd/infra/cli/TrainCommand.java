@@ -1,6 +1,5 @@
 package org.isgd.infra.cli;
 
-import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.isgd.schemas.RunSpec;
@@ -11,7 +10,6 @@ import org.isgd.trainer.feed.LocalUniformSource;
 import org.isgd.trainer.train.BatchSource;
 import org.isgd.trainer.train.PredictionSink;
 import org.isgd.trainer.train.TrainerOptions;
-import org.isgd.trainer.train.TrainingResult;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,7 +56,7 @@ final class TrainCommand implements Callable<Integer> {
         final FashionMnist.Split data = FashionMnist.load(DataSetup.ensureFashionMnist(false),
                 limit == null ? Integer.MAX_VALUE : limit, Integer.MAX_VALUE);
         final int n = data.train().size();
-        final TrainingResult result;
+        final TrainingRun.Outcome result;
         if (sampler == SamplerKind.local) {
             final long batches = batchesFor(n, batchSize, 1);
             final TrainerOptions options = flags.toOptions(batches);
@@ -69,7 +67,7 @@ final class TrainCommand implements Callable<Integer> {
             if (runId == null) {
                 throw new UsageException("--run-id is required with --sampler kafka (see 'infra/isgd run list')");
             }
-            kafka.requireReachable(Duration.ofSeconds(10));
+            kafka.requireReachable();
             final RunSpec spec = RunCatalog.require(kafka.clientProperties(), runId);
             if (rank < 0 || rank >= spec.getWorldSize()) {
                 throw new UsageException("--rank " + rank + " outside run " + runId + "'s worldSize " + spec.getWorldSize());

@@ -1,7 +1,6 @@
 package org.isgd.infra.cli;
 
 import java.io.PrintStream;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import me.tongfei.progressbar.ProgressBar;
@@ -23,14 +22,20 @@ final class TrainingRun {
     private TrainingRun() {
     }
 
-    static TrainingResult run(final TrainerOptions options, final FashionMnist.Split data, final BatchSource source,
-                              final PredictionSink sink, final long batches) {
+    /** What training returned, and what it was fed. */
+    record Outcome(TrainingResult result, DrawTally draws) {
+    }
+
+    static Outcome run(final TrainerOptions options, final FashionMnist.Split data, final BatchSource source,
+                       final PredictionSink sink, final long batches) {
+        final DrawTally tally = new DrawTally(data.train().labels(), data.train().numClasses());
         try (ProgressBar bar = Progress.bar("train", batches, "batches")) {
             final TrainingListener listener = new TrainingListener() {
                 private String accuracy = "";
 
                 @Override
                 public void onBatch(final long step, final TrainingBatch batch, final float trainLoss) {
+                    tally.add(batch);
                     bar.stepTo(step);
                     bar.setExtraMessage(String.format(Locale.ROOT, " loss %.3f%s [%s]", trainLoss, accuracy, batch.phase()));
                 }
@@ -40,11 +45,12 @@ final class TrainingRun {
                     accuracy = String.format(Locale.ROOT, " test acc %.4f", evaluation.testAccuracy());
                 }
             };
-            return new TrainingLoop(options, data.train(), data.test()).run(source, sink, listener);
+            return new Outcome(new TrainingLoop(options, data.train(), data.test()).run(source, sink, listener), tally);
         }
     }
 
-    static void printResult(final PrintStream out, final TrainingResult result) {
+    static void printResult(final PrintStream out, final Outcome outcome) {
+        final TrainingResult result = outcome.result();
         final Evaluation last = result.finalEvaluation();
         out.printf(Locale.ROOT, "trained %d batches (%d images) in %.1f s, %.0f images/s%n", result.steps(),
                 result.images(), result.seconds(), result.imagesPerSecond());
@@ -53,12 +59,10 @@ final class TrainingRun {
                 .mapToObj(c -> String.format(Locale.ROOT, "%s %.2f", c < FASHION_MNIST_CLASSES.length
                         ? FASHION_MNIST_CLASSES[c] : "class " + c, last.perClassAccuracy()[c]))
                 .collect(Collectors.joining(", ")));
+        out.println("phases trained: " + outcome.draws().describePhases());
+        out.println("share of draws per class: " + outcome.draws().describeShares(FASHION_MNIST_CLASSES));
         out.println("accuracy by step: " + result.evaluations().stream()
                 .map(e -> String.format(Locale.ROOT, "%d:%.3f", e.step(), e.testAccuracy()))
                 .collect(Collectors.joining(" ")));
-    }
-
-    static String describe(final double[] values) {
-        return Arrays.toString(values);
     }
 }
