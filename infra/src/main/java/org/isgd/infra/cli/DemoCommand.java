@@ -1,31 +1,17 @@
 package org.isgd.infra.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import org.apache.kafka.clients.CommonClientConfigs;
-import org.isgd.infra.broker.EmbeddedBroker;
-import org.isgd.infra.topics.TopicSetup;
-import org.isgd.sampler.SamplerApp;
-import org.isgd.sampler.SamplerConfig;
 import org.isgd.sampler.topology.SamplerMetrics;
 import org.isgd.schemas.RunSpec;
 import org.isgd.trainer.data.FashionMnist;
 import org.isgd.trainer.feed.KafkaBatchSource;
-import org.isgd.trainer.feed.KafkaPredictionPublisher;
-import org.isgd.trainer.train.PredictionSink;
 import org.isgd.trainer.train.TrainingResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -59,10 +45,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         final long started = System.nanoTime();
-        if (run.lead == 8) {
-            run.lead = 16; // the demo trains fast on a shared 2-core machine: keep the trainer fed
-        }
-        final FashionMnist.Split data = FashionMnist.load(step("data", () -> DataSetup.ensureFashionMnist(true)),
+        final FashionMnist.Split data = FashionMnist.load(LocalStack.step("data", () -> DataSetup.ensureFashionMnist(true)),
                 limit == null ? Integer.MAX_VALUE : limit, Integer.MAX_VALUE);
         final int n = data.train().size();
         final long batches = (long) epochs * TrainCommand.ceilDiv(n, run.batchSize);
@@ -70,11 +53,6 @@ final class DemoCommand implements Callable<Integer> {
         run.worldSize = 1;
         final String runId = "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         final RunSpec spec = run.toSpec(runId);
-        clean(workDir);
-
-        EmbeddedBroker broker = null;
-        SamplerApp sampler = null;
-        KafkaBatchSource source = null;
         final KafkaBatchSource[] stoppable = new KafkaBatchSource[1];
         final Thread hook = new Thread(() -> {
             System.out.println("\ndemo: interrupted, shutting down ...");
@@ -84,36 +62,15 @@ final class DemoCommand implements Callable<Integer> {
             awaitQuietly(finished, Duration.ofSeconds(60));
         }, "demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            final EmbeddedBroker b = broker = step("broker", () -> EmbeddedBroker.start(0, workDir.resolve("broker")));
-            final Map<String, Object> client = new LinkedHashMap<>();
-            client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers());
-            step("topics", () -> TopicSetup.ensureTopics(client));
-            final SamplerApp s = sampler = SamplerApp.start(SamplerConfig.defaults(b.bootstrapServers(),
-                    workDir.resolve("sampler-state")));
-            step("sampler", () -> {
-                s.awaitRunning(Duration.ofMinutes(2));
-                return s;
-            });
-            SampleRegistration.register(client, spec.getDataset(), data.train().labels());
-            final KafkaOptions kafka = new KafkaOptions();
-            kafka.bootstrapServers = b.bootstrapServers();
-            RunCommand.publish(kafka, spec);
+        try (LocalStack stack = LocalStack.start(workDir)) {
+            SampleRegistration.register(stack.client(), spec.getDataset(), data.train().labels());
             System.out.printf("run %s: policy %s, batch size %d, lead %d, %d batches (%d epochs of %d samples)%n",
                     runId, spec.getPolicy(), spec.getBatchSize(), spec.getLead(), batches, epochs, n);
-
-            source = new KafkaBatchSource(b.bootstrapServers(), Map.of(), runId, 0, 1, 0);
-            stoppable[0] = source;
-            final TrainingRun.Outcome result;
-            try (PredictionSink sink = new KafkaPredictionPublisher(b.bootstrapServers(), Map.of(), "demo-trainer")) {
-                result = TrainingRun.run(flags.toOptions(batches), data, source, sink, batches);
-            }
-            summarize(result, spec, s.metrics(), batches, started);
+            final TrainingRun.Outcome result = KafkaTraining.createAndTrain(stack.kafkaOptions(), spec, data,
+                    flags.toOptions(batches), batches, source -> stoppable[0] = source);
+            summarize(result, spec, stack.sampler().metrics(), batches, started);
             return result.result().steps() == batches ? 0 : Isgd.EXIT_ERROR;
         } finally {
-            closeQuietly(source);
-            closeQuietly(sampler);
-            closeQuietly(broker);
             finished.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -138,42 +95,6 @@ final class DemoCommand implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "total %.0f s; logs in %s; broker data and sampler state in %s%n",
                 (System.nanoTime() - started) / 1e9, LOG_FILE, workDir);
-    }
-
-    interface Step<T> {
-        T run() throws Exception;
-    }
-
-    private static <T> T step(final String name, final Step<T> step) throws Exception {
-        final long t0 = System.nanoTime();
-        System.out.printf("%-8s ... ", name);
-        System.out.flush();
-        final T value = step.run();
-        System.out.printf(Locale.ROOT, "ok (%.1f s)%s%n", (System.nanoTime() - t0) / 1e9,
-                value instanceof Path p ? " " + p : value instanceof EmbeddedBroker b ? " " + b.bootstrapServers() : "");
-        return value;
-    }
-
-    private static void clean(final Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                for (final Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
-        Files.createDirectories(dir);
-    }
-
-    private static void closeQuietly(final AutoCloseable closeable) {
-        if (closeable == null) {
-            return;
-        }
-        try {
-            closeable.close();
-        } catch (Exception e) {
-            System.err.println("isgd: while shutting down: " + Isgd.describe(e));
-        }
     }
 
     private static void awaitQuietly(final CountDownLatch latch, final Duration timeout) {

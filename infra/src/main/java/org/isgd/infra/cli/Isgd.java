@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
 public final class Isgd {
     public static final int EXIT_ERROR = 1;
     public static final int EXIT_USAGE = 2;
+    private static final java.util.Set<String> SERVICES = java.util.Set.of("broker", "sampler", "demo");
     private static final String LOG_FILE_PROPERTY = "org.slf4j.simpleLogger.logFile";
 
     private Isgd() {
@@ -25,6 +26,10 @@ public final class Isgd {
             // the demo's console is for progress bars and the summary; its logs go to a file
             DemoCommand.LOG_FILE.toFile().getParentFile().mkdirs();
             System.setProperty(LOG_FILE_PROPERTY, DemoCommand.LOG_FILE.toString());
+        }
+        if (args.length > 0 && !SERVICES.contains(args[0])) {
+            // one-shot commands report a failure in one line of their own, not in client retry warnings
+            System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
         }
         EmbeddedBroker.quietKafkaLogging();
         System.exit(commandLine().execute(args));

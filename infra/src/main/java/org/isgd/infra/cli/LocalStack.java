@@ -1,0 +1,114 @@
+package org.isgd.infra.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.topics.TopicSetup;
+import org.isgd.sampler.SamplerApp;
+import org.isgd.sampler.SamplerConfig;
+
+/**
+ * A fresh embedded broker with the contract's topics and a sampler, in this process, for the
+ * demo and the benchmarks. Closing it stops the sampler, then the broker.
+ */
+final class LocalStack implements AutoCloseable {
+    private final EmbeddedBroker broker;
+    private final SamplerApp sampler;
+
+    private LocalStack(final EmbeddedBroker broker, final SamplerApp sampler) {
+        this.broker = broker;
+        this.sampler = sampler;
+    }
+
+    /** Empties {@code workDir}, then starts broker, topics and sampler in it, reporting each step. */
+    static LocalStack start(final Path workDir) throws Exception {
+        clean(workDir);
+        final EmbeddedBroker broker = step("broker", () -> EmbeddedBroker.start(0, workDir.resolve("broker")));
+        try {
+            final Map<String, Object> client = client(broker.bootstrapServers());
+            step("topics", () -> TopicSetup.ensureTopics(client));
+            final SamplerApp sampler = SamplerApp.start(SamplerConfig.defaults(broker.bootstrapServers(),
+                    workDir.resolve("sampler-state")));
+            try {
+                step("sampler", () -> {
+                    sampler.awaitRunning(Duration.ofMinutes(2));
+                    return sampler;
+                });
+                return new LocalStack(broker, sampler);
+            } catch (Exception | Error e) {
+                sampler.close();
+                throw e;
+            }
+        } catch (Exception | Error e) {
+            broker.close();
+            throw e;
+        }
+    }
+
+    String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    Map<String, Object> client() {
+        return client(broker.bootstrapServers());
+    }
+
+    KafkaOptions kafkaOptions() {
+        final KafkaOptions options = new KafkaOptions();
+        options.bootstrapServers = broker.bootstrapServers();
+        return options;
+    }
+
+    SamplerApp sampler() {
+        return sampler;
+    }
+
+    private static Map<String, Object> client(final String bootstrapServers) {
+        final Map<String, Object> client = new LinkedHashMap<>();
+        client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return client;
+    }
+
+    @Override
+    public void close() {
+        try {
+            sampler.close();
+        } finally {
+            broker.close();
+        }
+    }
+
+    interface Step<T> {
+        T run() throws Exception;
+    }
+
+    /** Runs one start-up step, printing its name, how long it took and what it gave. */
+    static <T> T step(final String name, final Step<T> step) throws Exception {
+        final long t0 = System.nanoTime();
+        System.out.printf("%-8s ... ", name);
+        System.out.flush();
+        final T value = step.run();
+        System.out.printf(Locale.ROOT, "ok (%.1f s)%s%n", (System.nanoTime() - t0) / 1e9,
+                value instanceof Path p ? " " + p : value instanceof EmbeddedBroker b ? " " + b.bootstrapServers() : "");
+        return value;
+    }
+
+    private static void clean(final Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                for (final Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.createDirectories(dir);
+    }
+}
