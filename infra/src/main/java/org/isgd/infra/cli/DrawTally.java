@@ -27,6 +27,18 @@ final class DrawTally {
         phases.merge(batch.phase(), 1L, Long::sum);
     }
 
+    Map<String, Long> phases() {
+        return Map.copyOf(phases);
+    }
+
+    double[] shares() {
+        final double[] shares = new double[perClass.length];
+        for (int c = 0; c < shares.length; c++) {
+            shares[c] = share(c);
+        }
+        return shares;
+    }
+
     double share(final int c) {
         return draws == 0 ? 0 : (double) perClass[c] / draws;
     }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "isgd", mixinStandardHelpOptions = true, versionProvider = Isgd.Version.class,
         description = "Importance-sampled SGD as a streaming service: a Kafka Streams sampler that feeds trainers "
                 + "weighted index batches.",
-        subcommands = {DemoCommand.class, BrokerCommand.class, TopicsCommand.class, RegisterCommand.class,
+        subcommands = {DemoCommand.class, BenchCommand.class, BrokerCommand.class, TopicsCommand.class, RegisterCommand.class,
                 RunCommand.class, SamplerCommand.class, TrainCommand.class, DataCommand.class, CommandLine.HelpCommand.class})
 public final class Isgd {
     public static final int EXIT_ERROR = 1;
@@ -38,7 +38,10 @@ public final class Isgd {
     /** The configured command line; tests run commands through it without exiting the JVM. */
     public static CommandLine commandLine() {
         final CommandLine cli = new CommandLine(Isgd.class);
+        policyFooter(cli.getSubcommands().get("run").getSubcommands().get("create"));
+        policyFooter(cli.getSubcommands().get("demo"));
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setUsageHelpWidth(120);
         cli.setParameterExceptionHandler((ex, args) -> {
             final CommandLine cmd = ex.getCommandLine();
             final PrintWriter err = cmd.getErr();
@@ -61,6 +64,21 @@ public final class Isgd {
             return EXIT_ERROR;
         });
         return cli;
+    }
+
+    /** The policies' parameters with their defaults, from the registry, under a command's options. */
+    private static void policyFooter(final CommandLine command) {
+        final java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of("", "Policies and their "
+                + "parameters (--param KEY=VALUE), with defaults; formulas in README.md:"));
+        for (final String policy : org.isgd.sampler.policy.Policies.names()) {
+            lines.add("  " + policy + ":");
+            final java.util.List<String> params = org.isgd.sampler.policy.Policies.help(policy);
+            params.forEach(line -> lines.add("      " + line));
+            if (params.isEmpty()) {
+                lines.add("      (no parameters)");
+            }
+        }
+        command.getCommandSpec().usageMessage().footer(lines.toArray(String[]::new));
     }
 
     /** The innermost message worth showing, e.g. "Connection refused" rather than a wrapper's. */

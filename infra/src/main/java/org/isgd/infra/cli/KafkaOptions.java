@@ -15,6 +15,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,19 +28,19 @@ public final class KafkaOptions {
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
             defaultValue = "${env:ISGD_BOOTSTRAP_SERVERS:-" + DEFAULT_BOOTSTRAP + "}",
-            description = "Kafka brokers to connect to (env ISGD_BOOTSTRAP_SERVERS). Default: ${DEFAULT-VALUE}.")
+            description = "Kafka brokers to connect to (env ISGD_BOOTSTRAP_SERVERS).")
     String bootstrapServers;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Properties file of Kafka client settings (e.g. security.protocol, sasl.jaas.config).")
     Path configFile;
 
-    @Option(names = "--kafka-config", paramLabel = "KEY=VALUE",
+    @Option(names = "--kafka-config", paramLabel = "KEY=VALUE", showDefaultValue = Visibility.NEVER,
             description = "Kafka client setting passed through unchanged; repeatable. Wins over --config.")
     Map<String, String> kafkaConfig = new LinkedHashMap<>();
 
     @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "How long to wait for the brokers to answer before giving up. Default: ${DEFAULT-VALUE}.")
+            description = "How long to wait for the brokers to answer before giving up.")
     int connectTimeoutSeconds = 10;
 
     /** Fails fast, in one line, when no broker answers within --connect-timeout. */

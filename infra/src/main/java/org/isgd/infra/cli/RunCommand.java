@@ -14,11 +14,12 @@ import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.RunState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code isgd run create|list|show|stop}: runs are specs on the compacted isgd.runs topic. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Create, list, show and stop training runs.",
+@Command(name = "run", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Create, list, show and stop training runs.",
         subcommands = {RunCommand.Create.class, RunCommand.ListRuns.class, RunCommand.Show.class, RunCommand.Stop.class})
 final class RunCommand {
 
@@ -57,7 +58,8 @@ final class RunCommand {
         @Option(names = "--policy", defaultValue = "uniform", description = "Sampling policy: ${COMPLETION-CANDIDATES}.",
                 completionCandidates = PolicyNames.class)
         String policy;
-        @Option(names = "--param", paramLabel = "KEY=VALUE", description = "Policy parameter; repeatable.")
+        @Option(names = "--param", paramLabel = "KEY=VALUE", showDefaultValue = Visibility.NEVER,
+                description = "Policy parameter; repeatable. The parameters of each policy, with defaults, are listed below.")
         Map<String, Double> params = new LinkedHashMap<>();
         @Option(names = "--batch-size", defaultValue = "128", description = "Samples per batch.")
         int batchSize;
@@ -80,9 +82,14 @@ final class RunCommand {
             if (batchSize <= 0 || worldSize <= 0 || lead < 0 || (budgetBatches != null && budgetBatches <= 0)) {
                 throw new UsageException("--batch-size, --world-size and --budget-batches must be > 0, --lead >= 0");
             }
-            return RunSpec.newBuilder().setRunId(runId).setDataset(dataset).setPolicy(policy).setParams(Map.copyOf(params))
-                    .setBatchSize(batchSize).setSeed(seed).setBudgetBatches(budgetBatches).setWorldSize(worldSize)
-                    .setLead(lead).setState(RunState.ACTIVE).build();
+            final RunSpec spec = RunSpec.newBuilder().setRunId(runId).setDataset(dataset).setPolicy(policy)
+                    .setParams(Map.copyOf(params)).setBatchSize(batchSize).setSeed(seed).setBudgetBatches(budgetBatches)
+                    .setWorldSize(worldSize).setLead(lead).setState(RunState.ACTIVE).build();
+            final String problem = Policies.check(spec);
+            if (problem != null) {
+                throw new UsageException(problem);
+            }
+            return spec;
         }
     }
 
@@ -99,7 +106,7 @@ final class RunCommand {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List runs and their state.")
+    @Command(name = "list", mixinStandardHelpOptions = true, showDefaultValues = true, description = "List runs and their state.")
     static final class ListRuns implements Callable<Integer> {
         @Mixin
         KafkaOptions kafka;
@@ -118,7 +125,7 @@ final class RunCommand {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one run's spec.")
+    @Command(name = "show", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Show one run's spec.")
     static final class Show implements Callable<Integer> {
         @Mixin
         KafkaOptions kafka;
@@ -133,7 +140,7 @@ final class RunCommand {
         }
     }
 
-    @Command(name = "stop", mixinStandardHelpOptions = true,
+    @Command(name = "stop", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = "Mark a run FINISHED (or PAUSED with --pause, ACTIVE again with --resume).")
     static final class Stop implements Callable<Integer> {
         @Mixin

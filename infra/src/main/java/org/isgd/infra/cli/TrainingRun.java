@@ -1,6 +1,8 @@
 package org.isgd.infra.cli;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import me.tongfei.progressbar.ProgressBar;
@@ -23,12 +25,14 @@ final class TrainingRun {
     }
 
     /** What training returned, and what it was fed. */
-    record Outcome(TrainingResult result, DrawTally draws) {
+    record Outcome(TrainingResult result, DrawTally draws, List<Double> evaluationSeconds) {
     }
 
     static Outcome run(final TrainerOptions options, final FashionMnist.Split data, final BatchSource source,
                        final PredictionSink sink, final long batches) {
         final DrawTally tally = new DrawTally(data.train().labels(), data.train().numClasses());
+        final List<Double> evaluationSeconds = new ArrayList<>();
+        final long started = System.nanoTime();
         try (ProgressBar bar = Progress.bar("train", batches, "batches")) {
             final TrainingListener listener = new TrainingListener() {
                 private String accuracy = "";
@@ -42,10 +46,12 @@ final class TrainingRun {
 
                 @Override
                 public void onEvaluation(final Evaluation evaluation) {
+                    evaluationSeconds.add((System.nanoTime() - started) / 1e9);
                     accuracy = String.format(Locale.ROOT, " test acc %.4f", evaluation.testAccuracy());
                 }
             };
-            return new Outcome(new TrainingLoop(options, data.train(), data.test()).run(source, sink, listener), tally);
+            return new Outcome(new TrainingLoop(options, data.train(), data.test()).run(source, sink, listener), tally,
+                    evaluationSeconds);
         }
     }
 

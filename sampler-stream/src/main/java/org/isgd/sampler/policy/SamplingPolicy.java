@@ -37,6 +37,14 @@ public interface SamplingPolicy {
      */
     Draw draw(long batchSeq, int batchSize, SplittableRandom random);
 
+    /**
+     * Samples flagged as possibly mislabelled by the policy's noise guard, by id; empty for
+     * policies without one. A snapshot, not a live view.
+     */
+    default java.util.Set<Long> suspects() {
+        return java.util.Set.of();
+    }
+
     /** One drawn batch. */
     record Draw(long[] sampleIds, float[] weights, double[] probabilities, String phase) {
     }

@@ -1,19 +1,21 @@
 package org.isgd.sampler.policy;
 
 import java.util.Arrays;
-import java.util.Map;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.isgd.sampler.sampling.WeightedPool;
 import org.isgd.sampler.store.SampleState;
+import org.isgd.schemas.RunSpec;
 
 /** q_i = 1/N, weights 1, with replacement: the control arm every result is compared with. */
 public final class UniformPolicy implements SamplingPolicy {
     public static final String NAME = "uniform";
     public static final String PHASE = "uniform";
+    public static final List<Param> PARAMS = List.of();
     private final WeightedPool pool = new WeightedPool(1024);
 
-    public UniformPolicy(final Map<String, Double> params) {
-        // uniform has no parameters
+    public UniformPolicy(final RunSpec spec) {
+        PolicyParams.of(NAME, PARAMS, spec.getParams()); // uniform has no parameters: any given one is an error
     }
 
     @Override

@@ -47,6 +47,17 @@ public final class WeightedPool {
         tree.set(slotOf(sampleId), mass);
     }
 
+    /** Sets the mass of the sample in {@code slot}. */
+    public void setAt(final int slot, final double mass) {
+        tree.set(slot, mass);
+    }
+
+    /** The slot of a sample, or -1 if it is not in the pool. */
+    public int slot(final long sampleId) {
+        final Integer slot = slots.get(sampleId);
+        return slot == null ? -1 : slot;
+    }
+
     public double mass(final long sampleId) {
         final Integer slot = slots.get(sampleId);
         return slot == null ? 0.0 : tree.mass(slot);
@@ -71,6 +82,11 @@ public final class WeightedPool {
     /** The slot a draw lands in, with probability mass/total. */
     public int drawSlot(final SplittableRandom random) {
         return tree.draw(random.nextDouble() * tree.total());
+    }
+
+    /** The slot whose cumulative mass interval holds {@code u}, for {@code u} in [0, totalMass()). */
+    public int slotAtMass(final double u) {
+        return tree.draw(u);
     }
 
     /** A slot uniformly at random, whatever the masses. */

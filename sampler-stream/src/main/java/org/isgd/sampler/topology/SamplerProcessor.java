@@ -84,6 +84,12 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     }
 
     private void restoreRun(final RunProgress progress) {
+        final String problem = checkSpec(progress.spec());
+        if (problem != null) {
+            // stored by an older version that accepted it: keep the record, emit nothing for it
+            LOG.error("not restoring run {}: {}", progress.spec().getRunId(), problem);
+            return;
+        }
         runs.put(progress.spec().getRunId(), progress);
         ownedDatasets.add(progress.spec().getDataset());
         samplers.put(progress.spec().getRunId(), rebuild(progress.spec()));
@@ -231,8 +237,9 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         if (name != null) {
             return INVALID_RUN + ": " + name;
         }
-        if (!Policies.known(spec.getPolicy())) {
-            return INVALID_RUN + ": unknown policy '" + spec.getPolicy() + "'; known: " + String.join(", ", Policies.names());
+        final String policyProblem = Policies.check(spec);
+        if (policyProblem != null) {
+            return INVALID_RUN + ": " + policyProblem;
         }
         if (spec.getBatchSize() <= 0 || spec.getWorldSize() <= 0 || spec.getLead() < 0) {
             return INVALID_RUN + ": batchSize and worldSize must be > 0 and lead >= 0, were " + spec.getBatchSize()

@@ -1,0 +1,16 @@
+package org.isgd.sampler.policy;
+
+/** The parameters several policies share, declared once. */
+final class CommonParams {
+    static final Param EPSILON = Param.real("epsilon", 0.0, 0, 1,
+            "share of uniform draws mixed into the proposal q (an ε-uniform floor)");
+    static final Param MAX_WEIGHT = Param.real("maxWeight", 10, 1, 1e9,
+            "loss weights are clipped at this value");
+    static final Param SUSPECT_P = Param.real("suspectP", 0.05, 0, 0.5,
+            "noise guard: pCorrect below this on a confident wrong prediction is a suspicious visit; 0 disables");
+    static final Param SUSPECT_VISITS = Param.whole("suspectVisits", 3, 1, 1e6,
+            "noise guard: consecutive suspicious visits that flag a sample as suspect");
+
+    private CommonParams() {
+    }
+}

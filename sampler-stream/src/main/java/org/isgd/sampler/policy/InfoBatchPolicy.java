@@ -1,0 +1,117 @@
+package org.isgd.sampler.policy;
+
+import java.util.BitSet;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.isgd.sampler.sampling.EpochQueue;
+import org.isgd.sampler.store.SampleState;
+import org.isgd.schemas.RunSpec;
+
+/**
+ * InfoBatch (Qin et al. 2024): epochs without replacement. At the start of an epoch a sample
+ * whose latest loss is below the mean (the mean over samples with a loss; a suspect's loss
+ * capped at the median) is dropped with probability r = pruneRatio; the kept ones of those get
+ * weight min(maxWeight, 1/(1 − r)), all others weight 1. From batch ⌈(1 − annealFraction) ·
+ * budgetBatches⌉ on (never when the budget is null) every epoch uses all samples with weight 1;
+ * the pruned epoch under way then is cut short. Samples registered mid-epoch are served next.
+ *
+ * <p>Reported probability: the share of the epoch's expected draws that fall on the sample,
+ * (1 − d_i) / (N − r · B), d_i = r for below-mean samples and 0 otherwise, B = #below-mean; 1/N
+ * while annealing. An epoch interrupted by a restart is not resumed: the rebuilt policy starts a
+ * fresh one from the stored losses.
+ */
+public final class InfoBatchPolicy extends ScoredPolicy {
+    public static final String NAME = "infobatch";
+    public static final String PRUNE = "prune";
+    public static final String ANNEAL = "anneal";
+    static final Param PRUNE_RATIO = Param.real("pruneRatio", 0.5, 0, 1,
+            "probability that a below-mean-loss sample is left out of an epoch").openAbove();
+    static final Param ANNEAL_FRACTION = Param.real("annealFraction", 0.125, 0, 1,
+            "last fraction of budgetBatches trained on all samples, unweighted");
+    public static final List<Param> PARAMS = List.of(PRUNE_RATIO, ANNEAL_FRACTION, CommonParams.MAX_WEIGHT,
+            CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS);
+
+    private final double pruneRatio;
+    private final float keptWeight;
+    private final long annealFrom;
+    private final EpochQueue epoch = new EpochQueue();
+    private final BitSet upweighted = new BitSet();
+    private boolean annealing;
+    private double expectedDraws = 1;
+    private int lastPruned;
+
+    public InfoBatchPolicy(final RunSpec spec) {
+        super(NAME, PARAMS, spec, null);
+        pruneRatio = params.get(PRUNE_RATIO);
+        keptWeight = (float) Math.min(params.get(CommonParams.MAX_WEIGHT), 1 / (1 - pruneRatio));
+        final Long budget = spec.getBudgetBatches();
+        annealFrom = budget == null ? Long.MAX_VALUE
+                : (long) Math.ceil((1 - params.get(ANNEAL_FRACTION)) * budget);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    double score(final SampleState state) {
+        return state.loss();
+    }
+
+    @Override
+    void admitted(final int slot) {
+        epoch.admit(slot);
+        expectedDraws++;
+    }
+
+    @Override
+    public Draw draw(final long batchSeq, final int batchSize, final SplittableRandom random) {
+        final boolean anneal = batchSeq >= annealFrom;
+        if (anneal && !annealing) {
+            epoch.clear();
+        }
+        annealing = anneal;
+        final long[] ids = new long[batchSize];
+        final float[] weights = new float[batchSize];
+        final double[] probabilities = new double[batchSize];
+        for (int i = 0; i < batchSize; i++) {
+            if (epoch.isEmpty()) {
+                startEpoch(random);
+            }
+            final int slot = epoch.poll();
+            final boolean up = !annealing && upweighted.get(slot);
+            ids[i] = pool.idAt(slot);
+            weights[i] = up ? keptWeight : 1f;
+            probabilities[i] = annealing ? 1.0 / pool.size() : (up ? 1 - pruneRatio : 1.0) / expectedDraws;
+        }
+        return new Draw(ids, weights, probabilities, annealing ? ANNEAL : PRUNE);
+    }
+
+    private void startEpoch(final SplittableRandom random) {
+        final int n = pool.size();
+        final double mean = pool.seenCount() == 0 ? 0 : pool.seenTotal() / pool.seenCount();
+        final int[] kept = new int[n];
+        int count = 0;
+        int below = 0;
+        upweighted.clear();
+        for (int slot = 0; slot < n; slot++) {
+            if (!annealing && pool.seen(slot) && pool.massAt(slot) < mean) {
+                below++;
+                if (random.nextDouble() < pruneRatio) {
+                    continue;
+                }
+                upweighted.set(slot);
+            }
+            kept[count++] = slot;
+        }
+        lastPruned = n - count;
+        expectedDraws = n - pruneRatio * below;
+        epoch.start(kept, count, random);
+    }
+
+    /** Samples the latest epoch left out. */
+    int lastPruned() {
+        return lastPruned;
+    }
+}

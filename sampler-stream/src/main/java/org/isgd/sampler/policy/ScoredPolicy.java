@@ -1,0 +1,156 @@
+package org.isgd.sampler.policy;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.isgd.sampler.sampling.RecentQuantiles;
+import org.isgd.sampler.sampling.ScoredPool;
+import org.isgd.sampler.store.SampleState;
+import org.isgd.schemas.RunSpec;
+
+/**
+ * What the score-based policies share: the population with one score per sample (unseen samples
+ * count at the highest score), a sketch of recently reported scores, the noise guard, and the
+ * weighted mixture draw. A subclass says how a prediction becomes a score and how a batch is drawn.
+ *
+ * <p>A sample's mass is its latest score, or min(score, median of recent scores) while it is a
+ * suspect; the cap is applied when the sample's own score or flag changes.
+ */
+abstract class ScoredPolicy implements SamplingPolicy {
+    /** Recent scores behind the median used by the noise guard. */
+    static final int GUARD_HISTORY = 1024;
+
+    protected final RunSpec spec;
+    protected final PolicyParams params;
+    protected final ScoredPool pool = new ScoredPool(1024);
+    protected final RecentQuantiles recentScores;
+    private final NoiseGuard guard;
+    private double[] scores = new double[1024]; // latest uncapped score per slot; NaN = unseen
+
+    /**
+     * @param history the declared parameter that sets how many recent scores the sketch covers,
+     *     or null for {@link #GUARD_HISTORY}
+     */
+    ScoredPolicy(final String name, final List<Param> declared, final RunSpec spec, final Param history) {
+        this.spec = spec;
+        this.params = PolicyParams.of(name, declared, spec.getParams());
+        this.recentScores = new RecentQuantiles(history == null ? GUARD_HISTORY : params.getInt(history));
+        this.guard = new NoiseGuard(params.get(CommonParams.SUSPECT_P), params.getInt(CommonParams.SUSPECT_VISITS));
+    }
+
+    /** The score of a sample in this state (≥ 0, finite). */
+    abstract double score(SampleState state);
+
+    /** Whether suspicious visits count now (false during a warm-up). */
+    boolean guardActive() {
+        return true;
+    }
+
+    /** Whether a sample's score is fixed and new predictions must not change it (a frozen policy). */
+    boolean scoreFixed(final int slot) {
+        return false;
+    }
+
+    /** Every reported score, from predictions and from stored states on rebuild, in arrival order. */
+    void observeScore(final double score) {
+        recentScores.update(score);
+    }
+
+    /** A sample joined the population. */
+    void admitted(final int slot) {
+    }
+
+    @Override
+    public final void put(final long sampleId, final int label, final SampleState state) {
+        final int known = pool.slot(sampleId);
+        final int slot = pool.put(sampleId, label);
+        if (known < 0) {
+            if (slot == scores.length) {
+                scores = Arrays.copyOf(scores, 2 * slot);
+            }
+            scores[slot] = Double.NaN;
+            admitted(slot);
+        } else if (state != null && state.label() != label) {
+            guard.forget(sampleId);
+        }
+        if (state != null) {
+            final double score = score(state);
+            observeScore(score);
+            guard.restore(sampleId, state);
+            scores[slot] = score;
+            refresh(slot);
+        }
+    }
+
+    @Override
+    public final void update(final long sampleId, final SampleState before, final SampleState after) {
+        int slot = pool.slot(sampleId);
+        if (slot < 0) {
+            put(sampleId, after.label(), null);
+            slot = pool.slot(sampleId);
+        }
+        final double score = score(after);
+        observeScore(score);
+        final boolean flagChanged = guardActive() && guard.observe(sampleId, after);
+        if (!scoreFixed(slot)) {
+            scores[slot] = score;
+        } else if (!flagChanged) {
+            return;
+        }
+        refresh(slot);
+    }
+
+    private void refresh(final int slot) {
+        final double score = scores[slot];
+        if (Double.isNaN(score)) {
+            return;
+        }
+        final double median = recentScores.quantile(0.5);
+        final boolean capped = guard.isSuspect(pool.idAt(slot)) && !Double.isNaN(median);
+        pool.setMass(slot, capped ? Math.min(score, median) : score);
+    }
+
+    @Override
+    public int population() {
+        return pool.size();
+    }
+
+    @Override
+    public Set<Long> suspects() {
+        return guard.suspects();
+    }
+
+    /** The unbiased weight 1/(N·q), clipped at {@code maxWeight}. */
+    final float clippedWeight(final double q, final double maxWeight) {
+        return (float) Math.min(maxWeight, 1.0 / (pool.size() * q));
+    }
+
+    /**
+     * A batch from the mixture q_i = share · m_i / M + (1 − share) / N with replacement, weights
+     * 1/(N·q_i) clipped at {@code maxWeight}.
+     */
+    final Draw mixtureDraw(final int batchSize, final SplittableRandom random, final double share,
+                           final double maxWeight, final String phase) {
+        final long[] ids = new long[batchSize];
+        final float[] weights = new float[batchSize];
+        final double[] probabilities = new double[batchSize];
+        for (int i = 0; i < batchSize; i++) {
+            final int slot = pool.mixtureSlot(random, share);
+            ids[i] = pool.idAt(slot);
+            probabilities[i] = pool.probability(slot, share);
+            weights[i] = clippedWeight(probabilities[i], maxWeight);
+        }
+        return new Draw(ids, weights, probabilities, phase);
+    }
+
+    /** The sampling mass (capped score) of a sample; the highest score for an unseen one. */
+    final double massOf(final long sampleId) {
+        return pool.massAt(pool.slot(sampleId));
+    }
+
+    /** q of one sample under the mixture with the given share; for tests and the query API. */
+    final double probabilityOf(final long sampleId, final double share) {
+        return pool.probability(pool.slot(sampleId), share);
+    }
+}

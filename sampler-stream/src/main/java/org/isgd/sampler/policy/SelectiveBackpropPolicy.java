@@ -1,0 +1,105 @@
+package org.isgd.sampler.policy;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.isgd.sampler.sampling.EpochQueue;
+import org.isgd.sampler.sampling.RecentQuantiles;
+import org.isgd.sampler.store.SampleState;
+import org.isgd.schemas.RunSpec;
+
+/**
+ * Selective-Backprop (Jiang et al. 2019), stale variant: walk a uniform permutation of the
+ * population (a new one when it runs out) and keep a candidate with probability
+ * p_i = ε + (1 − ε) · max(minProb, pct_i^β), pct_i the fraction of the last complete window of
+ * {@code history} reported losses (a KLL sketch, see {@link RecentQuantiles}) that are ≤ the
+ * candidate's latest loss; a suspect's loss is capped at the median first. Candidates never
+ * trained are always kept, and ones registered mid-walk come first. Weights are 1; the reported
+ * probability is p_i / N, the chance that sample i is kept from a uniform candidate draw.
+ */
+public final class SelectiveBackpropPolicy extends ScoredPolicy {
+    public static final String NAME = "selective-backprop";
+    public static final String PHASE = "selective";
+    static final Param MIN_PROB = Param.real("minProb", 0.05, 0, 1,
+            "floor of a candidate's keep probability").openBelow();
+    static final Param BETA = Param.real("beta", 3, 0, 100,
+            "keep probability = pct(loss)^beta: larger keeps fewer, harder samples");
+    static final Param HISTORY = Param.whole("history", 1024, 16, RecentQuantiles.MAX_WINDOW,
+            "reported losses the loss percentile is taken over");
+    public static final List<Param> PARAMS = List.of(MIN_PROB, BETA, HISTORY, CommonParams.EPSILON,
+            CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS);
+
+    private final double minProb;
+    private final double beta;
+    private final double epsilon;
+    private final EpochQueue walk = new EpochQueue();
+    private long candidates;
+
+    public SelectiveBackpropPolicy(final RunSpec spec) {
+        super(NAME, PARAMS, spec, HISTORY);
+        minProb = params.get(MIN_PROB);
+        beta = params.get(BETA);
+        epsilon = params.get(CommonParams.EPSILON);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    double score(final SampleState state) {
+        return state.loss();
+    }
+
+    @Override
+    void admitted(final int slot) {
+        walk.admit(slot);
+    }
+
+    @Override
+    public Draw draw(final long batchSeq, final int batchSize, final SplittableRandom random) {
+        final long[] ids = new long[batchSize];
+        final float[] weights = new float[batchSize];
+        final double[] probabilities = new double[batchSize];
+        Arrays.fill(weights, 1f);
+        int kept = 0;
+        while (kept < batchSize) {
+            if (walk.isEmpty()) {
+                walk.start(allSlots(), pool.size(), random);
+            }
+            final int slot = walk.poll();
+            candidates++;
+            final double keep = keepProbability(slot);
+            if (random.nextDouble() < keep) {
+                ids[kept] = pool.idAt(slot);
+                probabilities[kept++] = keep / pool.size();
+            }
+        }
+        return new Draw(ids, weights, probabilities, PHASE);
+    }
+
+    /** p_i of the class comment. */
+    double keepProbability(final int slot) {
+        if (!pool.seen(slot)) {
+            return 1.0;
+        }
+        final double pct = recentScores.rank(pool.massAt(slot));
+        return epsilon + (1 - epsilon) * Math.max(minProb, Math.pow(pct, beta));
+    }
+
+    double keepProbability(final long sampleId) {
+        return keepProbability(pool.slot(sampleId));
+    }
+
+    /** Candidates walked so far; kept / candidates is the keep rate. */
+    long candidates() {
+        return candidates;
+    }
+
+    private int[] allSlots() {
+        final int[] slots = new int[pool.size()];
+        Arrays.setAll(slots, i -> i);
+        return slots;
+    }
+}

@@ -1,0 +1,90 @@
+package org.isgd.sampler.policy;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.isgd.sampler.store.SampleState;
+import org.isgd.schemas.RunSpec;
+
+/**
+ * Importance sampling with the gradient-norm upper bound (Katharopoulos &amp; Fleuret 2018):
+ * score g_i = gradNormBound = ‖softmax(z) − onehot(y)‖₂, unseen samples at max(g). Importance
+ * sampling, q_i = (1 − ε) · g_i / Σ g + ε / N with replacement, weights 1/(N q_i) clipped at
+ * maxWeight, is on only while τ &gt; tauThreshold; otherwise q_i = 1/N, weights 1.
+ *
+ * <p>τ is an EMA (momentum 0.9, starting at 0) over windows of batchSize consecutive reported
+ * scores s_1..s_W of τ_w = 1/√(1 − Σ(g_j − u)²/Σ g_j²), g_j = s_j / Σ s, u = 1/W; since Σ g = 1
+ * this is τ_w = √(W · Σ s²) / Σ s (1 for an all-zero window). O(1) per prediction. On rebuild the
+ * stored scores are replayed through the same windows, in population order.
+ */
+public final class UpperBoundPolicy extends ScoredPolicy {
+    public static final String NAME = "upper-bound";
+    public static final String UNIFORM = "uniform";
+    public static final String IMPORTANCE = "importance";
+    static final double MOMENTUM = 0.9;
+    static final Param TAU_THRESHOLD = Param.real("tauThreshold", 1.5, 0, 1e6,
+            "importance sampling is on while the variance-reduction estimate τ exceeds this");
+    public static final List<Param> PARAMS = List.of(TAU_THRESHOLD, CommonParams.EPSILON, CommonParams.MAX_WEIGHT,
+            CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS);
+
+    private final double tauThreshold;
+    private final double importanceShare;
+    private final double maxWeight;
+    private final int window;
+    private double windowSum;
+    private double windowSumOfSquares;
+    private int windowCount;
+    private double tau;
+
+    public UpperBoundPolicy(final RunSpec spec) {
+        super(NAME, PARAMS, spec, null);
+        tauThreshold = params.get(TAU_THRESHOLD);
+        importanceShare = 1 - params.get(CommonParams.EPSILON);
+        maxWeight = params.get(CommonParams.MAX_WEIGHT);
+        window = Math.max(1, spec.getBatchSize());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    double score(final SampleState state) {
+        return state.gradNormBound();
+    }
+
+    @Override
+    void observeScore(final double score) {
+        super.observeScore(score);
+        windowSum += score;
+        windowSumOfSquares += score * score;
+        if (++windowCount == window) {
+            final double windowTau = windowSum > 0 ? Math.sqrt(window * windowSumOfSquares) / windowSum : 1.0;
+            tau = MOMENTUM * tau + (1 - MOMENTUM) * windowTau;
+            windowSum = 0;
+            windowSumOfSquares = 0;
+            windowCount = 0;
+        }
+    }
+
+    @Override
+    public Draw draw(final long batchSeq, final int batchSize, final SplittableRandom random) {
+        final boolean importance = tau > tauThreshold;
+        return mixtureDraw(batchSize, random, importance ? importanceShare : 0.0, maxWeight,
+                importance ? IMPORTANCE : UNIFORM);
+    }
+
+    /** The current variance-reduction estimate. */
+    double tau() {
+        return tau;
+    }
+
+    /** q_i the next draw would use if τ does not change, for tests and the query API. */
+    double probability(final long sampleId) {
+        return probabilityOf(sampleId, share());
+    }
+
+    private double share() {
+        return tau > tauThreshold ? importanceShare : 0.0;
+    }
+}

@@ -1,0 +1,60 @@
+package org.isgd.sampler.sampling;
+
+/**
+ * The maximum of non-negative values over dense slots, in a complete binary tree: O(log n)
+ * update, O(1) maximum. The companion of {@link SumTree} for "the highest current score".
+ */
+public final class MaxTree {
+    private double[] nodes; // nodes[1] = root; leaves at [capacity, 2 * capacity)
+    private int capacity;
+    private int size;
+
+    public MaxTree(final int initialCapacity) {
+        capacity = Integer.highestOneBit(Math.max(1, initialCapacity - 1)) << 1;
+        nodes = new double[2 * capacity];
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** The largest value, 0 when empty. */
+    public double max() {
+        return nodes[1];
+    }
+
+    /** Appends a slot with the given value and returns its index. */
+    public int add(final double value) {
+        if (size == capacity) {
+            grow();
+        }
+        final int slot = size++;
+        set(slot, value);
+        return slot;
+    }
+
+    public void set(final int slot, final double value) {
+        if (slot < 0 || slot >= size) {
+            throw new IndexOutOfBoundsException("slot " + slot + " not in [0, " + size + ")");
+        }
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException("value must be finite and >= 0, was " + value + " for slot " + slot);
+        }
+        int node = capacity + slot;
+        nodes[node] = value;
+        for (node >>>= 1; node >= 1; node >>>= 1) {
+            nodes[node] = Math.max(nodes[2 * node], nodes[2 * node + 1]);
+        }
+    }
+
+    private void grow() {
+        final int newCapacity = capacity * 2;
+        final double[] grown = new double[2 * newCapacity];
+        System.arraycopy(nodes, capacity, grown, newCapacity, size);
+        for (int node = newCapacity - 1; node >= 1; node--) {
+            grown[node] = Math.max(grown[2 * node], grown[2 * node + 1]);
+        }
+        nodes = grown;
+        capacity = newCapacity;
+    }
+}

@@ -1,0 +1,131 @@
+package org.isgd.sampler.policy;
+
+import static org.isgd.sampler.policy.PolicyTesting.CLASSES;
+import static org.isgd.sampler.policy.PolicyTesting.label;
+import static org.isgd.sampler.policy.PolicyTesting.random;
+import static org.isgd.sampler.policy.PolicyTesting.spec;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.isgd.sampler.store.SampleState;
+import org.isgd.schemas.RunSpec;
+import org.junit.jupiter.api.Test;
+
+class NoiseGuardTest {
+    private static final int N = 200;
+    private static final Set<Long> PLANTED = Set.of(3L, 41L, 77L, 120L, 121L, 199L);
+    private static final Set<Long> HARD = Set.of(10L, 50L, 90L); // wrong but not confident: pCorrect 0.2
+    private static final Set<Long> ONCE = Set.of(11L, 51L, 91L); // confidently wrong every other visit
+
+    /** One round of predictions: every sample once; planted ones confidently wrong. */
+    private static void round(final SamplingPolicy policy, final Map<Long, SampleState> states,
+                              final SplittableRandom random, final int round) {
+        for (long id = 0; id < N; id++) {
+            final double p;
+            if (PLANTED.contains(id)) {
+                p = 0.01;
+            } else if (HARD.contains(id)) {
+                p = 0.2;
+            } else if (ONCE.contains(id)) {
+                p = round % 2 == 0 ? 0.01 : 0.6;
+            } else {
+                p = 0.3 + 0.7 * random.nextDouble();
+            }
+            final SampleState before = states.get(id);
+            final int predicted = p >= 0.5 ? label(id) : (label(id) + 1) % CLASSES;
+            final SampleState after = new SampleState(label(id), (float) p, (float) -Math.log(p),
+                    (float) (1.4 * (1 - p)), predicted, before == null ? 1 : before.visits() + 1, round, round, round);
+            states.put(id, after);
+            policy.update(id, before, after);
+        }
+    }
+
+    @Test
+    void earlyImportanceFlagsPlantedSamplesAfterWarmupOnlyAndCapsThemAtTheMedian() {
+        final EarlyImportancePolicy policy = new EarlyImportancePolicy(
+                spec(EarlyImportancePolicy.NAME, 20, null, "warmupEpochs", 1));
+        for (long id = 0; id < N; id++) {
+            policy.put(id, label(id), null);
+        }
+        final Map<Long, SampleState> states = new HashMap<>();
+        final SplittableRandom random = new SplittableRandom(1);
+        policy.draw(0, 20, random(1, 0));
+        for (int round = 0; round < 5; round++) {
+            round(policy, states, random, round); // during warm-up: not counted
+        }
+        assertEquals(Set.of(), policy.suspects());
+        policy.draw(N / 20, 20, random(1, N / 20)); // warm-up is over
+        round(policy, states, random, 5);
+        round(policy, states, random, 6);
+        assertEquals(Set.of(), policy.suspects(), "two suspicious visits are not enough");
+        round(policy, states, random, 7);
+        assertEquals(new TreeSet<>(PLANTED), policy.suspects());
+
+        final double median = policy.recentScores.quantile(0.5);
+        assertTrue(median < 0.99 - 0.1, "median " + median);
+        for (final long id : PLANTED) {
+            assertEquals(Math.min(1.0 - 0.01f, median), policy.massOf(id), 1e-12);
+        }
+        for (final long id : HARD) {
+            assertEquals(1.0 - 0.2f, policy.massOf(id), 1e-12); // clean hard samples keep their score
+        }
+
+        // the model comes to predict the registered label: the flag goes
+        final long cleared = 41L;
+        final SampleState now = states.get(cleared);
+        policy.update(cleared, now, new SampleState(now.label(), 0.7f, 0.3f, 0.4f, now.label(), now.visits() + 1,
+                9, 9, 9));
+        assertEquals(PLANTED.size() - 1, policy.suspects().size());
+        assertEquals(1.0 - 0.7f, policy.massOf(cleared), 1e-12);
+    }
+
+    @Test
+    void everyScoredPolicyFlagsTheSameSamples() {
+        final List<Function<RunSpec, ScoredPolicy>> factories = List.of(
+                s -> new EarlyImportancePolicy(s), UpperBoundPolicy::new, SelectiveBackpropPolicy::new, InfoBatchPolicy::new);
+        final List<String> names = List.of(EarlyImportancePolicy.NAME, UpperBoundPolicy.NAME,
+                SelectiveBackpropPolicy.NAME, InfoBatchPolicy.NAME);
+        for (int i = 0; i < factories.size(); i++) {
+            final Object[] params = i == 0 ? new Object[] {"warmupEpochs", 0} : new Object[0];
+            final ScoredPolicy policy = factories.get(i).apply(spec(names.get(i), 20, null, params));
+            for (long id = 0; id < N; id++) {
+                policy.put(id, label(id), null);
+            }
+            final Map<Long, SampleState> states = new HashMap<>();
+            final SplittableRandom random = new SplittableRandom(2);
+            for (int round = 0; round < 4; round++) {
+                round(policy, states, random, round);
+            }
+            assertEquals(new TreeSet<>(PLANTED), policy.suspects(), names.get(i));
+            // capped at the median of the moment the flag was raised; the median has moved a little since
+            final double median = policy.recentScores.quantile(0.5);
+            final double raw = policy.score(states.get(3L));
+            assertTrue(median < raw / 2, names.get(i) + ": median " + median + ", planted score " + raw);
+            for (final long id : PLANTED) {
+                assertTrue(Math.abs(policy.massOf(id) - median) < 0.05 * raw, names.get(i) + ": suspect " + id
+                        + " has mass " + policy.massOf(id) + ", median " + median);
+            }
+        }
+    }
+
+    @Test
+    void suspectPZeroDisablesTheGuard() {
+        final UpperBoundPolicy policy = new UpperBoundPolicy(spec(UpperBoundPolicy.NAME, 20, null, "suspectP", 0));
+        for (long id = 0; id < N; id++) {
+            policy.put(id, label(id), null);
+        }
+        final Map<Long, SampleState> states = new HashMap<>();
+        final SplittableRandom random = new SplittableRandom(3);
+        for (int round = 0; round < 6; round++) {
+            round(policy, states, random, round);
+        }
+        assertEquals(Set.of(), policy.suspects());
+    }
+}
