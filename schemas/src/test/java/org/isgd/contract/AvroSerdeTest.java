@@ -110,6 +110,28 @@ class AvroSerdeTest {
     }
 
     @Test
+    void theShippedHistoryLetsTheDefaultSerdeReadEveryEarlierRunSpec() throws IOException {
+        final List<Schema> history = AvroSerde.history("RunSpec");
+        assertEquals(1, history.size(), "RunSpec.v1: before minPopulation");
+        final GenericRecord v1 = new GenericData.Record(history.get(0));
+        v1.put("runId", "r-v1");
+        v1.put("dataset", "fashion-mnist");
+        v1.put("policy", "uniform");
+        v1.put("params", Map.of());
+        v1.put("batchSize", 32);
+        v1.put("seed", 1L);
+        v1.put("budgetBatches", 10L);
+        v1.put("worldSize", 2);
+        v1.put("lead", 4);
+        v1.put("state", new GenericData.EnumSymbol(history.get(0).getField("state").schema(), "PAUSED"));
+        final RunSpec read = AvroSerde.of(RunSpec.class).decode(singleObject(history.get(0), v1));
+        assertEquals("r-v1", read.getRunId());
+        assertEquals(2, read.getWorldSize());
+        assertEquals(RunState.PAUSED, read.getState());
+        assertNull(read.getMinPopulation());
+    }
+
+    @Test
     void badInputIsRefusedWithAReasonThatSaysWhatWasWrong() {
         final AvroSerde<SamplePrediction> serde = AvroSerde.of(SamplePrediction.class);
         final byte[] good = serde.encode(new SamplePrediction("r", 1L, 0L, 0L, 2, 0.5f, 0.69f, 0.7f, 2, "t", 0L));

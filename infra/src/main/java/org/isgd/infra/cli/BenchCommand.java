@@ -87,7 +87,7 @@ final class BenchCommand {
                     System.out.printf("%n--- %s (through Kafka) ---%n", policy);
                     final RunSpec spec = RunSpec.newBuilder().setRunId("bench-" + policy + "-" + stamp)
                             .setDataset(SampleRegistration.FASHION_MNIST).setPolicy(policy).setParams(paramsOf(policy))
-                            .setBatchSize(batchSize).setSeed(seed).setBudgetBatches(batches).build();
+                            .setBatchSize(batchSize).setSeed(seed).setBudgetBatches(batches).setMinPopulation((long) n).build();
                     final TrainingRun.Outcome outcome = KafkaTraining.createAndTrain(stack.kafkaOptions(), spec, data,
                             flags.toOptions(batches), batches, source -> { });
                     runs.add(record(policy, policy, "kafka", batches, outcome));

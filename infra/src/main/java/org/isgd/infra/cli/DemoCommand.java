@@ -51,6 +51,7 @@ final class DemoCommand implements Callable<Integer> {
         final long batches = (long) epochs * TrainCommand.ceilDiv(n, run.batchSize);
         run.budgetBatches = batches;
         run.worldSize = 1;
+        run.minPopulation = (long) n;
         final String runId = "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         final RunSpec spec = run.toSpec(runId);
         final KafkaBatchSource[] stoppable = new KafkaBatchSource[1];

@@ -31,7 +31,8 @@ final class RegisterCommand implements Callable<Integer> {
         final int[] labels = SampleRegistration.trainLabels(DataSetup.ensureFashionMnist(false),
                 limit == null ? Integer.MAX_VALUE : limit);
         final int n = SampleRegistration.register(kafka.clientProperties(), dataset, labels);
-        System.out.printf("registered %d samples of %s on isgd.samples%n", n, dataset);
+        System.out.printf("registered %d samples of %s on isgd.samples; 'run create --min-population %d' starts a run "
+                + "on all of them%n", n, dataset, n);
         return 0;
     }
 }

@@ -71,6 +71,9 @@ final class RunCommand {
         int worldSize;
         @Option(names = "--lead", defaultValue = "8", description = "Batches emitted ahead of the last acknowledged one.")
         int lead;
+        @Option(names = "--min-population", description = "Hold the first batch until the run's population has this many "
+                + "samples (e.g. the number just registered). Default: start once registrations pause.")
+        Long minPopulation;
 
         RunSpec toSpec(final String runId) {
             if (!Policies.known(policy)) {
@@ -79,12 +82,14 @@ final class RunCommand {
             if (runId.isEmpty() || runId.contains("/") || dataset.isEmpty() || dataset.contains("/")) {
                 throw new UsageException("run id and dataset must be non-empty and contain no '/'");
             }
-            if (batchSize <= 0 || worldSize <= 0 || lead < 0 || (budgetBatches != null && budgetBatches <= 0)) {
-                throw new UsageException("--batch-size, --world-size and --budget-batches must be > 0, --lead >= 0");
+            if (batchSize <= 0 || worldSize <= 0 || lead < 0 || (budgetBatches != null && budgetBatches <= 0)
+                    || (minPopulation != null && minPopulation <= 0)) {
+                throw new UsageException("--batch-size, --world-size, --budget-batches and --min-population must be > 0, "
+                        + "--lead >= 0");
             }
             final RunSpec spec = RunSpec.newBuilder().setRunId(runId).setDataset(dataset).setPolicy(policy)
                     .setParams(Map.copyOf(params)).setBatchSize(batchSize).setSeed(seed).setBudgetBatches(budgetBatches)
-                    .setWorldSize(worldSize).setLead(lead).setState(RunState.ACTIVE).build();
+                    .setWorldSize(worldSize).setLead(lead).setMinPopulation(minPopulation).setState(RunState.ACTIVE).build();
             final String problem = Policies.check(spec);
             if (problem != null) {
                 throw new UsageException(problem);

@@ -84,7 +84,7 @@ class TrainingLoopIT {
         try {
             register(data.train().labels());
             final RunSpec spec = RunSpec.newBuilder().setRunId("loop").setDataset("fashion-mnist").setPolicy("uniform")
-                    .setParams(Map.of()).setBatchSize(BATCH).setSeed(3L).setLead(4).setBudgetBatches((long) BATCHES).build();
+                    .setParams(Map.of()).setBatchSize(BATCH).setSeed(3L).setLead(4).setBudgetBatches((long) BATCHES).setMinPopulation((long) SAMPLES).build();
             try (KafkaProducer<String, RunSpec> producer = new KafkaProducer<>(client(), Topics.RUNS.keySerde().serializer(),
                     Topics.RUNS.valueSerde().serializer())) {
                 producer.send(new ProducerRecord<>(Topics.RUNS.name(), spec.getRunId(), spec)).get();

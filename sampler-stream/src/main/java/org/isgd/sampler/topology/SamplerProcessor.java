@@ -57,6 +57,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     private final Map<String, SamplingPolicy> samplers = new HashMap<>();
     private final Set<String> ownedDatasets = new HashSet<>();
     private final Set<RunSpec> refusedSpecs = new HashSet<>();
+    private final Map<String, String> phases = new HashMap<>();
 
     /**
      * @param settle how long a new run waits for its dataset's registrations to pause before its
@@ -288,7 +289,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
             return;
         }
         final long first = run.nextBatchSeq();
-        if (first == 0 && settling(run.spec())) {
+        if (first == 0 && !readyToStart(run.spec(), sampler.population())) {
             return; // the punctuator tries again
         }
         while (FlowControl.mayEmitNext(run)) {
@@ -298,6 +299,18 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         if (run.nextBatchSeq() != first) {
             save(run);
         }
+    }
+
+    /**
+     * Whether a run may draw its first batch: once its population reaches minPopulation, or, without
+     * one, once registrations of its dataset have paused (they reach this task by several paths, so
+     * a run created right after registering would otherwise start on the few samples that came first).
+     */
+    private boolean readyToStart(final RunSpec spec, final int population) {
+        if (spec.getMinPopulation() != null) {
+            return population >= spec.getMinPopulation();
+        }
+        return !settling(spec);
     }
 
     private boolean settling(final RunSpec spec) {
@@ -323,6 +336,11 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
                 .setPhase(drawn.phase())
                 .setCreatedAt(now())
                 .build();
+        final String before = phases.put(spec.getRunId(), drawn.phase());
+        if (!drawn.phase().equals(before)) {
+            LOG.info("run {}: phase {} from batch {} (population {})", spec.getRunId(), drawn.phase(), seq,
+                    sampler.population());
+        }
         context.forward(new Record<>(spec.getRunId(), Routed.of(batch), now()));
         metrics.batchEmitted(drawn.sampleIds().length);
     }

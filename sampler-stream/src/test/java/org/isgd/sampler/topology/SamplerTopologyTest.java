@@ -219,6 +219,19 @@ class SamplerTopologyTest {
     }
 
     @Test
+    void aRunWithAMinimumPopulationWaitsForIt() {
+        register(10);
+        runs.pipeInput("r1", RunSpec.newBuilder().setRunId("r1").setDataset(DATASET).setPolicy("uniform")
+                .setBatchSize(5).setLead(2).setMinPopulation(30L).setParams(Map.of()).build());
+        driver.advanceWallClockTime(Duration.ofMinutes(5));
+        assertTrue(batches.isEmpty(), "10 of 30 samples: no batch, however long registrations pause");
+        register(30);
+        final List<IndexBatch> first = batches.readValuesToList();
+        assertEquals(2, first.size());
+        assertTrue(first.get(0).getProbabilities().stream().allMatch(q -> Math.abs(q - 1.0 / 30) < 1e-12));
+    }
+
+    @Test
     void aSampleRegisteredMidRunJoinsThePopulation() {
         register(10);
         createRun("r1", 10, 1, null);
