@@ -111,6 +111,7 @@ final class BenchCommand {
             System.out.println(table);
             System.out.println("machine: " + Machine.describe());
             System.out.println("results: " + dir.resolve("accuracy.json") + " and " + dir.resolve("accuracy.md"));
+            System.out.println("log: " + Isgd.logFile("bench"));
             return 0;
         }
 

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
         description = "Start an embedded broker, the sampler and a trainer; register Fashion-MNIST, create a run, "
                 + "train a few epochs on batches from isgd.batches, print test accuracy, and shut everything down.")
 final class DemoCommand implements Callable<Integer> {
-    static final Path LOG_FILE = Path.of(System.getProperty("user.home"), ".isgd", "logs", "demo.log");
+    static final Path LOG_FILE = Isgd.logFile("demo");
 
     @Mixin
     TrainerFlags flags;

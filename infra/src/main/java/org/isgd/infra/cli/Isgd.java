@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
 public final class Isgd {
     public static final int EXIT_ERROR = 1;
     public static final int EXIT_USAGE = 2;
-    private static final java.util.Set<String> SERVICES = java.util.Set.of("broker", "sampler", "demo");
+    private static final java.util.Set<String> LOGS_TO_FILE = java.util.Set.of("demo", "bench");
+    private static final java.util.Set<String> SERVICES = java.util.Set.of("broker", "sampler", "demo", "bench");
     private static final String LOG_FILE_PROPERTY = "org.slf4j.simpleLogger.logFile";
 
     private Isgd() {
@@ -22,10 +23,11 @@ public final class Isgd {
 
     public static void main(final String[] args) {
         Offline.enforce();
-        if (args.length > 0 && "demo".equals(args[0]) && System.getProperty(LOG_FILE_PROPERTY) == null) {
-            // the demo's console is for progress bars and the summary; its logs go to a file
-            DemoCommand.LOG_FILE.toFile().getParentFile().mkdirs();
-            System.setProperty(LOG_FILE_PROPERTY, DemoCommand.LOG_FILE.toString());
+        if (args.length > 0 && LOGS_TO_FILE.contains(args[0]) && System.getProperty(LOG_FILE_PROPERTY) == null) {
+            // the demo's and benchmarks' console is for progress bars and results; their logs go to a file
+            final java.io.File log = logFile(args[0]).toFile();
+            log.getParentFile().mkdirs();
+            System.setProperty(LOG_FILE_PROPERTY, log.toString());
         }
         if (args.length > 0 && !SERVICES.contains(args[0])) {
             // one-shot commands report a failure in one line of their own, not in client retry warnings
@@ -64,6 +66,11 @@ public final class Isgd {
             return EXIT_ERROR;
         });
         return cli;
+    }
+
+    /** Where a command that logs to a file (demo, bench) writes its log. */
+    static java.nio.file.Path logFile(final String command) {
+        return java.nio.file.Path.of(System.getProperty("user.home"), ".isgd", "logs", command + ".log");
     }
 
     /** The policies' parameters with their defaults, from the registry, under a command's options. */
