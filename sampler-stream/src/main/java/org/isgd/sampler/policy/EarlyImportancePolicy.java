@@ -48,11 +48,6 @@ public final class EarlyImportancePolicy extends ScoredPolicy {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
     double score(final SampleState state) {
         return 1.0 - state.pCorrect();
     }

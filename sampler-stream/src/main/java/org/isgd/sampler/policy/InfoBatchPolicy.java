@@ -50,11 +50,6 @@ public final class InfoBatchPolicy extends ScoredPolicy {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
     double score(final SampleState state) {
         return state.loss();
     }

@@ -23,6 +23,7 @@ abstract class ScoredPolicy implements SamplingPolicy {
 
     protected final RunSpec spec;
     protected final PolicyParams params;
+    private final String name;
     protected final ScoredPool pool = new ScoredPool(1024);
     protected final RecentQuantiles recentScores;
     private final NoiseGuard guard;
@@ -33,10 +34,16 @@ abstract class ScoredPolicy implements SamplingPolicy {
      *     or null for {@link #GUARD_HISTORY}
      */
     ScoredPolicy(final String name, final List<Param> declared, final RunSpec spec, final Param history) {
+        this.name = name;
         this.spec = spec;
         this.params = PolicyParams.of(name, declared, spec.getParams());
         this.recentScores = new RecentQuantiles(history == null ? GUARD_HISTORY : params.getInt(history));
         this.guard = new NoiseGuard(params.get(CommonParams.SUSPECT_P), params.getInt(CommonParams.SUSPECT_VISITS));
+    }
+
+    @Override
+    public final String name() {
+        return name;
     }
 
     /** The score of a sample in this state (≥ 0, finite). */

@@ -43,11 +43,6 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
     double score(final SampleState state) {
         return state.loss();
     }

@@ -44,11 +44,6 @@ public final class UpperBoundPolicy extends ScoredPolicy {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
     double score(final SampleState state) {
         return state.gradNormBound();
     }
