@@ -186,7 +186,16 @@ public final class KafkaBatchSource implements BatchSource {
             throw new IllegalArgumentException("batch " + batch.batchSeq() + " of run '" + batch.runId()
                     + "' was not delivered by this source or was already acknowledged");
         }
-        consumer.commitSync(Map.of(partition, new OffsetAndMetadata(offset + 1)));
+        try {
+            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(offset + 1)));
+        } catch (WakeupException e) {
+            if (!stopped) {
+                throw e;
+            }
+            // stopped mid-commit (Ctrl-C): commit once more without the pending wake-up, so the batch
+            // just trained is not trained again after a restart
+            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(offset + 1)));
+        }
     }
 
     /** The batchSeq the next batch must have. */
