@@ -83,12 +83,13 @@ def main():
         if batch["batchSeq"] != expected:
             sys.exit("expected batch %d, got %d" % (expected, batch["batchSeq"]))
         now = int(time.time() * 1000)
-        for sample_id, weight in zip(batch["sampleIds"], batch["weights"]):
+        for position, sample_id in enumerate(batch["sampleIds"]):
             p = random.uniform(0.05, 0.95)  # a real trainer takes this from its forward pass
             producer.produce("isgd.predictions", key=struct.pack(">q", sample_id), value=prediction_codec.encode({
                 "runId": args.run_id, "sampleId": sample_id, "batchSeq": batch["batchSeq"], "step": expected + 1,
                 "label": label_of(sample_id), "pCorrect": p, "loss": -__import__("math").log(p),
-                "gradNormBound": 1 - p, "predicted": label_of(sample_id), "trainerId": "python", "timestamp": now}))
+                "gradNormBound": 1 - p, "predicted": label_of(sample_id), "trainerId": "python", "position": position,
+                "timestamp": now}))
         producer.produce("isgd.progress", key=args.run_id.encode(), value=progress_codec.encode({
             "runId": args.run_id, "rank": 0, "batchSeq": batch["batchSeq"], "step": expected + 1,
             "trainLoss": 0.5, "timestamp": now}))

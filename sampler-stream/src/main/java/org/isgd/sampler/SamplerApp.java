@@ -4,8 +4,18 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.TreeMap;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.state.HostInfo;
+import org.isgd.contract.AvroSerde;
+import org.isgd.sampler.status.RunSnapshots;
+import org.isgd.schemas.RunSpec;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -25,16 +35,18 @@ import org.slf4j.LoggerFactory;
 /** Lifecycle of one sampler instance: start, health, clean close. Configuration lives in {@link SamplerConfig}. */
 public final class SamplerApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SamplerApp.class);
+    private static final AvroSerde<RunSpec> RUN_SPECS = AvroSerde.of(RunSpec.class);
 
     private final KafkaStreams streams;
     private final SamplerMetrics metrics;
+    private final RunSnapshots snapshots = new RunSnapshots();
     private final AtomicReference<KafkaStreams.State> state = new AtomicReference<>(KafkaStreams.State.CREATED);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private SamplerApp(final SamplerConfig config) {
         this.metrics = new SamplerMetrics();
-        final Topology topology = SamplerTopology.build(metrics);
+        final Topology topology = SamplerTopology.build(metrics, snapshots, SamplerTopology.DEFAULT_SETTLE);
         this.streams = new KafkaStreams(topology, config.streamsProperties());
         streams.setStateListener((now, before) -> {
             state.set(now);
@@ -89,18 +101,96 @@ public final class SamplerApp implements AutoCloseable {
         return metrics;
     }
 
+    /** The latest snapshot of every run whose dataset this instance owns. */
+    public RunSnapshots snapshots() {
+        return snapshots;
+    }
+
     /**
-     * Every sample state this instance holds for a run, by sampleId (interactive query of the
-     * local importance store; other instances hold the rest).
+     * The instance that owns a dataset (and so every run on it), as its {@code application.server};
+     * empty while rebalancing or when the dataset has no samples yet.
      */
+    public Optional<HostInfo> ownerOf(final String dataset) {
+        final KeyQueryMetadata meta = streams.queryMetadataForKey(StoreKeys.POPULATION, dataset, new StringSerializer());
+        return meta == null || meta.equals(KeyQueryMetadata.NOT_AVAILABLE) ? Optional.empty()
+                : Optional.of(meta.activeHost());
+    }
+
+    /** The spec of a run as this instance's global store has it. */
+    public Optional<RunSpec> runSpec(final String runId) {
+        final ReadOnlyKeyValueStore<String, byte[]> runs = store(StoreKeys.RUNS_GLOBAL);
+        final byte[] bytes = runs.get(runId);
+        return bytes == null ? Optional.empty() : Optional.of(RUN_SPECS.decode(bytes));
+    }
+
+    /** Every sample state this instance holds for a run, by sampleId (local stores only). */
     public Map<Long, SampleState> sampleStates(final String runId) {
-        final ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
-                StoreKeys.IMPORTANCE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
         final Map<Long, SampleState> states = new TreeMap<>();
-        try (KeyValueIterator<String, byte[]> it = store.prefixScan(StoreKeys.prefix(runId), new StringSerializer())) {
+        try (KeyValueIterator<String, byte[]> it = this.<byte[]>store(StoreKeys.IMPORTANCE)
+                .prefixScan(StoreKeys.prefix(runId), new StringSerializer())) {
             it.forEachRemaining(kv -> states.put(StoreKeys.sampleId(kv.key), SampleState.fromBytes(kv.value)));
         }
         return states;
+    }
+
+    /** A sample's current state in a run, if this instance holds it and it was ever trained. */
+    public Optional<SampleState> sampleState(final String runId, final long sampleId) {
+        final byte[] bytes = this.<byte[]>store(StoreKeys.IMPORTANCE).get(StoreKeys.key(runId, sampleId));
+        return bytes == null ? Optional.empty() : Optional.of(SampleState.fromBytes(bytes));
+    }
+
+    /** Whether this instance has a sample in a dataset's population. */
+    public boolean isRegistered(final String dataset, final long sampleId) {
+        return this.<byte[]>store(StoreKeys.POPULATION).get(StoreKeys.key(dataset, sampleId)) != null;
+    }
+
+    /** Every state a sample had in a run, oldest first, each with the time of its prediction. */
+    public List<HistoryEntry> history(final String runId, final long sampleId) {
+        final List<HistoryEntry> entries = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = this.<byte[]>store(StoreKeys.HISTORY)
+                .prefixScan(StoreKeys.key(runId, sampleId) + "/", new StringSerializer())) {
+            it.forEachRemaining(kv -> entries.add(new HistoryEntry(StoreKeys.historyTimestamp(kv.key),
+                    SampleState.fromBytes(kv.value))));
+        }
+        return entries;
+    }
+
+    /** The sample's state as of {@code timestamp} (the last prediction at or before it). */
+    public Optional<SampleState> stateAsOf(final String runId, final long sampleId, final long timestamp) {
+        SampleState asOf = null;
+        for (final HistoryEntry entry : history(runId, sampleId)) {
+            if (entry.timestamp() > timestamp) {
+                break;
+            }
+            asOf = entry.state();
+        }
+        return Optional.ofNullable(asOf);
+    }
+
+    /** The {@code k} samples of a run with the highest latest loss held here, hardest first. */
+    public List<Map.Entry<Long, SampleState>> hardest(final String runId, final int k) {
+        final PriorityQueue<Map.Entry<Long, SampleState>> top = new PriorityQueue<>(
+                Comparator.comparingDouble(e -> e.getValue().loss()));
+        try (KeyValueIterator<String, byte[]> it = this.<byte[]>store(StoreKeys.IMPORTANCE)
+                .prefixScan(StoreKeys.prefix(runId), new StringSerializer())) {
+            it.forEachRemaining(kv -> {
+                top.add(Map.entry(StoreKeys.sampleId(kv.key), SampleState.fromBytes(kv.value)));
+                if (top.size() > k) {
+                    top.poll();
+                }
+            });
+        }
+        final List<Map.Entry<Long, SampleState>> hardest = new ArrayList<>(top);
+        hardest.sort(Comparator.comparingDouble((Map.Entry<Long, SampleState> e) -> e.getValue().loss()).reversed());
+        return hardest;
+    }
+
+    /** One past state of a sample: the state right after the prediction made at {@code timestamp}. */
+    public record HistoryEntry(long timestamp, SampleState state) {
+    }
+
+    private <V> ReadOnlyKeyValueStore<String, V> store(final String name) {
+        return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
     }
 
     private String describeFailure() {

@@ -13,7 +13,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * unchanged (security.protocol, sasl.*, ssl.*, replication.factor ...) and wins over defaults.
  */
 public record SamplerConfig(String bootstrapServers, String applicationId, Path stateDir, int threads,
-                            long commitIntervalMs, Map<String, String> kafkaConfig) {
+                            long commitIntervalMs, Map<String, String> kafkaConfig, String apiEndpoint) {
     public static final String DEFAULT_APPLICATION_ID = "isgd-sampler";
     public static final int DEFAULT_THREADS = 1;
     /** Short commits keep the acknowledgement-to-batch round trip well under a training step. */
@@ -25,15 +25,20 @@ public record SamplerConfig(String bootstrapServers, String applicationId, Path 
 
     public static SamplerConfig defaults(final String bootstrapServers, final Path stateDir) {
         return new SamplerConfig(bootstrapServers, DEFAULT_APPLICATION_ID, stateDir, DEFAULT_THREADS,
-                DEFAULT_COMMIT_INTERVAL_MS, Map.of());
+                DEFAULT_COMMIT_INTERVAL_MS, Map.of(), null);
     }
 
     public SamplerConfig withApplicationId(final String id) {
-        return new SamplerConfig(bootstrapServers, id, stateDir, threads, commitIntervalMs, kafkaConfig);
+        return new SamplerConfig(bootstrapServers, id, stateDir, threads, commitIntervalMs, kafkaConfig, apiEndpoint);
     }
 
     public SamplerConfig withKafkaConfig(final Map<String, String> overrides) {
-        return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, overrides);
+        return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, overrides, apiEndpoint);
+    }
+
+    /** The host:port this instance's query API answers on, advertised to the other instances. */
+    public SamplerConfig withApiEndpoint(final String endpoint) {
+        return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, kafkaConfig, endpoint);
     }
 
     public Properties streamsProperties() {
@@ -49,6 +54,9 @@ public record SamplerConfig(String bootstrapServers, String applicationId, Path 
         // batches must not wait on the producer's linger; the transaction commit bounds latency anyway
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        if (apiEndpoint != null) {
+            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, apiEndpoint);
+        }
         props.putAll(kafkaConfig);
         return props;
     }

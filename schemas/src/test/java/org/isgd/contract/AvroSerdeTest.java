@@ -42,7 +42,7 @@ class AvroSerdeTest {
                 RunSpec.newBuilder().setRunId("r1").setDataset("fashion-mnist").setPolicy("uniform")
                         .setParams(Map.of("epsilon", 0.1)).setBatchSize(128).setSeed(42L)
                         .setBudgetBatches(500L).setWorldSize(2).setLead(8).setState(RunState.PAUSED).build(),
-                new SamplePrediction("r1", 7L, 3L, 4L, 3, 0.25f, 1.386f, 0.9f, 5, "t0", 1L),
+                new SamplePrediction("r1", 7L, 3L, 4L, 3, 0.25f, 1.386f, 0.9f, 5, "t0", 17, 1L),
                 new TrainerProgress("r1", 1, 3L, 4L, 0.7f, 2L),
                 new IndexBatch("r1", 3L, 1, List.of(1L, 2L), List.of(1f, 0.5f), List.of(0.1, 0.2),
                         "uniform", "uniform", 3L),
@@ -67,7 +67,7 @@ class AvroSerdeTest {
     @Test
     void topicsCarryTheirSerdes() {
         final byte[] bytes = Topics.PREDICTIONS.valueSerde().serializer()
-                .serialize(Topics.PREDICTIONS.name(), new SamplePrediction("r", 1L, 0L, 0L, 2, 0.5f, 0.69f, 0.7f, 2, "t", 0L));
+                .serialize(Topics.PREDICTIONS.name(), new SamplePrediction("r", 1L, 0L, 0L, 2, 0.5f, 0.69f, 0.7f, 2, "t", -1, 0L));
         assertEquals("r", Topics.PREDICTIONS.valueSerde().deserializer().deserialize("x", bytes).getRunId());
         assertNull(Topics.PREDICTIONS.valueSerde().deserializer().deserialize("x", null));
         assertEquals(6, Topics.ALL.size());
@@ -134,7 +134,7 @@ class AvroSerdeTest {
     @Test
     void badInputIsRefusedWithAReasonThatSaysWhatWasWrong() {
         final AvroSerde<SamplePrediction> serde = AvroSerde.of(SamplePrediction.class);
-        final byte[] good = serde.encode(new SamplePrediction("r", 1L, 0L, 0L, 2, 0.5f, 0.69f, 0.7f, 2, "t", 0L));
+        final byte[] good = serde.encode(new SamplePrediction("r", 1L, 0L, 0L, 2, 0.5f, 0.69f, 0.7f, 2, "t", -1, 0L));
 
         final byte[] wrongMarker = good.clone();
         wrongMarker[0] = 0x00;

@@ -35,7 +35,7 @@ final class SamplerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         kafka.requireReachable();
         final SamplerConfig config = new SamplerConfig(kafka.bootstrapServers(), applicationId, stateDir, threads,
-                commitIntervalMs, kafka.overrides());
+                commitIntervalMs, kafka.overrides(), null);
         try (SamplerApp app = SamplerApp.start(config)) {
             Runtime.getRuntime().addShutdownHook(new Thread(app::close, "sampler-shutdown"));
             app.awaitRunning(Duration.ofMinutes(2));

@@ -41,6 +41,11 @@ public interface SamplingPolicy {
      * Samples flagged as possibly mislabelled by the policy's noise guard, by id; empty for
      * policies without one. A snapshot, not a live view.
      */
+    /** Figures a policy reports about itself for the query API and metrics, e.g. {@code tau}. */
+    default java.util.Map<String, Double> stats() {
+        return java.util.Map.of();
+    }
+
     default java.util.Set<Long> suspects() {
         return java.util.Set.of();
     }

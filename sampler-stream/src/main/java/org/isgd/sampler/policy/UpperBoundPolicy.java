@@ -70,6 +70,11 @@ public final class UpperBoundPolicy extends ScoredPolicy {
     }
 
     /** The current variance-reduction estimate. */
+    @Override
+    public java.util.Map<String, Double> stats() {
+        return java.util.Map.of("tau", tau, "tauThreshold", tauThreshold);
+    }
+
     double tau() {
         return tau;
     }

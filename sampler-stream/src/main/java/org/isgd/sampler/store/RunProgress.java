@@ -16,15 +16,17 @@ import org.isgd.schemas.RunSpec;
  * @param spec the run spec as last applied
  * @param nextBatchSeq the next batch to emit
  * @param acked last batchSeq acknowledged per rank, -1 before any
+ * @param classDraws samples drawn per class label so far
  */
-public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked) {
-    private static final byte FORMAT = 1;
+public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked, long[] classDraws) {
+    private static final byte FORMAT_1 = 1;
+    private static final byte FORMAT = 2;
     private static final AvroSerde<RunSpec> SPEC_SERDE = AvroSerde.of(RunSpec.class);
 
     public static RunProgress start(final RunSpec spec) {
         final long[] acked = new long[spec.getWorldSize()];
         Arrays.fill(acked, -1L);
-        return new RunProgress(spec, 0L, acked);
+        return new RunProgress(spec, 0L, acked, new long[0]);
     }
 
     public RunProgress withSpec(final RunSpec newSpec) {
@@ -32,17 +34,27 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked) {
         for (int rank = acked.length; rank < resized.length; rank++) {
             resized[rank] = -1L;
         }
-        return new RunProgress(newSpec, nextBatchSeq, resized);
+        return new RunProgress(newSpec, nextBatchSeq, resized, classDraws);
     }
 
-    public RunProgress withNext(final long next) {
-        return new RunProgress(spec, next, acked);
+    /** After batch {@code nextBatchSeq} was emitted with samples of these labels. */
+    public RunProgress afterBatch(final int[] labels) {
+        long[] draws = classDraws;
+        for (final int label : labels) {
+            if (label >= draws.length) {
+                draws = java.util.Arrays.copyOf(draws, label + 1);
+            } else if (draws == classDraws) {
+                draws = draws.clone();
+            }
+            draws[label]++;
+        }
+        return new RunProgress(spec, nextBatchSeq + 1, acked, draws);
     }
 
     public RunProgress withAck(final int rank, final long batchSeq) {
         final long[] copy = acked.clone();
         copy[rank] = Math.max(copy[rank], batchSeq);
-        return new RunProgress(spec, nextBatchSeq, copy);
+        return new RunProgress(spec, nextBatchSeq, copy, classDraws);
     }
 
     public byte[] toBytes() {
@@ -56,6 +68,10 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked) {
             final byte[] specBytes = SPEC_SERDE.encode(spec);
             out.writeInt(specBytes.length);
             out.write(specBytes);
+            out.writeInt(classDraws.length);
+            for (final long d : classDraws) {
+                out.writeLong(d);
+            }
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -66,7 +82,7 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked) {
     public static RunProgress fromBytes(final byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
             final byte format = in.readByte();
-            if (format != FORMAT) {
+            if (format != FORMAT && format != FORMAT_1) {
                 throw new SerializationException("run progress: unknown format " + format);
             }
             final long next = in.readLong();
@@ -75,7 +91,11 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked) {
                 acked[i] = in.readLong();
             }
             final byte[] specBytes = in.readNBytes(in.readInt());
-            return new RunProgress(SPEC_SERDE.decode(specBytes), next, acked);
+            final long[] draws = new long[format == FORMAT_1 ? 0 : in.readInt()];
+            for (int i = 0; i < draws.length; i++) {
+                draws[i] = in.readLong();
+            }
+            return new RunProgress(SPEC_SERDE.decode(specBytes), next, acked, draws);
         } catch (IOException e) {
             throw new SerializationException("cannot decode run progress", e);
         }
@@ -84,7 +104,7 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked) {
     @Override
     public boolean equals(final Object other) {
         return other instanceof RunProgress p && p.spec.equals(spec) && p.nextBatchSeq == nextBatchSeq
-                && Arrays.equals(p.acked, acked);
+                && Arrays.equals(p.acked, acked) && Arrays.equals(p.classDraws, classDraws);
     }
 
     @Override

@@ -3,13 +3,16 @@ package org.isgd.sampler.store;
 /**
  * Store names and key layouts. Keys are "{owner}/{sampleId padded to 19 digits}" so that a
  * prefix scan of one dataset's population, or one run's importance, returns samples in id
- * order and the two can be merged in one pass.
+ * order and the two can be merged in one pass. History keys append "/{timestamp, 19 digits}".
  */
 public final class StoreKeys {
     public static final String POPULATION = "population";
     public static final String IMPORTANCE = "importance";
+    public static final String HISTORY = "importance-history";
     public static final String RUN_PROGRESS = "run-progress";
     public static final String RUNS_GLOBAL = "runs-global";
+    /** Keys of refused run specs in the global store; no run id starts with a control character. */
+    public static final String REFUSED_RUN_PREFIX = "\u0000refused/";
 
     private StoreKeys() {
     }
@@ -24,5 +27,15 @@ public final class StoreKeys {
 
     public static long sampleId(final String key) {
         return Long.parseLong(key.substring(key.lastIndexOf('/') + 1));
+    }
+
+    /** History entry of a sample at a time; a prefix scan of {@link #key} + "/" lists them in time order. */
+    public static String historyKey(final String runId, final long sampleId, final long timestamp, final int visit) {
+        return key(runId, sampleId) + "/" + String.format("%019d", Math.max(0, timestamp)) + String.format("%010d", visit);
+    }
+
+    public static long historyTimestamp(final String historyKey) {
+        final String tail = historyKey.substring(historyKey.lastIndexOf('/') + 1);
+        return Long.parseLong(tail.substring(0, 19));
     }
 }

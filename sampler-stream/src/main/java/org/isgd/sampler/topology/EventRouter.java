@@ -5,7 +5,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.isgd.sampler.store.StoreKeys;
 import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.SamplePrediction;
@@ -22,7 +21,7 @@ final class EventRouter implements Processor<byte[], byte[], String, Routed<Samp
     private final SamplerEvent.Kind kind;
     private final SamplerMetrics metrics;
     private ProcessorContext<String, Routed<SamplerEvent>> context;
-    private KeyValueStore<String, RunSpec> runs;
+    private RunSpecLookup runs;
 
     EventRouter(final SamplerEvent.Kind kind, final SamplerMetrics metrics) {
         this.kind = kind;
@@ -32,12 +31,17 @@ final class EventRouter implements Processor<byte[], byte[], String, Routed<Samp
     @Override
     public void init(final ProcessorContext<String, Routed<SamplerEvent>> context) {
         this.context = context;
-        this.runs = context.getStateStore(StoreKeys.RUNS_GLOBAL);
+        this.runs = new RunSpecLookup(context.getStateStore(StoreKeys.RUNS_GLOBAL));
     }
 
     @Override
     public void process(final Record<byte[], byte[]> record) {
         final RecordMetadata meta = context.recordMetadata().orElseThrow();
+        if (record.value() != null && record.value().length > Validation.MAX_VALUE_BYTES) {
+            reject(record, meta, Validation.OVERSIZED + ": " + record.value().length + " bytes, at most "
+                    + Validation.MAX_VALUE_BYTES + " expected");
+            return;
+        }
         final Object decoded;
         try {
             decoded = SamplerEvent.decode(kind, record.value());

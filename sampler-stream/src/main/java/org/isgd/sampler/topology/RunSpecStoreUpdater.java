@@ -4,25 +4,29 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.isgd.contract.AvroSerde;
 import org.isgd.sampler.store.StoreKeys;
+import org.isgd.schemas.DeadLetter;
 import org.isgd.schemas.RunSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps every instance's copy of isgd.runs. A global store cannot forward, so a spec that does
- * not decode is logged and counted here; a spec that decodes but cannot be run (unknown policy,
- * bad sizes) is refused by the task that owns its dataset, which can write the dead letter.
+ * Keeps every instance's copy of isgd.runs. A global store cannot forward records, so a spec
+ * that does not decode is kept in the store as a dead letter under a key of its own; one stream
+ * task sends it on to isgd.dead-letters exactly once (see SamplerProcessor). A spec that decodes
+ * but cannot be run (unknown policy, bad sizes) is refused by the task that owns its dataset.
  */
 final class RunSpecStoreUpdater implements Processor<String, byte[], Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(RunSpecStoreUpdater.class);
-    private static final AvroSerde<RunSpec> SERDE = AvroSerde.of(RunSpec.class);
+    private static final AvroSerde<RunSpec> SPECS = AvroSerde.of(RunSpec.class);
+    private static final AvroSerde<DeadLetter> LETTERS = AvroSerde.of(DeadLetter.class);
 
     private final SamplerMetrics metrics;
     private ProcessorContext<Void, Void> context;
-    private KeyValueStore<String, RunSpec> runs;
+    private KeyValueStore<String, byte[]> runs;
 
     RunSpecStoreUpdater(final SamplerMetrics metrics) {
         this.metrics = metrics;
@@ -36,29 +40,41 @@ final class RunSpecStoreUpdater implements Processor<String, byte[], Void, Void>
 
     @Override
     public void process(final Record<String, byte[]> record) {
-        if (record.key() == null) {
-            refuse("malformed: run spec without a key");
-            return;
-        }
-        if (record.value() == null) {
-            runs.delete(record.key());
-            return;
-        }
-        try {
-            final RunSpec spec = SERDE.decode(record.value());
-            if (!spec.getRunId().equals(record.key())) {
-                refuse(Validation.KEY_MISMATCH + ": key '" + record.key() + "' but runId '" + spec.getRunId() + "'");
-                return;
+        final String problem = problem(record);
+        if (problem == null) {
+            if (record.value() == null) {
+                runs.delete(record.key());
+            } else {
+                runs.put(record.key(), record.value());
             }
-            runs.put(record.key(), spec);
-        } catch (SerializationException e) {
-            refuse("malformed: " + e.getMessage());
+            return;
         }
+        metrics.deadLetter(problem);
+        final RecordMetadata meta = context.recordMetadata().orElseThrow();
+        LOG.warn("refused run spec at {}-{}@{}: {}", meta.topic(), meta.partition(), meta.offset(), problem);
+        final DeadLetter letter = DeadLetters.of(meta.topic(), meta.partition(), meta.offset(),
+                record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                record.value(), problem, record.timestamp());
+        runs.put(StoreKeys.REFUSED_RUN_PREFIX + String.format("%d/%019d", meta.partition(), meta.offset()),
+                LETTERS.encode(letter));
     }
 
-    private void refuse(final String reason) {
-        metrics.deadLetter(reason);
-        LOG.error("ignored record {} of {}: {}", context.recordMetadata().map(m -> m.partition() + "@" + m.offset())
-                .orElse("?"), StoreKeys.RUNS_GLOBAL, reason);
+    private static String problem(final Record<String, byte[]> record) {
+        if (record.key() == null || record.key().isEmpty() || Character.isISOControl(record.key().charAt(0))) {
+            return "malformed: a run spec needs its runId as key, was " + (record.key() == null ? "null" : "'" + record.key() + "'");
+        }
+        if (record.value() == null) {
+            return null; // a tombstone deletes the run
+        }
+        if (record.value().length > Validation.MAX_VALUE_BYTES) {
+            return Validation.OVERSIZED + ": run spec of " + record.value().length + " bytes";
+        }
+        try {
+            final RunSpec spec = SPECS.decode(record.value());
+            return spec.getRunId().equals(record.key()) ? null
+                    : Validation.KEY_MISMATCH + ": key '" + record.key() + "' but runId '" + spec.getRunId() + "'";
+        } catch (SerializationException e) {
+            return "malformed: " + e.getMessage();
+        }
     }
 }

@@ -20,6 +20,8 @@ import org.isgd.sampler.policy.SamplingPolicy;
 import org.isgd.sampler.sampling.FlowControl;
 import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.SampleState;
+import org.isgd.sampler.status.RunSnapshot;
+import org.isgd.sampler.status.RunSnapshots;
 import org.isgd.sampler.store.StoreKeys;
 import org.isgd.schemas.IndexBatch;
 import org.isgd.schemas.RunSpec;
@@ -44,7 +46,10 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     private static final StringSerializer KEYS = new StringSerializer();
 
     private final SamplerMetrics metrics;
+    private final RunSnapshots snapshots;
     private final Duration settle;
+    private final Map<String, Double> lastEss = new HashMap<>();
+    private final Map<String, Long> lastPredictionAt = new HashMap<>();
     /** Wall-clock time each dataset last grew: a new run waits for registration to pause. */
     private final Map<String, Long> lastGrowth = new HashMap<>();
     private final Map<String, Long> firstSeen = new HashMap<>();
@@ -52,7 +57,8 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     private KeyValueStore<String, byte[]> population;
     private KeyValueStore<String, byte[]> importance;
     private KeyValueStore<String, byte[]> runProgress;
-    private KeyValueStore<String, RunSpec> runSpecs;
+    private KeyValueStore<String, byte[]> history;
+    private RunSpecLookup runSpecs;
     private final Map<String, RunProgress> runs = new HashMap<>();
     private final Map<String, SamplingPolicy> samplers = new HashMap<>();
     private final Set<String> ownedDatasets = new HashSet<>();
@@ -64,8 +70,9 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
      *     first batch, so it does not start on the few samples that happened to arrive first; a
      *     run never waits more than {@link #MAX_SETTLE_FACTOR} times this in all
      */
-    SamplerProcessor(final SamplerMetrics metrics, final Duration settle) {
+    SamplerProcessor(final SamplerMetrics metrics, final RunSnapshots snapshots, final Duration settle) {
         this.metrics = metrics;
+        this.snapshots = snapshots;
         this.settle = settle;
     }
 
@@ -77,11 +84,19 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         population = context.getStateStore(StoreKeys.POPULATION);
         importance = context.getStateStore(StoreKeys.IMPORTANCE);
         runProgress = context.getStateStore(StoreKeys.RUN_PROGRESS);
-        runSpecs = context.getStateStore(StoreKeys.RUNS_GLOBAL);
+        history = context.getStateStore(StoreKeys.HISTORY);
+        runSpecs = new RunSpecLookup(context.getStateStore(StoreKeys.RUNS_GLOBAL));
         try (KeyValueIterator<String, byte[]> stored = runProgress.all()) {
-            stored.forEachRemaining(kv -> restoreRun(RunProgress.fromBytes(kv.value)));
+            stored.forEachRemaining(kv -> {
+                if (!kv.key.startsWith(StoreKeys.REFUSED_RUN_PREFIX)) {
+                    restoreRun(RunProgress.fromBytes(kv.value));
+                }
+            });
         }
-        context.schedule(RUN_SYNC_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> syncRuns());
+        context.schedule(RUN_SYNC_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> {
+            syncRuns();
+            publishSnapshots();
+        });
     }
 
     private void restoreRun(final RunProgress progress) {
@@ -153,8 +168,15 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         }
         final String key = StoreKeys.key(runId, prediction.getSampleId());
         final SampleState before = stateOf(runId, prediction.getSampleId());
+        if (before != null && before.supersedes(prediction)) {
+            metrics.duplicateIgnored(); // a redelivery, or older than what the store has: harmless
+            return null;
+        }
         final SampleState state = SampleState.after(before, prediction);
         importance.put(key, state.toBytes());
+        history.put(StoreKeys.historyKey(runId, prediction.getSampleId(), prediction.getTimestamp(), state.visits()),
+                state.toBytes());
+        lastPredictionAt.put(runId, now());
         sampler.update(prediction.getSampleId(), before, state);
         metrics.predictionApplied();
         return null;
@@ -196,14 +218,23 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
 
     /** Applies isgd.runs (the global store) to the runs of datasets this task owns. */
     private void syncRuns() {
-        try (KeyValueIterator<String, RunSpec> all = runSpecs.all()) {
-            while (all.hasNext()) {
-                final KeyValue<String, RunSpec> entry = all.next();
-                if (owns(entry.value.getDataset())) {
-                    applySpec(entry.value);
-                }
+        runSpecs.forEach((runId, spec) -> {
+            if (owns(spec.getDataset())) {
+                applySpec(spec);
             }
+        }, this::forwardRefusedSpec);
+    }
+
+    /**
+     * A run spec the global store refused becomes a dead letter here, exactly once: only the task
+     * of partition 0 sends it, and remembers that it did in its changelogged store.
+     */
+    private void forwardRefusedSpec(final String key, final org.isgd.schemas.DeadLetter letter) {
+        if (context.taskId().partition() != 0 || runProgress.get(key) != null) {
+            return;
         }
+        runProgress.put(key, new byte[0]);
+        context.forward(new Record<>(null, Routed.rejected(letter), now()));
     }
 
     private void applySpec(final RunSpec spec) {
@@ -293,8 +324,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
             return; // the punctuator tries again
         }
         while (FlowControl.mayEmitNext(run)) {
-            emit(run, sampler);
-            run = run.withNext(run.nextBatchSeq() + 1);
+            run = run.afterBatch(labelsOf(run.spec().getDataset(), emit(run, sampler)));
         }
         if (run.nextBatchSeq() != first) {
             save(run);
@@ -320,7 +350,17 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         return now - grew < settle.toMillis() && now - seen < settle.toMillis() * MAX_SETTLE_FACTOR;
     }
 
-    private void emit(final RunProgress run, final SamplingPolicy sampler) {
+    private int[] labelsOf(final String dataset, final long[] sampleIds) {
+        final int[] labels = new int[sampleIds.length];
+        for (int i = 0; i < sampleIds.length; i++) {
+            final byte[] label = population.get(StoreKeys.key(dataset, sampleIds[i]));
+            labels[i] = label == null ? 0 : java.nio.ByteBuffer.wrap(label).getInt();
+        }
+        return labels;
+    }
+
+    /** Emits the run's next batch and returns the ids drawn. */
+    private long[] emit(final RunProgress run, final SamplingPolicy sampler) {
         final RunSpec spec = run.spec();
         final long seq = run.nextBatchSeq();
         final SamplingPolicy.Draw drawn = sampler.draw(seq, spec.getBatchSize(),
@@ -343,6 +383,40 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         }
         context.forward(new Record<>(spec.getRunId(), Routed.of(batch), now()));
         metrics.batchEmitted(drawn.sampleIds().length);
+        lastEss.put(spec.getRunId(), effectiveSampleSize(drawn.weights()));
+        return drawn.sampleIds();
+    }
+
+    /** (Σw)²/Σw² / n: 1 when all weights are equal, small when a few samples carry the batch. */
+    static double effectiveSampleSize(final float[] weights) {
+        double sum = 0;
+        double squares = 0;
+        for (final float w : weights) {
+            sum += w;
+            squares += (double) w * w;
+        }
+        return squares == 0 ? 0 : sum * sum / squares / weights.length;
+    }
+
+    private void publishSnapshots() {
+        final long now = now();
+        for (final RunProgress run : runs.values()) {
+            final RunSpec spec = run.spec();
+            final SamplingPolicy sampler = samplers.get(spec.getRunId());
+            final long[] lead = new long[run.acked().length];
+            for (int rank = 0; rank < lead.length; rank++) {
+                final long emittedForRank = run.nextBatchSeq() <= rank ? 0 : (run.nextBatchSeq() - 1 - rank) / lead.length + 1;
+                final long ackedForRank = run.acked()[rank] < 0 ? 0 : run.acked()[rank] / lead.length + 1;
+                lead[rank] = emittedForRank - ackedForRank;
+            }
+            final Long lastPrediction = lastPredictionAt.get(spec.getRunId());
+            snapshots.publish(new RunSnapshot(spec.getRunId(), spec.getDataset(), spec.getPolicy(),
+                    FlowControl.budgetSpent(spec, run.nextBatchSeq()) ? "FINISHED" : spec.getState().name(),
+                    phases.getOrDefault(spec.getRunId(), "-"), sampler.population(), run.nextBatchSeq(),
+                    run.acked().clone(), lead, run.classDraws().clone(), lastEss.getOrDefault(spec.getRunId(), Double.NaN),
+                    lastPrediction == null ? -1 : now - lastPrediction, Map.copyOf(sampler.stats()),
+                    List.copyOf(new java.util.TreeSet<>(sampler.suspects())), now));
+        }
     }
 
     private void save(final RunProgress progress) {
@@ -352,6 +426,11 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
 
     private long now() {
         return context.currentSystemTimeMs();
+    }
+
+    @Override
+    public void close() {
+        runs.keySet().forEach(snapshots::remove); // another instance owns them now
     }
 
     private static List<Long> boxed(final long[] values) {

@@ -14,6 +14,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 import org.isgd.contract.Topic;
 import org.isgd.contract.Topics;
+import org.isgd.sampler.status.RunSnapshots;
 import org.isgd.sampler.store.StoreKeys;
 import org.isgd.schemas.DeadLetter;
 import org.isgd.schemas.IndexBatch;
@@ -33,6 +34,8 @@ import org.isgd.schemas.IndexBatch;
  */
 public final class SamplerTopology {
     public static final String REPARTITION = "by-dataset";
+    private static final String[] STORES = {StoreKeys.POPULATION, StoreKeys.IMPORTANCE, StoreKeys.HISTORY,
+        StoreKeys.RUN_PROGRESS};
 
     private SamplerTopology() {
     }
@@ -41,18 +44,19 @@ public final class SamplerTopology {
     public static final java.time.Duration DEFAULT_SETTLE = java.time.Duration.ofSeconds(1);
 
     public static Topology build(final SamplerMetrics metrics) {
-        return build(metrics, DEFAULT_SETTLE);
+        return build(metrics, new RunSnapshots(), DEFAULT_SETTLE);
     }
 
-    public static Topology build(final SamplerMetrics metrics, final java.time.Duration settle) {
+    public static Topology build(final SamplerMetrics metrics, final RunSnapshots snapshots,
+                                 final java.time.Duration settle) {
         final StreamsBuilder builder = new StreamsBuilder();
         builder.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreKeys.RUNS_GLOBAL), Serdes.String(),
-                        Topics.RUNS.valueSerde()).withLoggingDisabled(),
+                        Serdes.ByteArray()).withLoggingDisabled(),
                 Topics.RUNS.name(),
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("runs-source"),
                 () -> new RunSpecStoreUpdater(metrics));
-        for (final String store : new String[] {StoreKeys.POPULATION, StoreKeys.IMPORTANCE, StoreKeys.RUN_PROGRESS}) {
+        for (final String store : STORES) {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store),
                     Serdes.String(), Serdes.ByteArray()));
         }
@@ -69,8 +73,8 @@ public final class SamplerTopology {
         final KStream<String, Routed<IndexBatch>> emitted = events.get("routed-ok")
                 .mapValues(Routed::value, Named.as("unwrap-events"))
                 .repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(REPARTITION))
-                .process(() -> new SamplerProcessor(metrics, settle), Named.as("sampler"),
-                        StoreKeys.POPULATION, StoreKeys.IMPORTANCE, StoreKeys.RUN_PROGRESS);
+                .process(() -> new SamplerProcessor(metrics, snapshots, settle), Named.as("sampler"),
+                        STORES);
         final Map<String, KStream<String, Routed<IndexBatch>>> outputs = emitted.split(Named.as("emitted-"))
                 .branch((k, v) -> v.isRejected(), Branched.as("rejected"))
                 .defaultBranch(Branched.as("batches"));

@@ -11,6 +11,9 @@ import org.isgd.schemas.TrainerProgress;
 final class Validation {
     static final String INVALID_FIELD = "invalid-field";
     static final String KEY_MISMATCH = "key-mismatch";
+    static final String OVERSIZED = "oversized";
+    /** Far above any legal record (a RunSpec is ~200 bytes, a prediction ~60): bigger is garbage or abuse. */
+    static final int MAX_VALUE_BYTES = 64 * 1024;
 
     private Validation() {
     }

@@ -1,5 +1,6 @@
 package org.isgd.sampler.topology;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.isgd.contract.Topic;
 import org.isgd.contract.Topics;
+import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.SampleState;
 import org.isgd.sampler.store.StoreKeys;
 import org.isgd.schemas.DeadLetter;
@@ -94,7 +96,7 @@ class SamplerTopologyTest {
 
     private static SamplePrediction prediction(final long id, final float pCorrect) {
         return new SamplePrediction("r1", id, 0L, 1L, (int) (id % 10), pCorrect, (float) -Math.log(Math.max(pCorrect, 1e-6)),
-                1f - pCorrect, 0, "t0", 5L);
+                1f - pCorrect, 0, "t0", -1, 5L);
     }
 
     @Test
@@ -127,6 +129,11 @@ class SamplerTopologyTest {
         }
         final List<IndexBatch> emitted = batches.readValuesToList();
         assertEquals(62, emitted.size());
+        final long[] perClass = new long[10];
+        emitted.forEach(b -> b.getSampleIds().forEach(id -> perClass[(int) (id % 10)]++));
+        final RunProgress progress = RunProgress.fromBytes(
+                driver.<String, byte[]>getKeyValueStore(StoreKeys.RUN_PROGRESS).get("r1"));
+        assertArrayEquals(perClass, progress.classDraws(), "draws per class are counted as batches go out");
         for (final IndexBatch batch : emitted) {
             assertEquals("r1", batch.getRunId());
             assertEquals(10, batch.getSampleIds().size());
@@ -188,6 +195,76 @@ class SamplerTopologyTest {
         assertEquals(0L, letters.get(0).getOffset());
         assertEquals(1, metrics.predictionsApplied());
         assertEquals(1L, metrics.deadLetters().get("malformed"));
+    }
+
+    @Test
+    void redeliveredAndOutOfOrderPredictionsAreIgnoredAndCounted() {
+        register(10);
+        createRun("r1", 4, 1, null);
+        final SamplePrediction first = prediction(3, 0.25f);
+        first.setBatchSeq(5L);
+        first.setPosition(2);
+        predictions.pipeInput(3L, first);
+        predictions.pipeInput(3L, first); // redelivered
+        final SamplePrediction sameBatchOtherPosition = prediction(3, 0.5f);
+        sameBatchOtherPosition.setBatchSeq(5L);
+        sameBatchOtherPosition.setPosition(7); // drawn twice in batch 5: a real second visit
+        predictions.pipeInput(3L, sameBatchOtherPosition);
+        final SamplePrediction older = prediction(3, 0.9f);
+        older.setBatchSeq(4L);
+        predictions.pipeInput(3L, older); // arrives late: older than the store
+        final SampleState state = SampleState.fromBytes(
+                driver.<String, byte[]>getKeyValueStore(StoreKeys.IMPORTANCE).get(StoreKeys.key("r1", 3)));
+        assertEquals(2, state.visits());
+        assertEquals(0.5f, state.pCorrect());
+        assertEquals(2, metrics.duplicatesIgnored(), "redelivery and late prediction ignored, not dead-lettered");
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void everyAppliedPredictionIsKeptInTheHistory() {
+        register(10);
+        createRun("r1", 4, 1, null);
+        for (int visit = 0; visit < 3; visit++) {
+            final SamplePrediction p = prediction(2, 0.2f + 0.3f * visit);
+            p.setBatchSeq((long) visit);
+            p.setTimestamp(1000L * (visit + 1));
+            predictions.pipeInput(2L, p);
+        }
+        final List<Float> pCorrect = new java.util.ArrayList<>();
+        final List<Long> times = new java.util.ArrayList<>();
+        try (var it = driver.<String, byte[]>getKeyValueStore(StoreKeys.HISTORY)
+                .prefixScan(StoreKeys.key("r1", 2) + "/", new org.apache.kafka.common.serialization.StringSerializer())) {
+            it.forEachRemaining(kv -> {
+                pCorrect.add(SampleState.fromBytes(kv.value).pCorrect());
+                times.add(StoreKeys.historyTimestamp(kv.key));
+            });
+        }
+        assertEquals(List.of(0.2f, 0.5f, 0.8f), pCorrect);
+        assertEquals(List.of(1000L, 2000L, 3000L), times);
+    }
+
+    @Test
+    void oversizedAndUndecodableRunSpecsBecomeDeadLettersOnce() {
+        register(10);
+        final TestInputTopic<String, byte[]> rawRuns = driver.createInputTopic(Topics.RUNS.name(),
+                Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        rawRuns.pipeInput("bad", new byte[] {(byte) 0xC3, 0x01, 1, 2});
+        rawRuns.pipeInput("huge", new byte[100_000]);
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+        final List<DeadLetter> letters = deadLetters.readValuesToList();
+        assertEquals(List.of("malformed", "oversized"), letters.stream().map(l -> DeadLetters.kind(l.getError())).toList());
+        assertEquals(Topics.RUNS.name(), letters.get(0).getTopic());
+        assertEquals(0L, letters.get(0).getOffset());
+    }
+
+    @Test
+    void oversizedPredictionsAreRefused() {
+        register(10);
+        createRun("r1", 4, 1, null);
+        rawPredictions.pipeInput(1L, new byte[200_000]);
+        assertEquals("oversized", DeadLetters.kind(deadLetters.readValue().getError()));
     }
 
     @Test

@@ -77,6 +77,7 @@ public final class KafkaPredictionPublisher implements PredictionSink {
                     .setGradNormBound(outcome.gradNormBound()[i])
                     .setPredicted(outcome.predicted()[i])
                     .setTrainerId(trainerId)
+                    .setPosition(i)
                     .setTimestamp(now)
                     .build();
             send(Topics.PREDICTIONS, batch.sampleIds()[i], prediction);
