@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
 
 /** {@code isgd bench …}: measurements, written as JSON plus a human-readable table. */
 @Command(name = "bench", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Benchmarks: results as JSON and a table.",
-        subcommands = BenchCommand.Accuracy.class)
+        subcommands = {BenchCommand.Accuracy.class, BenchCommand.Feed.class})
 final class BenchCommand {
     static final String LOCAL_ARM = "uniform (local)";
 
@@ -148,6 +148,68 @@ final class BenchCommand {
             final Evaluation last = outcome.result().finalEvaluation();
             return new AccuracyRun(arm, policy, feed, seed, batches, outcome.result().seconds(), last.testAccuracy(),
                     last.balancedAccuracy(), curve, outcome.draws().phases(), outcome.draws().shares());
+        }
+    }
+
+    @Command(name = "feed", mixinStandardHelpOptions = true, showDefaultValues = true,
+            description = "Trainer images/s fed through Kafka by the sampler ÷ images/s from the in-process loader: "
+                    + "same model, same process, measured one after the other after a warm-up.")
+    static final class Feed implements Callable<Integer> {
+        @Mixin
+        TrainerFlags flags;
+
+        @Option(names = "--batches", defaultValue = "400", description = "Batches trained per feed.")
+        int batches;
+        @Option(names = "--warmup-batches", defaultValue = "60", description = "Local batches first, to warm up the JIT.")
+        int warmupBatches;
+        @Option(names = "--batch-size", defaultValue = "128", description = "Batch size.")
+        int batchSize;
+        @Option(names = "--policy", defaultValue = "uniform", description = "Policy of the Kafka-fed run.")
+        String policy;
+        @Option(names = "--lead", defaultValue = "8", description = "Flow-control lead of the Kafka-fed run.")
+        int lead;
+        @Option(names = "--out", defaultValue = "${sys:user.home}/.isgd/bench",
+                description = "Results go to feed-<time>.json under this directory.")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            final FashionMnist.Split data = FashionMnist.load(DataSetup.ensureFashionMnist(false), Integer.MAX_VALUE,
+                    Integer.MAX_VALUE);
+            final int n = data.train().size();
+            flags.evalEvery = Integer.MAX_VALUE; // time training, not evaluation
+            final String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            final Path dir = Files.createDirectories(out);
+            System.out.printf("bench feed: %d batches of %d per feed, model %s, policy %s, lead %d%n", batches, batchSize,
+                    flags.model, policy, lead);
+            local(data, n, warmupBatches);
+            final double kafka;
+            try (LocalStack stack = LocalStack.start(dir.resolve("feed-work"))) {
+                SampleRegistration.register(stack.client(), SampleRegistration.FASHION_MNIST, data.train().labels());
+                final RunSpec spec = RunSpec.newBuilder().setRunId("feed-" + stamp).setDataset(SampleRegistration.FASHION_MNIST)
+                        .setPolicy(policy).setParams(Map.of()).setBatchSize(batchSize).setLead(lead)
+                        .setBudgetBatches((long) batches).setMinPopulation((long) n).build();
+                kafka = KafkaTraining.createAndTrain(stack.kafkaOptions(), spec, data, flags.toOptions(batches), batches,
+                        source -> { }).result().imagesPerSecond();
+            }
+            final double local = local(data, n, batches);
+            final double ratio = kafka / local;
+            System.out.printf(Locale.ROOT, "%nfed through Kafka: %.0f images/s%nin-process loader: %.0f images/s%n"
+                    + "ratio (Kafka ÷ local): %.3f%nmachine: %s%n", kafka, local, ratio, Machine.describe());
+            final Path json = dir.resolve("feed-" + stamp + ".json");
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), Map.of(
+                    "command", "isgd bench feed", "batches", batches, "batchSize", batchSize, "model", flags.model,
+                    "policy", policy, "lead", lead, "kafkaImagesPerSecond", kafka, "localImagesPerSecond", local,
+                    "ratio", ratio, "machine", Machine.describe()));
+            System.out.println("result: " + json);
+            return 0;
+        }
+
+        private double local(final FashionMnist.Split data, final int n, final int count) {
+            try (BatchSource source = new LocalUniformSource("local", n, batchSize, 0, count)) {
+                return TrainingRun.run(flags.toOptions(count), data, source, PredictionSink.NONE, count).result()
+                        .imagesPerSecond();
+            }
         }
     }
 }
