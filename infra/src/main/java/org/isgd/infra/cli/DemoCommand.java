@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.isgd.sampler.SamplerApp;
 import org.isgd.sampler.topology.SamplerMetrics;
 import org.isgd.schemas.RunSpec;
 import org.isgd.trainer.data.FashionMnist;
@@ -36,6 +37,12 @@ final class DemoCommand implements Callable<Integer> {
     int epochs;
     @Option(names = "--limit", description = "Register and train on only the first N training samples. Default: all.")
     Integer limit;
+    @Option(names = "--arriving", defaultValue = "0",
+            description = "Hold back this many samples and register them while training runs, at --arrival-rate: "
+                    + "labelled data that keeps arriving joins the run at the highest current score.")
+    int arriving;
+    @Option(names = "--arrival-rate", defaultValue = "100", description = "Samples per second for --arriving.")
+    double arrivalRate;
     @Option(names = "--work-dir", defaultValue = "${sys:user.home}/.isgd/demo",
             description = "Broker data and sampler state; emptied at the start of each demo.")
     Path workDir;
@@ -51,7 +58,10 @@ final class DemoCommand implements Callable<Integer> {
         final long batches = (long) epochs * TrainCommand.ceilDiv(n, run.batchSize);
         run.budgetBatches = batches;
         run.worldSize = 1;
-        run.minPopulation = (long) n;
+        if (arriving < 0 || arriving >= n) {
+            throw new UsageException("--arriving must be in [0, " + n + ")");
+        }
+        run.minPopulation = (long) (n - arriving);
         final String runId = "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         final RunSpec spec = run.toSpec(runId);
         final KafkaBatchSource[] stoppable = new KafkaBatchSource[1];
@@ -64,12 +74,25 @@ final class DemoCommand implements Callable<Integer> {
         }, "demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try (LocalStack stack = LocalStack.start(workDir)) {
-            SampleRegistration.register(stack.client(), spec.getDataset(), data.train().labels());
-            System.out.printf("run %s: policy %s, batch size %d, lead %d, %d batches (%d epochs of %d samples)%n",
-                    runId, spec.getPolicy(), spec.getBatchSize(), spec.getLead(), batches, epochs, n);
+            final int[] labels = data.train().labels();
+            SampleRegistration.register(stack.client(), spec.getDataset(), labels, 0, n - arriving, 0, "register");
+            System.out.printf("run %s: policy %s, batch size %d, lead %d, %d batches (%d epochs of %d samples)%s%n",
+                    runId, spec.getPolicy(), spec.getBatchSize(), spec.getLead(), batches, epochs, n,
+                    arriving == 0 ? "" : String.format(Locale.ROOT, "; %d of them arrive during training at %.0f/s",
+                            arriving, arrivalRate));
+            final Thread arrivals = new Thread(() -> SampleRegistration.register(stack.client(), spec.getDataset(),
+                    labels, n - arriving, n, arrivalRate, "arriving"), "arriving-samples");
+            arrivals.setDaemon(true);
             final TrainingRun.Outcome result = KafkaTraining.createAndTrain(stack.kafkaOptions(), spec, data,
-                    flags.toOptions(batches), batches, source -> stoppable[0] = source);
-            summarize(result, spec, stack.sampler().metrics(), batches, started);
+                    flags.toOptions(batches), batches, source -> {
+                        stoppable[0] = source;
+                        if (arriving > 0) {
+                            arrivals.start();
+                        }
+                    });
+            arrivals.interrupt();
+            arrivals.join();
+            summarize(result, spec, stack.sampler(), batches, started);
             return result.result().steps() == batches ? 0 : Isgd.EXIT_ERROR;
         } finally {
             finished.countDown();
@@ -81,8 +104,9 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private void summarize(final TrainingRun.Outcome outcome, final RunSpec spec, final SamplerMetrics metrics,
+    private void summarize(final TrainingRun.Outcome outcome, final RunSpec spec, final SamplerApp sampler,
                            final long batches, final long started) {
+        final SamplerMetrics metrics = sampler.metrics();
         System.out.println();
         System.out.println("=== isgd demo summary ===");
         System.out.printf(Locale.ROOT, "run %s, policy %s%n", spec.getRunId(), spec.getPolicy());
@@ -91,6 +115,10 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "sampler: %d batches emitted on isgd.batches (%d trained), %d predictions applied, "
                 + "dead letters %s%n", metrics.batchesEmitted(), result.steps(), metrics.predictionsApplied(),
                 metrics.deadLetters().isEmpty() ? "none" : metrics.deadLetters());
+        sampler.snapshots().get(spec.getRunId()).ifPresent(run -> System.out.printf(Locale.ROOT,
+                "population: %d samples at the first batch, %d now; effective sample size of the last batch %.2f; "
+                        + "suspected mislabels: %d%n", spec.getMinPopulation(), run.population(),
+                run.effectiveSampleSize(), run.suspects().size()));
         if (result.steps() < batches) {
             System.out.printf("stopped early: %d of %d batches trained%n", result.steps(), batches);
         }

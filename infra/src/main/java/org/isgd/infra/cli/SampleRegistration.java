@@ -24,28 +24,48 @@ final class SampleRegistration {
                 LabelledImages.FASHION_MNIST_CLASSES);
     }
 
-    /** Registers {@code labels} and returns how many were acknowledged by the broker. */
+    /** Registers every sample of {@code labels} as fast as the broker takes them; returns how many. */
     static int register(final Map<String, Object> clientProperties, final String dataset, final int[] labels) {
+        return register(clientProperties, dataset, labels, 0, labels.length, 0, "register");
+    }
+
+    /**
+     * Registers samples {@code from} (inclusive) to {@code to} (exclusive), sampleId = index, at
+     * most {@code ratePerSecond} a second (0 = unthrottled), behind a progress bar; stops early
+     * when the thread is interrupted. Returns how many the broker acknowledged.
+     */
+    static int register(final Map<String, Object> clientProperties, final String dataset, final int[] labels,
+                        final int from, final int to, final double ratePerSecond, final String task) {
         final AtomicReference<Exception> failure = new AtomicReference<>();
+        final java.util.concurrent.atomic.AtomicInteger acknowledged = new java.util.concurrent.atomic.AtomicInteger();
         try (KafkaProducer<Long, SampleRegistered> producer = Clients.producer(clientProperties, Topics.SAMPLES);
-             ProgressBar bar = Progress.bar("register", labels.length, "samples")) {
-            final long now = System.currentTimeMillis();
-            for (int i = 0; i < labels.length && failure.get() == null; i++) {
+             ProgressBar bar = Progress.bar(task, to - from, "samples")) {
+            final long started = System.nanoTime();
+            for (int i = from; i < to && failure.get() == null && !Thread.currentThread().isInterrupted(); i++) {
+                if (ratePerSecond > 0) {
+                    final long due = started + (long) ((i - from) * 1e9 / ratePerSecond);
+                    java.util.concurrent.locks.LockSupport.parkNanos(due - System.nanoTime());
+                }
                 final SampleRegistered sample = new SampleRegistered((long) i, dataset, labels[i],
-                        dataset + ":train/" + i, now);
+                        dataset + ":train/" + i, System.currentTimeMillis());
                 producer.send(new ProducerRecord<>(Topics.SAMPLES.name(), (long) i, sample), (meta, error) -> {
                     if (error != null) {
                         failure.compareAndSet(null, error);
                     } else {
+                        acknowledged.incrementAndGet();
                         bar.step();
                     }
                 });
             }
+            final boolean interrupted = Thread.interrupted(); // stopped early: still deliver what was sent
             producer.flush();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (failure.get() != null) {
             throw new UsageException("registering samples failed: " + Isgd.describe(failure.get()));
         }
-        return labels.length;
+        return acknowledged.get();
     }
 }
