@@ -146,6 +146,70 @@ class SamplerTopologyTest {
     }
 
     @Test
+    void twoRunsWithDifferentPoliciesOnOneSamplerDoNotInterfere() {
+        register(40);
+        runs.pipeInput("u", RunSpec.newBuilder().setRunId("u").setDataset(DATASET).setPolicy("uniform").setBatchSize(4)
+                .setLead(2).setParams(Map.of()).build());
+        runs.pipeInput("e", RunSpec.newBuilder().setRunId("e").setDataset(DATASET).setPolicy("early-importance")
+                .setBatchSize(8).setLead(3).setParams(Map.of("warmupEpochs", 0.0)).build());
+        driver.advanceWallClockTime(SamplerTopology.DEFAULT_SETTLE.plusMillis(100));
+        final SamplePrediction hard = prediction(7, 0.01f);
+        hard.setRunId("e");
+        predictions.pipeInput(7L, hard); // only run e learns that sample 7 is hard
+        ack("u", 0);
+        final List<IndexBatch> emitted = batches.readValuesToList();
+        final List<IndexBatch> u = emitted.stream().filter(b -> b.getRunId().equals("u")).toList();
+        final List<IndexBatch> e = emitted.stream().filter(b -> b.getRunId().equals("e")).toList();
+        assertEquals(List.of(0L, 1L, 2L), u.stream().map(IndexBatch::getBatchSeq).toList(), "u: its own lead and acks");
+        assertEquals(List.of(0L, 1L, 2L), e.stream().map(IndexBatch::getBatchSeq).toList(), "e: unaffected by u's ack");
+        assertTrue(u.stream().allMatch(b -> b.getSampleIds().size() == 4 && b.getPolicy().equals("uniform")));
+        assertTrue(e.stream().allMatch(b -> b.getSampleIds().size() == 8 && b.getPolicy().equals("early-importance")));
+        final SampleState uState = stateOrNull("u", 7);
+        assertEquals(null, uState, "a prediction for run e leaves run u's importance alone");
+        assertEquals(1, SampleState.fromBytes(driver.<String, byte[]>getKeyValueStore(StoreKeys.IMPORTANCE)
+                .get(StoreKeys.key("e", 7))).visits());
+    }
+
+    @Test
+    void pausedRunsStopAndResumeWhereTheyWere() {
+        register(20);
+        createRun("r1", 5, 2, null);
+        assertEquals(2, batches.readValuesToList().size());
+        runs.pipeInput("r1", RunSpec.newBuilder().setRunId("r1").setDataset(DATASET).setPolicy("uniform")
+                .setBatchSize(5).setSeed(7L).setLead(2).setParams(Map.of()).setState(RunState.PAUSED).build());
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+        ack("r1", 0);
+        ack("r1", 1);
+        assertTrue(batches.isEmpty(), "a paused run gets no batches, acknowledged or not");
+        runs.pipeInput("r1", RunSpec.newBuilder().setRunId("r1").setDataset(DATASET).setPolicy("uniform")
+                .setBatchSize(5).setSeed(7L).setLead(2).setParams(Map.of()).setState(RunState.ACTIVE).build());
+        driver.advanceWallClockTime(Duration.ofMillis(200));
+        assertEquals(List.of(2L, 3L), batches.readValuesToList().stream().map(IndexBatch::getBatchSeq).toList());
+    }
+
+    @Test
+    void dataParallelRanksGetEveryWorldSizethBatchAndTheirOwnLead() {
+        register(20);
+        runs.pipeInput("dp", RunSpec.newBuilder().setRunId("dp").setDataset(DATASET).setPolicy("uniform").setBatchSize(2)
+                .setLead(2).setWorldSize(2).setParams(Map.of()).build());
+        driver.advanceWallClockTime(SamplerTopology.DEFAULT_SETTLE.plusMillis(100));
+        List<IndexBatch> emitted = batches.readValuesToList();
+        assertEquals(List.of(0L, 1L, 2L, 3L), emitted.stream().map(IndexBatch::getBatchSeq).toList());
+        assertEquals(List.of(0, 1, 0, 1), emitted.stream().map(IndexBatch::getRank).toList());
+        progress.pipeInput("dp", new TrainerProgress("dp", 1, 1L, 1L, 1f, 0L)); // rank 1 acks its first batch
+        assertTrue(batches.isEmpty(), "batch 4 is rank 0's, and rank 0 has acknowledged nothing");
+        progress.pipeInput("dp", new TrainerProgress("dp", 0, 0L, 1L, 1f, 0L));
+        emitted = batches.readValuesToList();
+        assertEquals(List.of(4L, 5L), emitted.stream().map(IndexBatch::getBatchSeq).toList());
+        assertEquals(List.of(0, 1), emitted.stream().map(IndexBatch::getRank).toList());
+    }
+
+    private SampleState stateOrNull(final String runId, final long sampleId) {
+        final byte[] bytes = driver.<String, byte[]>getKeyValueStore(StoreKeys.IMPORTANCE).get(StoreKeys.key(runId, sampleId));
+        return bytes == null ? null : SampleState.fromBytes(bytes);
+    }
+
+    @Test
     void theBudgetEndsTheRun() {
         register(20);
         createRun("r1", 5, 8, 3L);
