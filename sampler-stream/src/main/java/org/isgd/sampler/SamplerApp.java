@@ -116,6 +116,18 @@ public final class SamplerApp implements AutoCloseable {
                 : Optional.of(meta.activeHost());
     }
 
+    /** The query endpoint ({@code application.server}) of every instance of this application, this one included. */
+    public List<HostInfo> instances() {
+        final List<HostInfo> hosts = new ArrayList<>();
+        streams.metadataForAllStreamsClients().forEach(meta -> hosts.add(meta.hostInfo()));
+        return hosts;
+    }
+
+    /** The Kafka Streams client metrics (its consumers', producers' and threads'), read-only. */
+    public Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> streamsMetrics() {
+        return streams.metrics();
+    }
+
     /** The spec of a run as this instance's global store has it. */
     public Optional<RunSpec> runSpec(final String runId) {
         final ReadOnlyKeyValueStore<String, byte[]> runs = store(StoreKeys.RUNS_GLOBAL);
