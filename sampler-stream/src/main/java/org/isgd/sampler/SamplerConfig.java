@@ -41,6 +41,18 @@ public record SamplerConfig(String bootstrapServers, String applicationId, Path 
         return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, kafkaConfig, endpoint);
     }
 
+    /** applicationId-host-hash(state dir): stable across restarts of this instance, distinct from every other. */
+    String defaultInstanceId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "localhost";
+        }
+        final String dir = stateDir.toAbsolutePath().normalize().toString();
+        return applicationId + "-" + host + "-" + Integer.toHexString(dir.hashCode());
+    }
+
     public Properties streamsProperties() {
         final Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -54,6 +66,9 @@ public record SamplerConfig(String bootstrapServers, String applicationId, Path 
         // batches must not wait on the producer's linger; the transaction commit bounds latency anyway
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        // static membership: an instance restarted after a crash takes its tasks back at once instead of
+        // waiting out the dead member's session timeout; unique per instance because state dirs are
+        props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, defaultInstanceId());
         if (apiEndpoint != null) {
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, apiEndpoint);
         }
