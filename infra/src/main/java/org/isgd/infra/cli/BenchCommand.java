@@ -7,147 +7,452 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
-import org.isgd.infra.bench.AccuracyRun;
-import org.isgd.infra.bench.AccuracyTable;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.isgd.infra.bench.CellResult;
+import org.isgd.infra.bench.DurationEstimate;
+import org.isgd.infra.bench.GridArm;
+import org.isgd.infra.bench.GridCell;
+import org.isgd.infra.bench.GridOutputs;
+import org.isgd.infra.bench.GridPlots;
+import org.isgd.infra.bench.GridSettings;
+import org.isgd.infra.bench.ImageGrid;
+import org.isgd.infra.bench.ResultsLog;
+import org.isgd.infra.bench.RunRecorder;
+import org.isgd.sampler.policy.EarlyImportancePolicy;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.policy.UniformPolicy;
 import org.isgd.schemas.RunSpec;
+import org.isgd.trainer.data.Augmenter;
+import org.isgd.trainer.data.DataVariant;
 import org.isgd.trainer.data.FashionMnist;
+import org.isgd.trainer.data.LabelledImages;
+import org.isgd.trainer.feed.KafkaBatchSource;
+import org.isgd.trainer.feed.KafkaPredictionPublisher;
 import org.isgd.trainer.feed.LocalUniformSource;
 import org.isgd.trainer.train.BatchSource;
 import org.isgd.trainer.train.Evaluation;
 import org.isgd.trainer.train.PredictionSink;
+import org.isgd.trainer.train.TrainerOptions;
+import org.isgd.trainer.train.TrainingBatch;
+import org.isgd.trainer.train.TrainingListener;
+import org.isgd.trainer.train.TrainingLoop;
+import org.isgd.trainer.train.TrainingResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code isgd bench …}: measurements, written as JSON plus a human-readable table. */
 @Command(name = "bench", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Benchmarks: results as JSON and a table.",
         subcommands = {BenchCommand.Accuracy.class, BenchCommand.Feed.class})
 final class BenchCommand {
-    static final String LOCAL_ARM = "uniform (local)";
-
     @Command(name = "accuracy", mixinStandardHelpOptions = true, showDefaultValues = true,
-            description = "Train uniform and each policy once on Fashion-MNIST, each fed through Kafka by the sampler "
-                    + "(plus uniform from the in-process loader), and compare test accuracy, balanced accuracy and "
-                    + "steps to reach uniform's final accuracy.")
+            description = {"The accuracy grid: arms (uniform and each policy fed through Kafka by the sampler, uniform "
+                    + "from the in-process loader, and uniform with stronger augmentation) × data variants × budgets × "
+                    + "seeds. Each finished run is appended to results.jsonl in a run directory named after the "
+                    + "settings, so rerunning the same command resumes; evaluations.csv/json, summary.md and plots/ "
+                    + "are rewritten after every run. 'isgd report DIR' makes an HTML page of it.",
+                "Data: balanced = Fashion-MNIST; long-tail = a seeded subset with n_c = n_max·100^(−c/9); "
+                    + "label-noise = 20% of labels replaced by a random other class. The test set is always the "
+                    + "balanced, clean test split."})
     static final class Accuracy implements Callable<Integer> {
         @Mixin
         TrainerFlags flags;
+        @Spec
+        CommandSpec spec;
 
-        @Option(names = "--quick", description = "One seed, 20,000 training samples, 3 epochs: a few minutes.")
+        @Option(names = "--quick", description = "A one-seed slice: seed 0, budget 100%%, balanced data (unless --data, "
+                + "--budgets or --seeds say otherwise), 20,000 training samples, 3 epochs: a few minutes.")
         boolean quick;
-        @Option(names = "--policies", split = ",", description = "Policies to compare (uniform always runs). Default: all.")
+        @Option(names = "--policies", split = ",", description = "Policies fed through Kafka (uniform always runs). "
+                + "Default: all.")
         List<String> policies;
+        @Option(names = "--data", split = ",", paramLabel = "VARIANT",
+                description = "Data variants: balanced, long-tail, label-noise. Default: all three.")
+        List<String> data;
+        @Option(names = "--budgets", split = ",", paramLabel = "FRACTION",
+                description = "Budgets as fractions of the full schedule (--epochs). Default: 0.3,0.5,1.0.")
+        List<Double> budgets;
+        @Option(names = "--seeds", split = ",", description = "Seeds (model, augmentation, sampler). Default: 0,1,2.")
+        List<Long> seeds;
         @Option(names = "--param", paramLabel = "POLICY.KEY=VALUE", description = "Policy parameter, e.g. "
                 + "early-importance.warmupEpochs=1; repeatable.")
         Map<String, Double> params = new LinkedHashMap<>();
-        @Option(names = "--epochs", defaultValue = "3", description = "Epochs per run (ignored with --quick).")
+        @Option(names = "--epochs", defaultValue = "3", description = "The full schedule (100%% budget), in epochs of "
+                + "the variant's training set (ignored with --quick: 3).")
         int epochs;
-        @Option(names = "--limit", description = "Training samples to use. Default: all 60,000 (20,000 with --quick).")
+        @Option(names = "--limit", description = "Read only the first N training samples before making the variants. "
+                + "Default: all 60,000 (20,000 with --quick).")
         Integer limit;
         @Option(names = "--batch-size", defaultValue = "128", description = "Batch size.")
         int batchSize;
-        @Option(names = "--seed", defaultValue = "0", description = "Seed of the sampler's draws and the model.")
-        long seed;
+        @Option(names = "--data-seed", defaultValue = "0", description = "Seed of the long-tail subset and the flipped labels.")
+        long dataSeed;
+        @Option(names = "--warmup-fraction", defaultValue = "0.333",
+                description = "early-importance's warmupEpochs as a fraction of each run's budget (the policy's own "
+                        + "default of 2 epochs would leave a 30%% budget of 3 epochs all warm-up); "
+                        + "--param early-importance.warmupEpochs=X overrides it.")
+        double warmupFraction;
+        @Option(names = "--evals-per-epoch", defaultValue = "4", description = "Test-set evaluations per epoch.")
+        int evalsPerEpoch;
         @Option(names = "--no-local-baseline", negatable = true, defaultValue = "true", fallbackValue = "true",
                 description = "Also train uniform from the in-process loader.")
         boolean localBaseline;
+        @Option(names = "--no-strong-augment", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Also train '" + GridArm.UNIFORM_STRONG_AUGMENT + "': Arazo et al.'s strong baseline, "
+                        + "uniform with the strongest augmentation the trainer offers (--strong-augment-mode).")
+        boolean strongAugment;
+        @Option(names = "--strong-augment-mode", defaultValue = "standard",
+                description = "Augmentation of the strong-baseline arm; the trainer offers: standard (crop + flip), none.")
+        String strongAugmentMode;
+        @Option(names = "--plan-only", description = "Print the grid, what is already done and the expected duration; train nothing.")
+        boolean planOnly;
         @Option(names = "--out", defaultValue = "${sys:user.home}/.isgd/bench",
-                description = "Results go to a new directory accuracy-<time> under this one.")
+                description = "Results go to accuracy-e<epochs>-b<batch>-<settings hash>/ under this directory; the same "
+                        + "settings always give the same directory, so rerunning a command resumes it.")
         Path out;
+
+        private String stamp;
+        private ProgressBar bar;
+        private long barBase;
+        private String barCell = "";
 
         @Override
         public Integer call() throws Exception {
-            final List<String> arms = arms();
+            final List<GridArm> arms = arms();
+            final List<DataVariant> variants = variants();
+            final List<Double> budgetList = budgets != null ? budgets : quick ? List.of(1.0) : List.of(0.3, 0.5, 1.0);
+            final List<Long> seedList = seeds != null ? seeds : quick ? List.of(0L) : List.of(0L, 1L, 2L);
+            budgetList.forEach(b -> {
+                if (!(b > 0 && b <= 1)) {
+                    throw new UsageException("--budgets takes fractions in (0, 1], got " + b);
+                }
+            });
             final int samples = limit != null ? limit : quick ? 20_000 : Integer.MAX_VALUE;
             final int epochCount = quick ? 3 : epochs;
-            final FashionMnist.Split data = FashionMnist.load(DataSetup.ensureFashionMnist(false), samples, Integer.MAX_VALUE);
-            final int n = data.train().size();
-            final long batches = (long) epochCount * TrainCommand.ceilDiv(n, batchSize);
-            if (flags.evalEvery == org.isgd.trainer.train.TrainerOptions.DEFAULT_EVAL_EVERY) {
-                flags.evalEvery = (int) Math.max(1, TrainCommand.ceilDiv(n, batchSize) / 4); // 4 points per epoch
-            }
-            flags.seed = seed;
-            final String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-            final Path dir = Files.createDirectories(out.resolve("accuracy-" + stamp));
-            System.out.printf("bench accuracy: %s on %d samples, %d epochs (%d batches of %d), seed %d; results in %s%n",
-                    arms, n, epochCount, batches, batchSize, seed, dir);
+            final GridSettings settings = new GridSettings(epochCount, batchSize, flags.model, flags.learningRate,
+                    flags.augment, strongAugmentMode, dataSeed, samples == Integer.MAX_VALUE ? 0 : samples,
+                    warmupFraction, evalsPerEpoch, params);
+            final Path dir = out.resolve(settings.directoryName());
+            final ResultsLog log = ResultsLog.in(dir);
+            final List<CellResult> finished = log.read();
+            final Set<String> done = finished.stream().map(r -> r.cell().key()).collect(Collectors.toSet());
 
-            final List<AccuracyRun> runs = new ArrayList<>();
-            try (LocalStack stack = LocalStack.start(dir.resolve("work"))) {
-                SampleRegistration.register(stack.client(), SampleRegistration.FASHION_MNIST, data.train().labels());
-                for (final String policy : arms) {
-                    System.out.printf("%n--- %s (through Kafka) ---%n", policy);
-                    final RunSpec spec = RunSpec.newBuilder().setRunId("bench-" + policy + "-" + stamp)
-                            .setDataset(SampleRegistration.FASHION_MNIST).setPolicy(policy).setParams(paramsOf(policy))
-                            .setBatchSize(batchSize).setSeed(seed).setBudgetBatches(batches).setMinPopulation((long) n).build();
-                    final TrainingRun.Outcome outcome = KafkaTraining.createAndTrain(stack.kafkaOptions(), spec, data,
-                            flags.toOptions(batches), batches, source -> { });
-                    runs.add(record(policy, policy, "kafka", batches, outcome));
-                    System.out.printf(Locale.ROOT, "%s: test accuracy %.4f%n", policy,
-                            outcome.result().finalEvaluation().testAccuracy());
+            final FashionMnist.Split source = FashionMnist.load(DataSetup.ensureFashionMnist(false), samples, Integer.MAX_VALUE);
+            final Map<DataVariant, DataVariant.Variant> data = new LinkedHashMap<>();
+            variants.forEach(v -> data.put(v, v.apply(source.train(), dataSeed)));
+            final List<Cell> todo = new ArrayList<>();
+            int total = 0;
+            for (final DataVariant variant : variants) {
+                for (final long seed : seedList) {
+                    for (final double budget : budgetList) {
+                        for (final GridArm arm : arms) {
+                            total++;
+                            final Cell cell = new Cell(arm, new GridCell(arm.name(), variant.id(), budget, seed),
+                                    data.get(variant), fullBatches(data.get(variant), epochCount));
+                            if (!done.contains(cell.cell().key())) {
+                                todo.add(cell);
+                            }
+                        }
+                    }
                 }
             }
-            if (localBaseline) {
-                System.out.printf("%n--- %s ---%n", LOCAL_ARM);
-                try (BatchSource source = new LocalUniformSource("local", n, batchSize, seed, batches)) {
-                    runs.add(record(LOCAL_ARM, UniformPolicy.NAME, "local",
-                            batches, TrainingRun.run(flags.toOptions(batches), data, source, PredictionSink.NONE, batches)));
+            printPlan(dir, arms, data, budgetList, seedList, epochCount, total, todo, finished);
+            if (planOnly) {
+                return 0;
+            }
+            stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            GridSettings.recordInvocation(dir, settings, Machine.describe(), command(), LocalDateTime.now().toString());
+            final String[] classes = TrainingRun.FASHION_MNIST_CLASSES;
+            final long totalBatches = todo.stream().mapToLong(Cell::batches).sum();
+            final long started = System.nanoTime();
+            int index = 0;
+            // redrawn on each batch only (no continuous update), so the stack start-up lines between variants stay readable
+            try (ProgressBar gridBar = new ProgressBarBuilder().setTaskName("grid").setInitialMax(totalBatches)
+                    .setUnit(" batches", 1).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).showSpeed()
+                    .build()) {
+                bar = gridBar;
+                for (final DataVariant variant : variants) {
+                    final List<Cell> cells = todo.stream().filter(c -> c.variant().variant() == variant).toList();
+                    LocalStack stack = null;
+                    try {
+                        for (final Cell cell : cells) {
+                            if (cell.arm().throughKafka() && stack == null) {
+                                stack = startStack(dir, cell.variant());
+                            }
+                            index++;
+                            barCell = String.format(Locale.ROOT, " %d/%d %s %s %s s%d", index, todo.size(), cell.arm().name(),
+                                    cell.variant().variant().id(), GridCell.percent(cell.cell().budget()), cell.cell().seed());
+                            final CellResult result = runCell(cell, source.test(), stack, epochCount);
+                            log.append(result);
+                            barBase += cell.batches();
+                            drawExtremes(dir, cell, result, budgetList, seedList, classes);
+                            GridOutputs.write(dir, log.read(), classes, Machine.describe());
+                        }
+                    } finally {
+                        if (stack != null) {
+                            stack.close();
+                            deleteTree(dir.resolve("work").resolve(variant.id())); // broker log and sampler state
+                        }
+                    }
                 }
             }
-            final String table = AccuracyTable.markdown(runs, UniformPolicy.NAME);
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("accuracy.json").toFile(),
-                    Map.of("command", "isgd bench accuracy" + (quick ? " --quick" : ""), "samples", n, "epochs", epochCount,
-                            "batchSize", batchSize, "seed", seed, "machine", Machine.describe(), "runs", runs));
-            Files.writeString(dir.resolve("accuracy.md"), "# isgd bench accuracy\n\n" + Machine.describe() + "\n\n" + table);
+            final String tables = GridOutputs.write(dir, log.read(), classes, Machine.describe());
             System.out.println();
-            System.out.println(table);
-            System.out.println("machine: " + Machine.describe());
-            System.out.println("results: " + dir.resolve("accuracy.json") + " and " + dir.resolve("accuracy.md"));
+            System.out.println(tables);
+            System.out.printf(Locale.ROOT, "grid: %d runs in %s; machine: %s%n", todo.size(),
+                    DurationEstimate.format((System.nanoTime() - started) / 1e9), Machine.describe());
+            System.out.println("results: " + dir + " (results.jsonl, evaluations.csv/json, summary.md, plots/)");
+            System.out.println("report:  infra/isgd report " + dir);
             System.out.println("log: " + Isgd.logFile("bench"));
             return 0;
         }
 
-        private List<String> arms() {
-            final List<String> arms = new ArrayList<>(List.of(UniformPolicy.NAME));
+        private static void deleteTree(final Path root) throws java.io.IOException {
+            if (Files.exists(root)) {
+                try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+                    for (final Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        }
+
+        /** A cell to train, with what it trains on. */
+        private record Cell(GridArm arm, GridCell cell, DataVariant.Variant variant, long fullBatches) {
+            long batches() {
+                return Math.max(1, Math.round(cell.budget() * fullBatches));
+            }
+
+            long images(final int batchSize) {
+                return batches() * batchSize;
+            }
+        }
+
+        private long fullBatches(final DataVariant.Variant variant, final int epochCount) {
+            return epochCount * TrainCommand.ceilDiv(variant.train().size(), batchSize);
+        }
+
+        private void printPlan(final Path dir, final List<GridArm> arms, final Map<DataVariant, DataVariant.Variant> data,
+                               final List<Double> budgetList, final List<Long> seedList, final int epochCount,
+                               final int total, final List<Cell> todo, final List<CellResult> finished) {
+            System.out.printf("bench accuracy: %d arms × %d data × %d budgets × %d seeds = %d runs; full schedule %d "
+                    + "epochs, batch %d, model %s%n", arms.size(), data.size(), budgetList.size(), seedList.size(), total,
+                    epochCount, batchSize, flags.model);
+            System.out.println("  arms: " + arms.stream().map(a -> a.name() + " [" + a.feed() + ", augment " + a.augment()
+                    + "]").collect(Collectors.joining(", ")));
+            data.values().forEach(v -> System.out.printf(Locale.ROOT, "  %-11s %6d training samples (%s), %d flipped "
+                    + "labels; full schedule %d batches%n", v.variant().id(), v.train().size(), classCounts(v), v.flippedCount(),
+                    fullBatches(v, epochCount)));
+            if (strongAugment && strongAugmentMode.equals(flags.augment)) {
+                System.out.println("  note: the trainer offers only the augmentations " + Arrays.stream(Augmenter.Mode.values())
+                        .map(Augmenter.Mode::id).toList() + " (no mixup or RICAP yet), so '" + GridArm.UNIFORM_STRONG_AUGMENT
+                        + "' trains with '" + strongAugmentMode + "', the same as every other arm: until the trainer has "
+                        + "stronger augmentation it is a second uniform (local) run, not Arazo et al.'s strong baseline.");
+            }
+            final DurationEstimate estimate = DurationEstimate.of(todo.stream().map(c -> c.images(batchSize)).toList(),
+                    (int) todo.stream().filter(c -> c.arm().throughKafka()).map(c -> c.variant().variant()).distinct().count(),
+                    finished);
+            System.out.printf(Locale.ROOT, "  %d of %d runs already done (skipped); %d to run, %d batches: expected "
+                    + "duration %s (%s)%n", total - todo.size(), total, todo.size(),
+                    todo.stream().mapToLong(Cell::batches).sum(), DurationEstimate.format(estimate.seconds()), estimate.basis());
+            System.out.println("  results: " + dir);
+        }
+
+        private static String classCounts(final DataVariant.Variant variant) {
+            final int[] counts = new int[variant.train().numClasses()];
+            for (final int label : variant.train().labels()) {
+                counts[label]++;
+            }
+            return "per class " + Arrays.stream(counts).mapToObj(Integer::toString).collect(Collectors.joining("/"));
+        }
+
+        private LocalStack startStack(final Path dir, final DataVariant.Variant variant) throws Exception {
+            System.out.printf("%n--- %s: broker, topics, sampler, %d samples registered ---%n", variant.variant().id(),
+                    variant.train().size());
+            final LocalStack stack = LocalStack.start(dir.resolve("work").resolve(variant.variant().id()));
+            try {
+                SampleRegistration.register(stack.client(), dataset(variant.variant()), variant.train().labels());
+                return stack;
+            } catch (RuntimeException e) {
+                stack.close();
+                throw e;
+            }
+        }
+
+        static String dataset(final DataVariant variant) {
+            return variant == DataVariant.BALANCED ? SampleRegistration.FASHION_MNIST
+                    : SampleRegistration.FASHION_MNIST + "-" + variant.id();
+        }
+
+        private CellResult runCell(final Cell cell, final LabelledImages test, final LocalStack stack, final int epochCount) {
+            final DataVariant.Variant variant = cell.variant();
+            final int n = variant.train().size();
+            final long batches = cell.batches();
+            final String runId = "grid-" + GridPlots.slug(cell.arm().name()) + "-" + variant.variant().id() + "-b"
+                    + Math.round(100 * cell.cell().budget()) + "-s" + cell.cell().seed() + "-" + stamp;
+            final TrainerOptions options = options(cell, n);
+            final boolean[] flipped = flipped(variant);
+            final RunRecorder recorder = new RunRecorder(variant.train().labels(), flipped, variant.train().numClasses(),
+                    cell.arm().throughKafka() ? () -> stack.sampler().sampleStates(runId) : null, barListener());
+            final Map<String, Double> runParams = paramsOf(cell.arm().policy(), batches, n);
+            final long t0 = System.nanoTime();
+            final TrainingResult result;
+            final TrainingLoop loop = new TrainingLoop(options, variant.train(), test);
+            if (cell.arm().throughKafka()) {
+                final RunSpec runSpec = RunSpec.newBuilder().setRunId(runId).setDataset(dataset(variant.variant()))
+                        .setPolicy(cell.arm().policy()).setParams(runParams).setBatchSize(batchSize)
+                        .setSeed(cell.cell().seed()).setBudgetBatches(batches).setMinPopulation((long) n).build();
+                result = trainThroughKafka(stack, runSpec, loop, recorder);
+            } else {
+                try (BatchSource source = new LocalUniformSource(runId, n, batchSize, cell.cell().seed(), batches)) {
+                    result = loop.run(source, PredictionSink.NONE, recorder);
+                }
+            }
+            final Map<String, Long> phases = new TreeMap<>(recorder.phases());
+            final List<CellResult.ClassExtremes> extremes = recorder.extremes(variant.train().numClasses());
+            return new CellResult(cell.arm().name(), cell.arm().policy(), cell.arm().feed(), cell.arm().augment(),
+                    variant.variant().id(), cell.cell().budget(), cell.cell().seed(), runId, runParams, n, result.steps(),
+                    result.images(), cell.fullBatches(), result.seconds(), (System.nanoTime() - t0) / 1e9,
+                    LocalDateTime.now().toString(), recorder.points(), phases, recorder.histograms(), extremes);
+        }
+
+        /** Creates the run and trains rank 0 of it on batches from isgd.batches, as {@link KafkaTraining} does, but with our listener. */
+        private static TrainingResult trainThroughKafka(final LocalStack stack, final RunSpec runSpec, final TrainingLoop loop,
+                                                        final RunRecorder recorder) {
+            final KafkaOptions kafka = stack.kafkaOptions();
+            try {
+                RunCommand.publish(kafka, runSpec);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UsageException("interrupted while creating run " + runSpec.getRunId());
+            } catch (ExecutionException e) {
+                throw new UsageException("creating run " + runSpec.getRunId() + " failed: " + Isgd.describe(e));
+            }
+            final Map<String, Object> extra = kafka.clientPropertiesWithoutBootstrap();
+            try (KafkaBatchSource source = new KafkaBatchSource(kafka.bootstrapServers(), extra, runSpec.getRunId(), 0, 1, 0);
+                 PredictionSink sink = new KafkaPredictionPublisher(kafka.bootstrapServers(), extra,
+                         "trainer-" + runSpec.getRunId())) {
+                return loop.run(source, sink, recorder);
+            }
+        }
+
+        private TrainerOptions options(final Cell cell, final int n) {
+            flags.seed = cell.cell().seed();
+            flags.augment = cell.arm().augment();
+            flags.evalEvery = (int) Math.max(1, TrainCommand.ceilDiv(n, batchSize) / evalsPerEpoch);
+            return flags.toOptions(cell.batches());
+        }
+
+        private static boolean[] flipped(final DataVariant.Variant variant) {
+            if (variant.flippedCount() == 0) {
+                return null;
+            }
+            final boolean[] flipped = new boolean[variant.train().size()];
+            for (int i = 0; i < flipped.length; i++) {
+                flipped[i] = variant.flipped(i);
+            }
+            return flipped;
+        }
+
+        private TrainingListener barListener() {
+            return new TrainingListener() {
+                private String accuracy = "";
+
+                @Override
+                public void onBatch(final long step, final TrainingBatch batch, final float trainLoss) {
+                    bar.stepTo(barBase + step);
+                    bar.setExtraMessage(barCell + accuracy + " [" + batch.phase() + "]");
+                }
+
+                @Override
+                public void onEvaluation(final Evaluation evaluation) {
+                    accuracy = String.format(Locale.ROOT, " acc %.4f", evaluation.testAccuracy());
+                }
+            };
+        }
+
+        /** The hardest/easiest image grid of a Kafka-fed run at the grid's largest budget and first seed. */
+        private static void drawExtremes(final Path dir, final Cell cell, final CellResult result, final List<Double> budgetList,
+                                         final List<Long> seedList, final String[] classes) {
+            if (result.extremes().isEmpty() || cell.cell().budget() != Collections.max(budgetList)
+                    || cell.cell().seed() != Collections.min(seedList)) {
+                return;
+            }
+            final String name = String.format(Locale.ROOT, "extremes-%s-%s-b%d-s%d.png", result.data(),
+                    GridPlots.slug(result.arm()), Math.round(100 * result.budget()), result.seed());
+            ImageGrid.write(dir.resolve(GridPlots.DIR).resolve(name), String.format(Locale.ROOT,
+                    "%s on %s, budget %s, seed %d: hardest and easiest training images per class (latest loss)%s",
+                    result.arm(), result.data(), GridCell.percent(result.budget()), result.seed(),
+                    cell.variant().flippedCount() > 0 ? "; red = flipped label" : ""), cell.variant(), result.extremes(),
+                    classes);
+        }
+
+        private String command() {
+            return "isgd " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        }
+
+        private List<GridArm> arms() {
+            final List<GridArm> arms = new ArrayList<>(List.of(new GridArm(GridArm.UNIFORM, UniformPolicy.NAME,
+                    GridArm.KAFKA, flags.augment)));
             for (final String policy : policies == null ? List.copyOf(Policies.names()) : policies) {
                 if (!Policies.known(policy)) {
                     throw new UsageException("unknown policy '" + policy + "'; choose from " + Policies.names());
                 }
-                if (!arms.contains(policy)) {
-                    arms.add(policy);
+                if (arms.stream().noneMatch(a -> a.name().equals(policy))) {
+                    arms.add(new GridArm(policy, policy, GridArm.KAFKA, flags.augment));
                 }
+            }
+            if (localBaseline) {
+                arms.add(new GridArm(GridArm.UNIFORM_LOCAL, UniformPolicy.NAME, GridArm.LOCAL, flags.augment));
+            }
+            if (strongAugment) {
+                try {
+                    Augmenter.Mode.parse(strongAugmentMode);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--strong-augment-mode: " + e.getMessage());
+                }
+                arms.add(new GridArm(GridArm.UNIFORM_STRONG_AUGMENT, UniformPolicy.NAME, GridArm.LOCAL, strongAugmentMode));
             }
             return arms;
         }
 
-        private Map<String, Double> paramsOf(final String policy) {
+        private List<DataVariant> variants() {
+            final List<String> ids = data != null ? data : quick ? List.of("balanced")
+                    : Arrays.stream(DataVariant.values()).map(DataVariant::id).toList();
+            try {
+                return ids.stream().map(DataVariant::parse).distinct().toList();
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--data: " + e.getMessage());
+            }
+        }
+
+        /** The --param values of one policy, plus early-importance's warm-up scaled to the budget unless given. */
+        private Map<String, Double> paramsOf(final String policy, final long batches, final int n) {
             final Map<String, Double> own = new LinkedHashMap<>();
             params.forEach((key, value) -> {
                 if (key.startsWith(policy + ".")) {
                     own.put(key.substring(policy.length() + 1), value);
                 }
             });
+            if (EarlyImportancePolicy.NAME.equals(policy) && !own.containsKey("warmupEpochs")) {
+                own.put("warmupEpochs", warmupFraction * batches * batchSize / n);
+            }
             return own;
-        }
-
-        private AccuracyRun record(final String arm, final String policy, final String feed, final long batches,
-                                          final TrainingRun.Outcome outcome) {
-            final List<Evaluation> evaluations = outcome.result().evaluations();
-            final List<AccuracyRun.Point> curve = IntStream.range(0, evaluations.size())
-                    .mapToObj(i -> new AccuracyRun.Point(evaluations.get(i).step(), outcome.evaluationSeconds().get(i),
-                            evaluations.get(i).testAccuracy(), evaluations.get(i).balancedAccuracy()))
-                    .toList();
-            final Evaluation last = outcome.result().finalEvaluation();
-            return new AccuracyRun(arm, policy, feed, seed, batches, outcome.result().seconds(), last.testAccuracy(),
-                    last.balancedAccuracy(), curve, outcome.draws().phases(), outcome.draws().shares());
         }
     }
 

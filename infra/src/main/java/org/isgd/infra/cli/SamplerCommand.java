@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.isgd.sampler.SamplerApp;
 import org.isgd.sampler.SamplerConfig;
+import org.isgd.sampler.api.BindAddress;
+import org.isgd.sampler.api.QueryServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,21 +33,71 @@ final class SamplerCommand implements Callable<Integer> {
             description = "Transaction commit interval: bounds the acknowledgement-to-batch latency.")
     long commitIntervalMs;
 
+    @Option(names = "--api-port", defaultValue = "" + QueryServer.DEFAULT_PORT,
+            description = "Port of the HTTP query API (/runs, /metrics, /health; client: 'isgd query'); 0 turns it off.")
+    int apiPort;
+
+    @Option(names = "--api-bind", defaultValue = BindAddress.DEFAULT,
+            description = "Address the query API binds to. It has no authentication: a non-loopback address needs "
+                    + "--allow-remote-api.")
+    String apiBind;
+
+    @Option(names = "--allow-remote-api", description = "Allow binding the query API to a non-loopback address "
+            + "(e.g. 0.0.0.0 so that other instances can forward to this one); put a firewall or proxy in front.")
+    boolean allowRemoteApi;
+
     @Override
     public Integer call() throws Exception {
+        if (apiPort < 0 || apiPort > 65535) {
+            throw new UsageException("--api-port must be in [0, 65535] (0 turns the API off), was " + apiPort);
+        }
+        final String apiEndpoint = apiPort == 0 ? null : advertised(apiBind) + ":" + apiPort;
+        if (apiEndpoint != null) {
+            try {
+                BindAddress.check(apiBind, allowRemoteApi); // before joining the group, not after
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+        }
         kafka.requireReachable();
         final SamplerConfig config = new SamplerConfig(kafka.bootstrapServers(), applicationId, stateDir, threads,
-                commitIntervalMs, kafka.overrides(), null);
-        try (SamplerApp app = SamplerApp.start(config)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(app::close, "sampler-shutdown"));
+                commitIntervalMs, kafka.overrides(), apiEndpoint);
+        try (SamplerApp app = SamplerApp.start(config);
+             QueryServer api = apiEndpoint == null ? null : QueryServer.start(app,
+                     new QueryServer.Settings(apiBind, apiPort, allowRemoteApi, apiEndpoint))) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(api, app), "sampler-shutdown"));
             app.awaitRunning(Duration.ofMinutes(2));
             System.out.printf("sampler %s running against %s (state in %s); Ctrl-C stops it%n", applicationId,
                     kafka.bootstrapServers(), stateDir);
+            System.out.println(api == null ? "query API off (--api-port 0)"
+                    : "query API on " + api.url() + " (advertised as " + apiEndpoint + "); try 'isgd query runs --api "
+                    + "http://" + apiEndpoint + "'");
             app.awaitStop();
             if (app.failure() != null) {
                 throw new UsageException("sampler stopped: " + Isgd.describe(app.failure()));
             }
         }
         return 0;
+    }
+
+    /** Stops answering queries before the streams client goes. */
+    private static void stop(final QueryServer api, final SamplerApp app) {
+        if (api != null) {
+            api.close();
+        }
+        app.close();
+    }
+
+    /** The host other instances reach this one at: the bind address, or this machine's name for a wildcard bind. */
+    static String advertised(final String bind) {
+        try {
+            final java.net.InetAddress address = java.net.InetAddress.getByName(bind);
+            if (address.isAnyLocalAddress()) {
+                return java.net.InetAddress.getLocalHost().getCanonicalHostName();
+            }
+        } catch (java.net.UnknownHostException e) {
+            throw new UsageException("--api-bind " + bind + ": unknown host");
+        }
+        return bind;
     }
 }

@@ -2,12 +2,20 @@ package org.isgd.trainer.feed;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -29,10 +37,19 @@ import org.isgd.trainer.train.TrainingBatch;
  * stops with both numbers rather than silently train on a different sequence.
  *
  * <p>Only committed batches are read ({@code read_committed}: the sampler writes transactionally),
- * and offsets are committed by {@link #acknowledge} after a batch was trained and published, so a
- * restarted trainer resumes where it left off. Not thread-safe except {@link #stop()}.
+ * and offsets are committed by {@link #acknowledge} after a batch was trained and published, with
+ * the batchSeq in the offset's metadata ({@code batchSeq=K}), so {@link #resume} restarts a rank
+ * right after its last acknowledged batch. Offsets go through the consumer, or through a
+ * transactional {@link KafkaPredictionPublisher} ({@link #commitThrough}) so that a batch's
+ * predictions, progress and offset are committed together or not at all. The consumer is a static
+ * group member ({@code group.instance.id} = the group id), so a restarted rank takes its partitions
+ * over at once instead of waiting for the killed one's session to expire. Not thread-safe except
+ * {@link #stop()}.
  */
 public final class KafkaBatchSource implements BatchSource {
+    /** The acknowledged batchSeq in a committed offset's metadata. */
+    private static final Pattern BATCH_SEQ = Pattern.compile("(?:^|[ ;,])batchSeq=(-?\\d+)");
+
     private final Consumer<String, byte[]> consumer;
     private final String runId;
     private final int rank;
@@ -40,9 +57,12 @@ public final class KafkaBatchSource implements BatchSource {
     private final ArrayDeque<ConsumerRecord<String, byte[]>> fetched = new ArrayDeque<>();
     private final Map<Long, TopicPartition> partitionOf = new HashMap<>();
     private final Map<Long, Long> offsetOf = new HashMap<>();
+    private final long first;
+    private OffsetCommitter committer;
     private long expected;
     private long duplicatesDropped;
     private long otherRecordsSkipped;
+    private boolean rewind;
     private volatile boolean stopped;
 
     /**
@@ -69,8 +89,94 @@ public final class KafkaBatchSource implements BatchSource {
         this.runId = runId;
         this.rank = rank;
         this.worldSize = worldSize;
+        this.first = firstBatchSeq;
         this.expected = firstBatchSeq;
-        consumer.subscribe(List.of(Topics.BATCHES.name()));
+        this.committer = (offsets, group) -> consumer.commitSync(offsets);
+        consumer.subscribe(List.of(Topics.BATCHES.name()), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsAssigned(final Collection<TopicPartition> partitions) {
+                if (rewind) {
+                    consumer.seekToBeginning(partitions);
+                    rewind = false;
+                }
+            }
+
+            @Override
+            public void onPartitionsRevoked(final Collection<TopicPartition> partitions) {
+            }
+        });
+    }
+
+    /**
+     * A source that trains the rank from its first batch, reading isgd.batches from the beginning
+     * whatever offsets the group committed before (a run trained again from scratch).
+     */
+    public static KafkaBatchSource fromScratch(final String bootstrapServers, final Map<String, Object> extraProperties,
+                                               final String runId, final int rank, final int worldSize) {
+        final KafkaBatchSource source = new KafkaBatchSource(bootstrapServers, extraProperties, runId, rank, worldSize, rank);
+        source.rewind = true;
+        return source;
+    }
+
+    /**
+     * A source that continues where this rank's consumer group left off: right after the batch whose
+     * acknowledgement was committed last (its batchSeq is read from the committed offset's metadata),
+     * or at the rank's first batch if the group has committed nothing yet. Create a transactional
+     * publisher for the same rank first: its start aborts a killed trainer's open transaction, whose
+     * offset would otherwise hold this look-up up.
+     */
+    public static KafkaBatchSource resume(final String bootstrapServers, final Map<String, Object> extraProperties,
+                                          final String runId, final int rank, final int worldSize) {
+        return resume(new KafkaConsumer<>(consumerConfig(bootstrapServers, extraProperties, runId, rank)),
+                runId, rank, worldSize);
+    }
+
+    static KafkaBatchSource resume(final Consumer<String, byte[]> consumer, final String runId, final int rank,
+                                   final int worldSize) {
+        final long start;
+        try {
+            start = lastAcknowledged(consumer, runId, rank).stream().map(seq -> seq + worldSize).findFirst()
+                    .orElse((long) rank);
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw e;
+        }
+        return new KafkaBatchSource(consumer, runId, rank, worldSize, start);
+    }
+
+    /** The batchSeq in the group's committed offset on isgd.batches, if it has committed one. */
+    private static Optional<Long> lastAcknowledged(final Consumer<String, byte[]> consumer, final String runId,
+                                                   final int rank) {
+        final Set<TopicPartition> partitions = consumer.partitionsFor(Topics.BATCHES.name()).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).collect(Collectors.toSet());
+        if (partitions.isEmpty()) {
+            throw new IllegalStateException("topic " + Topics.BATCHES.name() + " does not exist; create the topics "
+                    + "with 'infra/isgd topics'");
+        }
+        Optional<Long> last = Optional.empty();
+        for (final Map.Entry<TopicPartition, OffsetAndMetadata> e : consumer.committed(partitions).entrySet()) {
+            if (e.getValue() == null) {
+                continue;
+            }
+            final Matcher m = BATCH_SEQ.matcher(e.getValue().metadata() == null ? "" : e.getValue().metadata());
+            if (!m.find()) {
+                throw new IllegalStateException("consumer group " + groupId(runId, rank) + " committed offset "
+                        + e.getValue().offset() + " on " + e.getKey() + " without the batchSeq it acknowledged "
+                        + "(metadata '" + e.getValue().metadata() + "'); start this rank at an explicit batchSeq "
+                        + "(--start-batch) or from scratch (--fresh)");
+            }
+            final long seq = Long.parseLong(m.group(1));
+            last = Optional.of(last.map(l -> Math.max(l, seq)).orElse(seq));
+        }
+        return last;
+    }
+
+    /**
+     * Commits acknowledged offsets through {@code through} (a transactional publisher) instead of the
+     * consumer, so they commit atomically with that batch's predictions and progress.
+     */
+    public void commitThrough(final OffsetCommitter through) {
+        this.committer = through;
     }
 
     /** The consumer settings: defaults, then the caller's extras, then what correctness requires. */
@@ -80,6 +186,7 @@ public final class KafkaBatchSource implements BatchSource {
         config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId(runId, rank));
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId(runId, rank));
+        config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, groupId(runId, rank));
         config.putAll(extra);
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -177,7 +284,10 @@ public final class KafkaBatchSource implements BatchSource {
         return record.topic() + " partition " + record.partition() + " offset " + record.offset();
     }
 
-    /** Commits the offset past {@code batch}, so a restarted trainer does not receive it again. */
+    /**
+     * Commits the offset past {@code batch}, with {@code batchSeq=K} as its metadata, so a restarted
+     * trainer neither receives it again nor needs to be told where to start.
+     */
     @Override
     public void acknowledge(final TrainingBatch batch) {
         final TopicPartition partition = partitionOf.remove(batch.batchSeq());
@@ -186,16 +296,27 @@ public final class KafkaBatchSource implements BatchSource {
             throw new IllegalArgumentException("batch " + batch.batchSeq() + " of run '" + batch.runId()
                     + "' was not delivered by this source or was already acknowledged");
         }
+        final Map<TopicPartition, OffsetAndMetadata> offsets = Map.of(partition,
+                new OffsetAndMetadata(offset + 1, "batchSeq=" + batch.batchSeq()));
+        // the group id alone, without generation: a transactional publisher's id already fences a killed
+        // trainer, and a generation that changed with a broker restart would only fail the commit
+        final ConsumerGroupMetadata group = new ConsumerGroupMetadata(groupId(runId, rank));
         try {
-            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(offset + 1)));
+            committer.commit(offsets, group);
         } catch (WakeupException e) {
             if (!stopped) {
                 throw e;
             }
             // stopped mid-commit (Ctrl-C): commit once more without the pending wake-up, so the batch
             // just trained is not trained again after a restart
-            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(offset + 1)));
+            committer.commit(offsets, group);
         }
+    }
+
+    /** This rank's batches before the first one this source delivers: {@code (first - rank) / worldSize}. */
+    @Override
+    public OptionalLong batchesBefore() {
+        return OptionalLong.of((first - rank) / worldSize);
     }
 
     /** The batchSeq the next batch must have. */

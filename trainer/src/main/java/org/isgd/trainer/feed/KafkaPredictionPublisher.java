@@ -4,11 +4,14 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.isgd.contract.Topic;
 import org.isgd.contract.Topics;
@@ -24,10 +27,18 @@ import org.isgd.trainer.train.TrainingBatch;
  * (key runId), the acknowledgement that lets the sampler emit further batches. Sends are
  * asynchronous ({@code acks=all}, {@code linger.ms=5}); the first failed send is rethrown by the
  * next {@link #publish} or by {@link #close}, so no failure goes unnoticed.
+ *
+ * <p>A {@link #transactional} publisher puts each batch's records in one transaction that the
+ * batch source's acknowledgement commits together with its consumer offset ({@link #commit}): a
+ * trainer killed at any point has either published and acknowledged a batch, or neither, so no
+ * batch is trained twice and no prediction is lost or duplicated. Its transactional id is per run
+ * and rank; starting a publisher with it fences a killed trainer and aborts its open transaction.
  */
-public final class KafkaPredictionPublisher implements PredictionSink {
+public final class KafkaPredictionPublisher implements PredictionSink, OffsetCommitter {
     private final Producer<byte[], byte[]> producer;
     private final String trainerId;
+    private final boolean transactional;
+    private boolean inTransaction;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
     private final Callback onCompletion = (metadata, exception) -> {
         if (exception != null) {
@@ -42,12 +53,41 @@ public final class KafkaPredictionPublisher implements PredictionSink {
      */
     public KafkaPredictionPublisher(final String bootstrapServers, final Map<String, Object> extraProperties,
                                     final String trainerId) {
-        this(new KafkaProducer<>(producerConfig(bootstrapServers, extraProperties)), trainerId);
+        this(new KafkaProducer<>(producerConfig(bootstrapServers, extraProperties)), trainerId, false);
     }
 
     KafkaPredictionPublisher(final Producer<byte[], byte[]> producer, final String trainerId) {
+        this(producer, trainerId, false);
+    }
+
+    KafkaPredictionPublisher(final Producer<byte[], byte[]> producer, final String trainerId, final boolean transactional) {
         this.producer = producer;
         this.trainerId = trainerId;
+        this.transactional = transactional;
+    }
+
+    /**
+     * A publisher whose records become visible (to {@code read_committed} readers such as the
+     * sampler) only when {@link #commit} commits them with the batch's offset.
+     *
+     * @param transactionalId stable per run and rank, e.g. {@link KafkaBatchSource#groupId}
+     */
+    public static KafkaPredictionPublisher transactional(final String bootstrapServers,
+                                                         final Map<String, Object> extraProperties,
+                                                         final String trainerId, final String transactionalId) {
+        final Map<String, Object> config = producerConfig(bootstrapServers, extraProperties);
+        config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        final KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config);
+        try {
+            producer.initTransactions();
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw new IllegalStateException("cannot start transactional publishing as '" + transactionalId + "': "
+                    + e.getMessage() + "; the brokers must support transactions (on one broker set "
+                    + "transaction.state.log.replication.factor=1 and transaction.state.log.min.isr=1)", e);
+        }
+        return new KafkaPredictionPublisher(producer, trainerId, true);
     }
 
     static Map<String, Object> producerConfig(final String bootstrapServers, final Map<String, Object> extra) {
@@ -64,6 +104,10 @@ public final class KafkaPredictionPublisher implements PredictionSink {
     @Override
     public void publish(final TrainingBatch batch, final long step, final BatchOutcome outcome) {
         rethrowFailure();
+        if (transactional && !inTransaction) {
+            producer.beginTransaction();
+            inTransaction = true;
+        }
         final long now = System.currentTimeMillis();
         for (int i = 0; i < batch.size(); i++) {
             final SamplePrediction prediction = SamplePrediction.newBuilder()
@@ -91,6 +135,25 @@ public final class KafkaPredictionPublisher implements PredictionSink {
                 .setTimestamp(now)
                 .build();
         send(Topics.PROGRESS, batch.runId(), progress);
+    }
+
+    /**
+     * Commits the open transaction, and with it every record published since the last commit and
+     * {@code offsets} for {@code group}.
+     */
+    @Override
+    public void commit(final Map<TopicPartition, OffsetAndMetadata> offsets, final ConsumerGroupMetadata group) {
+        if (!transactional) {
+            throw new IllegalStateException("publisher '" + trainerId + "' is not transactional; create it with "
+                    + "KafkaPredictionPublisher.transactional to commit offsets through it");
+        }
+        if (!inTransaction) {
+            producer.beginTransaction();
+        }
+        producer.sendOffsetsToTransaction(offsets, group);
+        producer.commitTransaction();
+        inTransaction = false;
+        rethrowFailure();
     }
 
     private <K, V> void send(final Topic<K, V> topic, final K key, final V value) {

@@ -2,6 +2,7 @@ package org.isgd.trainer.train;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /** Where a trainer's batches come from: an in-process sampler or the {@code isgd.batches} topic. */
 public interface BatchSource extends AutoCloseable {
@@ -18,6 +19,16 @@ public interface BatchSource extends AutoCloseable {
      * can record that it need not be delivered again.
      */
     default void acknowledge(final TrainingBatch batch) {
+    }
+
+    /**
+     * How many of this rank's batches of the run precede the first one this source delivers, when
+     * the source knows (a durable source resuming after a restart); the training loop continues
+     * its step count from there. Empty: the source has no position, the loop starts from a
+     * checkpoint's step or from 0.
+     */
+    default OptionalLong batchesBefore() {
+        return OptionalLong.empty();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.isgd.trainer.train;
 
 import ai.djl.Device;
+import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -15,6 +16,12 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.isgd.trainer.data.Augmenter;
@@ -46,6 +53,17 @@ public final class ModelSession implements AutoCloseable {
 
     /** Creates and initialises the network named in {@code options}, seeded with its seed. */
     public static ModelSession open(final TrainerOptions options, final LabelledImages train) {
+        return open(options, train, null);
+    }
+
+    /**
+     * Creates the network named in {@code options} with the parameters in {@code parameters} (as
+     * written by {@link #saveParameters} for the same model), or seeded-initialised ones if null.
+     * Training continues from them with a fresh optimizer state.
+     *
+     * @throws IllegalStateException when the file cannot be read or holds another model's parameters
+     */
+    public static ModelSession open(final TrainerOptions options, final LabelledImages train, final Path parameters) {
         final Engine engine = OfflineEngine.get();
         engine.setRandomSeed((int) options.seed());
         // One device: the GPU where present, else the CPU; every array of a step is created on it.
@@ -53,6 +71,10 @@ public final class ModelSession implements AutoCloseable {
         final Model model = Model.newInstance(options.model(), device);
         try {
             model.setBlock(Models.build(options.model(), train.numClasses()));
+            if (parameters != null) {
+                // before the trainer exists: it caches the parameter arrays it first sees
+                load(model, parameters);
+            }
             // The loss is computed here per sample and weighted; the config's loss is never called.
             final DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                     .optOptimizer(Optimizer.adam()
@@ -100,6 +122,15 @@ public final class ModelSession implements AutoCloseable {
         return BatchOutcome.fromLogProbabilities(logp, classes, inputs.labels(), batch.weights());
     }
 
+    private static void load(final Model model, final Path parameters) {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(parameters)))) {
+            model.getBlock().loadParameters(model.getNDManager(), in);
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            throw new IllegalStateException("cannot load the " + model.getName() + " parameters in " + parameters
+                    + " (" + e.getMessage() + "); they were saved for another model or the file is damaged", e);
+        }
+    }
+
     /** The predicted class of every image in {@code images}, in inference mode, without augmentation. */
     public int[] predict(final LabelledImages images, final int batchSize) {
         final int[] predicted = new int[images.size()];
@@ -117,6 +148,11 @@ public final class ModelSession implements AutoCloseable {
             }
         }
         return predicted;
+    }
+
+    /** Writes every parameter (DJL's block format) to {@code out}; the optimizer's state is not included. */
+    public void saveParameters(final DataOutputStream out) throws IOException {
+        model.getBlock().saveParameters(out);
     }
 
     /** A copy of every parameter value, concatenated in block order (tests compare snapshots). */

@@ -10,6 +10,11 @@ import org.isgd.trainer.data.LabelledImages;
  * {@link TrainerOptions#maxBatches()} is reached, trains each, publishes its outcome, then
  * acknowledges it to the source (in that order, so an acknowledged batch is never lost), and
  * evaluates on the test set every {@link TrainerOptions#evalEvery()} steps and at the end.
+ *
+ * <p>With a {@link TrainerOptions#checkpointDir()} it starts from the checkpoint there, if any,
+ * and saves one every {@link TrainerOptions#checkpointEvery()} steps and at the end. The step
+ * count continues from the source's position when it has one ({@link BatchSource#batchesBefore()}),
+ * else from the checkpoint's step, so {@code maxBatches} is the run's total either way.
  */
 public final class TrainingLoop {
     private final TrainerOptions options;
@@ -24,15 +29,23 @@ public final class TrainingLoop {
 
     /** Trains until the source is exhausted or the batch limit is reached; the caller closes source and sink. */
     public TrainingResult run(final BatchSource source, final PredictionSink sink, final TrainingListener listener) {
-        try (ModelSession session = ModelSession.open(options, train)) {
-            return run(session, source, sink, listener);
+        final CheckpointDir checkpoints = options.checkpointDir() == null ? null : new CheckpointDir(options.checkpointDir());
+        final Optional<CheckpointDir.Restored> restored = checkpoints == null ? Optional.empty()
+                : checkpoints.restore(options, train);
+        try (ModelSession session = restored.map(CheckpointDir.Restored::session)
+                .orElseGet(() -> ModelSession.open(options, train))) {
+            final long firstStep = source.batchesBefore()
+                    .orElse(restored.map(r -> r.checkpoint().step()).orElse(0L));
+            return run(session, source, sink, listener, firstStep, checkpoints);
         }
     }
 
     TrainingResult run(final ModelSession session, final BatchSource source, final PredictionSink sink,
-                       final TrainingListener listener) {
+                       final TrainingListener listener, final long firstStep, final CheckpointDir checkpoints) {
         final List<Evaluation> evaluations = new ArrayList<>();
-        long step = 0;
+        final boolean checkpointing = checkpoints != null && options.checkpointEvery() > 0;
+        long step = firstStep;
+        long lastBatchSeq = -1;
         long images = 0;
         long evalNanos = 0;
         double windowLoss = 0;
@@ -46,6 +59,7 @@ public final class TrainingLoop {
             final TrainingBatch batch = next.get();
             final BatchOutcome outcome = session.train(batch);
             step++;
+            lastBatchSeq = batch.batchSeq();
             images += batch.size();
             sink.publish(batch, step, outcome);
             source.acknowledge(batch);
@@ -59,12 +73,19 @@ public final class TrainingLoop {
                 windowLoss = 0;
                 windowSteps = 0;
             }
+            if (checkpointing && step % options.checkpointEvery() == 0) {
+                checkpoints.save(session, new Checkpoint(step, lastBatchSeq, options.model()));
+            }
+        }
+        if (checkpointing && lastBatchSeq >= 0 && step % options.checkpointEvery() != 0) {
+            checkpoints.save(session, new Checkpoint(step, lastBatchSeq, options.model()));
         }
         final double seconds = (System.nanoTime() - start - evalNanos) / 1e9;
         if (evaluations.isEmpty() || evaluations.get(evaluations.size() - 1).step() != step) {
+            // a resumed trainer that finds its budget already trained still reports its accuracy
             evaluations.add(evaluate(session, step, windowSteps == 0 ? Double.NaN : windowLoss / windowSteps, listener));
         }
-        return new TrainingResult(step, images, seconds, seconds > 0 ? images / seconds : 0,
+        return new TrainingResult(step - firstStep, images, seconds, seconds > 0 ? images / seconds : 0,
                 evaluations.get(evaluations.size() - 1), List.copyOf(evaluations));
     }
 

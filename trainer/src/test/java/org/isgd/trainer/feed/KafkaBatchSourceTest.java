@@ -13,6 +13,8 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.isgd.contract.Topics;
 import org.isgd.schemas.IndexBatch;
@@ -77,6 +79,47 @@ class KafkaBatchSourceTest {
     }
 
     @Test
+    void acknowledgeRecordsTheBatchSeqInTheOffsetMetadata() {
+        final KafkaBatchSource source = new KafkaBatchSource(consumer, "run-a", 1, 2, 1);
+        publish(batch("run-a", 1, 1), batch("run-a", 3, 1));
+        source.acknowledge(source.next(WAIT).orElseThrow());
+        source.acknowledge(source.next(WAIT).orElseThrow());
+        final OffsetAndMetadata committed = consumer.committed(Set.of(PARTITION)).get(PARTITION);
+        assertEquals(2, committed.offset());
+        assertEquals("batchSeq=3", committed.metadata());
+        source.close();
+    }
+
+    @Test
+    void resumeContinuesAfterTheLastAcknowledgedBatch() {
+        committed(new OffsetAndMetadata(3, "batchSeq=5"));
+        final KafkaBatchSource source = KafkaBatchSource.resume(consumer, "run-a", 1, 2);
+        assertEquals(7, source.expectedBatchSeq());
+        assertEquals(3, source.batchesBefore().getAsLong(), "batches 1, 3 and 5 were trained before");
+        // batches up to the acknowledged one, should they be delivered again, are dropped, not trained
+        addRecords(batch("run-a", 1, 1), batch("run-a", 3, 1), batch("run-a", 5, 1), batch("run-a", 7, 1));
+        assertEquals(7, source.next(WAIT).orElseThrow().batchSeq());
+        source.close();
+    }
+
+    @Test
+    void resumeOfANewGroupStartsAtTheRanksFirstBatch() {
+        consumer.updatePartitions(PARTITION.topic(), List.of(new PartitionInfo(PARTITION.topic(), 0, null, null, null)));
+        final KafkaBatchSource source = KafkaBatchSource.resume(consumer, "run-a", 1, 2);
+        assertEquals(1, source.expectedBatchSeq());
+        assertEquals(0, source.batchesBefore().getAsLong());
+        source.close();
+    }
+
+    @Test
+    void resumeRefusesAnOffsetWithoutItsBatchSeq() {
+        committed(new OffsetAndMetadata(3));
+        final IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> KafkaBatchSource.resume(consumer, "run-a", 0, 1));
+        assertTrue(e.getMessage().contains("--start-batch") && e.getMessage().contains("--fresh"), e.getMessage());
+    }
+
+    @Test
     void timesOutWithAMessageNamingTheAwaitedBatch() {
         final KafkaBatchSource source = new KafkaBatchSource(consumer, "run-a", 0, 1, 0);
         publish();
@@ -104,6 +147,8 @@ class KafkaBatchSourceTest {
         assertEquals("read_committed", config.get(ConsumerConfig.ISOLATION_LEVEL_CONFIG));
         assertEquals(false, config.get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG));
         assertEquals("isgd-trainer.run-a.3", config.get(ConsumerConfig.GROUP_ID_CONFIG));
+        assertEquals("isgd-trainer.run-a.3", config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+                "a static member: a restarted rank takes over at once");
     }
 
     @Test
@@ -116,6 +161,26 @@ class KafkaBatchSourceTest {
             consumer.rebalance(List.of(PARTITION));
             consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
             consumer.seek(PARTITION, 0L);
+            for (final IndexBatch b : batches) {
+                consumer.addRecord(new ConsumerRecord<>(PARTITION.topic(), 0, nextOffset++, b.getRunId(),
+                        Topics.BATCHES.valueSerde().serializer().serialize(PARTITION.topic(), b)));
+            }
+        });
+    }
+
+    /** What an earlier trainer of the group committed before this one starts. */
+    private void committed(final OffsetAndMetadata offset) {
+        consumer.updatePartitions(PARTITION.topic(), List.of(new PartitionInfo(PARTITION.topic(), 0, null, null, null)));
+        consumer.subscribe(List.of(PARTITION.topic()));
+        consumer.rebalance(List.of(PARTITION));
+        consumer.commitSync(Map.of(PARTITION, offset));
+    }
+
+    /** Records from offset 0 on; the consumer starts at its committed offset. */
+    private void addRecords(final IndexBatch... batches) {
+        consumer.schedulePollTask(() -> {
+            consumer.rebalance(List.of(PARTITION));
+            consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
             for (final IndexBatch b : batches) {
                 consumer.addRecord(new ConsumerRecord<>(PARTITION.topic(), 0, nextOffset++, b.getRunId(),
                         Topics.BATCHES.valueSerde().serializer().serialize(PARTITION.topic(), b)));

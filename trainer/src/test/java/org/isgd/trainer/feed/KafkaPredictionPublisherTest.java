@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.isgd.contract.Topics;
 import org.isgd.schemas.SamplePrediction;
@@ -55,6 +58,32 @@ class KafkaPredictionPublisherTest {
         assertEquals(4, progress.getBatchSeq());
         assertEquals(12, progress.getStep());
         assertEquals(2.45f, progress.getTrainLoss());
+    }
+
+    @Test
+    void aTransactionalPublisherCommitsABatchTogetherWithItsOffset() {
+        final MockProducer<byte[], byte[]> producer =
+                new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        producer.initTransactions();
+        final TopicPartition batches = new TopicPartition(Topics.BATCHES.name(), 0);
+        try (KafkaPredictionPublisher publisher = new KafkaPredictionPublisher(producer, "trainer-1", true)) {
+            publisher.publish(BATCH, 12, OUTCOME);
+            assertTrue(producer.transactionInFlight());
+            assertTrue(producer.history().isEmpty(), "nothing is visible before the commit");
+            publisher.commit(Map.of(batches, new OffsetAndMetadata(5, "batchSeq=4")), new ConsumerGroupMetadata("g"));
+            assertTrue(producer.transactionCommitted());
+        }
+        assertEquals(3, producer.history().size());
+        assertEquals("batchSeq=4", producer.consumerGroupOffsetsHistory().get(0).get("g").get(batches).metadata());
+    }
+
+    @Test
+    void aPlainPublisherRefusesToCommitOffsets() {
+        final MockProducer<byte[], byte[]> producer =
+                new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        try (KafkaPredictionPublisher publisher = new KafkaPredictionPublisher(producer, "trainer-1")) {
+            assertThrows(IllegalStateException.class, () -> publisher.commit(Map.of(), new ConsumerGroupMetadata("g")));
+        }
     }
 
     @Test

@@ -1,0 +1,43 @@
+package org.isgd.infra.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Rewrites a run directory's derived files from its results: evaluations.csv/json, summary.md and the plots. */
+public final class GridOutputs {
+    public static final String SUMMARY = "summary.md";
+
+    private GridOutputs() {
+    }
+
+    /** @return the summary tables as markdown */
+    public static String write(final Path runDir, final List<CellResult> results, final String[] classNames,
+                               final String machine) {
+        EvaluationExport.write(runDir, results);
+        final String tables = GridSummary.markdown(GridSummary.groups(results));
+        final GridSettings.Record grid = GridSettings.read(runDir);
+        final StringBuilder md = new StringBuilder("# isgd bench accuracy\n\n");
+        if (grid != null) {
+            grid.invocations().forEach(i -> md.append("* `").append(i.command()).append("` (started ")
+                    .append(i.started()).append(")\n"));
+            md.append("* settings: ").append(grid.settings()).append('\n');
+        }
+        md.append("* machine: ").append(machine).append('\n');
+        md.append("* finished runs: ").append(results.size()).append("\n\n");
+        md.append("Mean ± sample standard deviation over seeds. Target: the control arm's mean final test accuracy "
+                + "(Kafka-fed `uniform`, else `uniform (local)`); speed-up = control's mean steps (or training seconds) "
+                + "to the target ÷ the arm's, over the seeds that reached it.\n\n");
+        md.append(tables);
+        try {
+            Files.writeString(runDir.resolve(SUMMARY), md.toString(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + runDir.resolve(SUMMARY), e);
+        }
+        GridPlots.writeAll(runDir, results, classNames);
+        return tables;
+    }
+}

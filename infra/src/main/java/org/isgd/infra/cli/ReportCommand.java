@@ -1,0 +1,31 @@
+package org.isgd.infra.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.isgd.infra.bench.ReportPage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code isgd report RUN_DIR}: the HTML page of a benchmark run directory. */
+@Command(name = "report", mixinStandardHelpOptions = true,
+        description = "Assemble a run directory of 'isgd bench accuracy' (results.jsonl, grid.json, plots/) into one "
+                + "self-contained HTML page, RUN_DIR/report.html, with the plots linked relatively.")
+final class ReportCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "RUN_DIR", description = "The directory 'isgd bench accuracy' printed as 'results:'.")
+    Path runDir;
+
+    @Override
+    public Integer call() {
+        if (!Files.isDirectory(runDir)) {
+            throw new UsageException("no directory " + runDir + "; give the directory 'isgd bench accuracy' printed "
+                    + "as 'results:'");
+        }
+        try {
+            System.out.println("report: " + ReportPage.write(runDir, Machine.describe()).toAbsolutePath());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,83 @@
+package org.isgd.infra.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class GridSummaryTest {
+
+    @Test
+    void statIsMeanAndSampleStandardDeviationOfTheFiniteValues() {
+        final Stat stat = Stat.of(1, 2, 3, 4, Double.NaN);
+        assertEquals(2.5, stat.mean(), 1e-12);
+        assertEquals(Math.sqrt(5.0 / 3), stat.std(), 1e-12);
+        assertEquals(4, stat.n());
+        assertEquals(0, Stat.of(7).std());
+        assertEquals(0, Stat.of().n());
+        assertEquals("—", Stat.of().format(2));
+        assertEquals("2.50 ± 1.29", stat.format(2));
+    }
+
+    @Test
+    void stepsToTargetIsTheFirstEvaluationAtOrAboveIt() {
+        final CellResult run = GridFixtures.run("uniform", GridArm.KAFKA, "balanced", 1.0, 0, 0.5, 0.8, 0.79, 0.9);
+        assertEquals(20, run.stepsTo(0.8));
+        assertEquals(4.0, run.secondsTo(0.8));
+        assertEquals(40, run.stepsTo(0.85));
+        assertEquals(-1, run.stepsTo(0.95));
+        assertTrue(Double.isNaN(run.secondsTo(0.95)));
+    }
+
+    @Test
+    void rowsCompareEachArmWithTheKafkaUniformArmsMeanFinalAccuracy() {
+        final List<GridSummary.Group> groups = GridSummary.groups(GridFixtures.grid());
+        assertEquals(1, groups.size());
+        final GridSummary.Group group = groups.get(0);
+        assertEquals(List.of("uniform", "uniform (local)", "early-importance"),
+                group.rows().stream().map(GridSummary.Row::arm).toList());
+        final GridSummary.Row uniform = group.control();
+        assertEquals("uniform", uniform.arm());
+        assertEquals(0.81, uniform.target(), 1e-12);
+        assertEquals(0.81, uniform.accuracy().mean(), 1e-12);
+        assertEquals(Math.sqrt(0.0002), uniform.accuracy().std(), 1e-12);
+        // uniform: seed 1 reaches 0.81 at step 30, seed 0 never does
+        assertEquals(1, uniform.reached());
+        assertEquals(30, uniform.steps().mean());
+        final GridSummary.Row early = group.rows().get(2);
+        // early-importance: seed 0 at step 20 (0.81), seed 1 at step 30 (0.83)
+        assertEquals(2, early.reached());
+        assertEquals(25, early.steps().mean());
+        assertEquals(30.0 / 25, early.speedUp(), 1e-12);
+        assertEquals(6.0 / 5, early.wallSpeedUp(), 1e-12);
+        final GridSummary.Row local = group.rows().get(1);
+        assertEquals(0, local.reached());
+        assertTrue(Double.isNaN(local.speedUp()));
+    }
+
+    @Test
+    void lossesAreSaidPlainly() {
+        final GridSummary.Group group = GridSummary.groups(GridFixtures.grid()).get(0);
+        final List<String> losses = GridSummary.losses(group);
+        assertTrue(losses.stream().anyMatch(l -> l.startsWith("uniform (local) loses to uniform on final test accuracy")),
+                losses.toString());
+        assertTrue(losses.stream().anyMatch(l -> l.contains("1 of 1 seeds never reached")), losses.toString());
+        assertTrue(losses.stream().noneMatch(l -> l.startsWith("early-importance loses")), losses.toString());
+        final String md = GridSummary.markdown(List.of(group));
+        assertTrue(md.contains("## long-tail, budget 30%"), md);
+        assertTrue(md.contains("| early-importance | kafka | 2 | 0.8400 ± 0.0141 |"), md);
+        assertTrue(md.contains("1.20×"), md);
+        assertTrue(md.contains("Where an arm loses:"), md);
+    }
+
+    @Test
+    void withoutAKafkaUniformArmTheLocalOneIsTheControl() {
+        final List<CellResult> results = List.of(
+                GridFixtures.run(GridArm.UNIFORM_LOCAL, GridArm.LOCAL, "balanced", 0.5, 0, 0.6, 0.7),
+                GridFixtures.run("infobatch", GridArm.KAFKA, "balanced", 0.5, 0, 0.7, 0.75));
+        final GridSummary.Group group = GridSummary.groups(results).get(0);
+        assertEquals(GridArm.UNIFORM_LOCAL, group.control().arm());
+        assertEquals(2.0, group.rows().get(1).speedUp(), 1e-12);
+    }
+}

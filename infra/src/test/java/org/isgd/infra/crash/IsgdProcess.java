@@ -1,0 +1,169 @@
+package org.isgd.infra.crash;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One {@code isgd} command in a child JVM on the test's classpath, offline, its output (stdout and
+ * stderr) in a log file under {@code target/}. {@link #kill()} is SIGKILL on Linux
+ * ({@link Process#destroyForcibly()}), {@link #stop} SIGTERM ({@link Process#destroy()}).
+ */
+final class IsgdProcess {
+    private static final Duration POLL = Duration.ofMillis(50);
+
+    private final String name;
+    private final Process process;
+    private final Path log;
+    private final long startedNanos;
+
+    private IsgdProcess(final String name, final Process process, final Path log, final long startedNanos) {
+        this.name = name;
+        this.process = process;
+        this.log = log;
+        this.startedNanos = startedNanos;
+    }
+
+    /** Starts {@code isgd args...} with heap {@code xmx} (e.g. "512m"), logging to {@code log}. */
+    static IsgdProcess start(final String name, final String xmx, final Path log, final List<String> args) {
+        final List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + xmx, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true",
+                "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+                "-cp", System.getProperty("java.class.path"), "org.isgd.infra.cli.Isgd"));
+        command.addAll(args);
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+        builder.environment().put("DJL_OFFLINE", "true");
+        builder.environment().put("OPT_OUT_TRACKING", "true");
+        try {
+            Files.createDirectories(log.getParent());
+            final long started = System.nanoTime();
+            return new IsgdProcess(name, builder.start(), log, started);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + name + ": " + command, e);
+        }
+    }
+
+    /** Waits until a line of the output matches {@code regex}; returns the match. Fails if the process exits first. */
+    Matcher awaitLine(final String regex, final Duration timeout) {
+        final Pattern pattern = Pattern.compile(regex);
+        final Matcher[] found = new Matcher[1];
+        await(() -> {
+            found[0] = firstMatch(pattern).orElse(null);
+            if (found[0] == null && !process.isAlive()) {
+                throw new AssertionError(name + " exited with " + process.exitValue() + " before printing '" + regex
+                        + "'; its log " + log + " ends:\n" + tail());
+            }
+            return found[0] != null;
+        }, timeout, "'" + regex + "' in the output of " + name);
+        return found[0];
+    }
+
+    /** The first output line matching {@code pattern}, if any yet. */
+    Optional<Matcher> firstMatch(final Pattern pattern) {
+        for (final String line : lines()) {
+            final Matcher m = pattern.matcher(line);
+            if (m.find()) {
+                return Optional.of(m);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, no clean close. */
+    void kill() {
+        process.destroyForcibly();
+        awaitExit(Duration.ofSeconds(30));
+    }
+
+    /**
+     * SIGTERM, then waits for the process to end after its shutdown hooks; fails unless it exits
+     * with 0 or 143 (128 + SIGTERM: what a JVM ended by SIGTERM returns once its hooks have run).
+     */
+    void stop(final Duration timeout) {
+        process.destroy();
+        final int code = awaitExit(timeout);
+        if (code != 0 && code != 143) {
+            throw new AssertionError(name + " exited with " + code + " on SIGTERM; its log " + log + " ends:\n" + tail());
+        }
+    }
+
+    /** Waits for the process to end by itself; returns its exit code. */
+    int awaitExit(final Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError(name + " still running after " + timeout + "; its log " + log + " ends:\n" + tail());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted waiting for " + name, e);
+        }
+        return process.exitValue();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Kills the process if it still runs (test clean-up). */
+    void destroy() {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+
+    long startedNanos() {
+        return startedNanos;
+    }
+
+    Path log() {
+        return log;
+    }
+
+    String tail() {
+        final List<String> lines = lines();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    }
+
+    private List<String> lines() {
+        try {
+            // the progress bar redraws with carriage returns: treat them as line ends too
+            return List.of(Files.readString(log, StandardCharsets.UTF_8).split("[\r\n]+"));
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** Polls {@code condition} until it holds or {@code timeout} passes. */
+    static void await(final BooleanSupplier condition, final Duration timeout, final String what) {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+            }
+            try {
+                Thread.sleep(POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what, e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + " (pid " + process.pid() + ", log " + log + ")";
+    }
+}
