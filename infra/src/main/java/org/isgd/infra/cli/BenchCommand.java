@@ -116,8 +116,9 @@ final class BenchCommand {
                 description = "Also train '" + GridArm.UNIFORM_STRONG_AUGMENT + "': Arazo et al.'s strong baseline, "
                         + "uniform with the strongest augmentation the trainer offers (--strong-augment-mode).")
         boolean strongAugment;
-        @Option(names = "--strong-augment-mode", defaultValue = "standard",
-                description = "Augmentation of the strong-baseline arm; the trainer offers: standard (crop + flip), none.")
+        @Option(names = "--strong-augment-mode", defaultValue = "mixup",
+                description = "Augmentation of the strong-baseline arm: mixup (crop + flip, then mixup, alpha 1.0), "
+                        + "ricap (crop + flip, then RICAP, beta 0.3), standard (crop + flip) or none. Default: ${DEFAULT-VALUE}.")
         String strongAugmentMode;
         @Option(names = "--plan-only", description = "Print the grid, what is already done and the expected duration; train nothing.")
         boolean planOnly;
@@ -258,12 +259,6 @@ final class BenchCommand {
             data.values().forEach(v -> System.out.printf(Locale.ROOT, "  %-11s %6d training samples (%s), %d flipped "
                     + "labels; full schedule %d batches%n", v.variant().id(), v.train().size(), classCounts(v), v.flippedCount(),
                     fullBatches(v, epochCount)));
-            if (strongAugment && strongAugmentMode.equals(flags.augment)) {
-                System.out.println("  note: the trainer offers only the augmentations " + Arrays.stream(Augmenter.Mode.values())
-                        .map(Augmenter.Mode::id).toList() + " (no mixup or RICAP yet), so '" + GridArm.UNIFORM_STRONG_AUGMENT
-                        + "' trains with '" + strongAugmentMode + "', the same as every other arm: until the trainer has "
-                        + "stronger augmentation it is a second uniform (local) run, not Arazo et al.'s strong baseline.");
-            }
             final DurationEstimate estimate = DurationEstimate.of(todo.stream().map(c -> c.images(batchSize)).toList(),
                     (int) todo.stream().filter(c -> c.arm().throughKafka()).map(c -> c.variant().variant()).distinct().count(),
                     finished);

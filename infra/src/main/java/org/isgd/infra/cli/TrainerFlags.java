@@ -15,7 +15,8 @@ final class TrainerFlags {
             description = "Seed of the model's initialisation and augmentation.")
     long seed;
     @Option(names = "--augment", defaultValue = "standard",
-            description = "Augmentation: standard (random crop with padding + horizontal flip) or none.")
+            description = "Augmentation: standard (random crop with padding + horizontal flip), none, mixup "
+                    + "(standard, then mixup with alpha 1.0) or ricap (standard, then RICAP with beta 0.3).")
     String augment;
     @Option(names = "--eval-every", defaultValue = "" + TrainerOptions.DEFAULT_EVAL_EVERY,
             description = "Evaluate on the test set every N steps (and at the end).")

@@ -9,23 +9,31 @@ import java.util.SplittableRandom;
  *
  * <p>{@code standard}: a random crop of the image zero-padded by {@value #PAD} pixels on every side
  * (i.e. a shift by up to ±{@value #PAD} pixels in each direction, uncovered pixels 0), then a
- * horizontal flip with probability ½. {@code none}: images pass unchanged. The random stream is
- * seeded so that one seed gives one sequence of augmentations, run after run.
+ * horizontal flip with probability ½. {@code none}: images pass unchanged. {@code mixup} and
+ * {@code ricap} crop and flip like {@code standard} here, then blend whole batches (see
+ * {@link Mixing}). The random stream is seeded so that one seed gives one sequence of
+ * augmentations, run after run.
  */
 public final class Augmenter {
     public static final int PAD = 2;
 
     /** The augmentation modes accepted on the command line. */
     public enum Mode {
-        STANDARD, NONE;
+        STANDARD, NONE, MIXUP, RICAP;
 
-        /** Parses {@code standard} or {@code none}, case-insensitively. */
+        /** Parses {@code standard}, {@code none}, {@code mixup} or {@code ricap}, case-insensitively. */
         public static Mode parse(final String name) {
             try {
                 return valueOf(name.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown augmentation '" + name + "'; use 'standard' or 'none'", e);
+                throw new IllegalArgumentException("unknown augmentation '" + name
+                        + "'; use 'standard', 'none', 'mixup' or 'ricap'", e);
             }
+        }
+
+        /** Whether this mode blends the images of a batch ({@code mixup}, {@code ricap}). */
+        public boolean mixes() {
+            return this == MIXUP || this == RICAP;
         }
 
         public String id() {

@@ -1,24 +1,33 @@
 package org.isgd.trainer.train;
 
 import java.util.Arrays;
+import java.util.SplittableRandom;
 import org.isgd.trainer.data.Augmenter;
 import org.isgd.trainer.data.LabelledImages;
+import org.isgd.trainer.data.Mixing;
 
 /**
  * Turns a batch of sample ids into network inputs: looks each image up by id (the id is its index
  * in the training set), augments it, and gathers labels and one-hot targets. Buffers are reused
- * across batches of the same size.
+ * across batches of the same size. With a mixing mode it also blends the batch ({@link #mixed()});
+ * its random stream is seeded by the trainer seed and the batch's sequence number, so a batch is
+ * mixed the same way whenever (and after whichever resume) it is trained.
  */
 final class BatchInputs {
     private final LabelledImages images;
     private final Augmenter augmenter;
+    private final Mixing mixing;
+    private final long seed;
+    private Mixing.Mixed mixed;
     private float[] pixels = new float[0];
     private float[] oneHot = new float[0];
     private int[] labels = new int[0];
 
-    BatchInputs(final LabelledImages images, final Augmenter augmenter) {
+    BatchInputs(final LabelledImages images, final Augmenter augmenter, final long seed) {
         this.images = images;
         this.augmenter = augmenter;
+        this.mixing = Mixing.of(augmenter.mode(), images.rows(), images.cols(), images.numClasses());
+        this.seed = seed;
     }
 
     /** Fills the buffers for {@code batch}; read them with the accessors until the next call. */
@@ -46,6 +55,12 @@ final class BatchInputs {
                         + " is not a finite non-negative number; the sampler sent a bad batch");
             }
         }
+        mixed = mixing == null ? null : mixing.mix(pixels, oneHot, size, mixingRandom(seed, batch.batchSeq()));
+    }
+
+    /** The random stream that mixes batch {@code batchSeq} of a run trained with {@code seed}. */
+    static SplittableRandom mixingRandom(final long seed, final long batchSeq) {
+        return new SplittableRandom(new SplittableRandom(seed).nextLong() ^ (batchSeq * 0x9E3779B97F4A7C15L));
     }
 
     private int indexOf(final TrainingBatch batch, final int i) {
@@ -58,6 +73,12 @@ final class BatchInputs {
         return (int) id;
     }
 
+    /** The blended batch the optimizer trains on, or null when the mode does not mix. */
+    Mixing.Mixed mixed() {
+        return mixed;
+    }
+
+    /** The un-mixed (cropped and flipped, or clean) images, one per sample of the batch. */
     float[] pixels() {
         return pixels;
     }

@@ -2,20 +2,28 @@ package org.isgd.trainer.train;
 
 /**
  * What one training step's forward pass found for each sample of its batch, index-aligned with
- * {@link TrainingBatch#sampleIds()}. Every field comes from the forward pass the gradient was taken
- * on, so the sampler sees exactly what the optimizer saw.
+ * {@link TrainingBatch#sampleIds()}. Every per-sample field is about the sample itself with its
+ * true label: it comes from the forward pass the gradient was taken on, or, with mixup or RICAP
+ * (where the optimizer saw blends), from a forward pass over the un-mixed images with the same
+ * parameters.
  *
  * @param pCorrect softmax probability of the true class, in [0, 1]
  * @param loss cross-entropy of each sample, before weighting
  * @param gradNormBound {@code ||softmax(z) - onehot(y)||_2}, the last-layer gradient-norm bound
  * @param predicted argmax class
  * @param labels true class
- * @param trainLoss the batch's loss as optimised: mean over the batch of weight × loss
+ * @param trainLoss the batch's loss as optimised: mean over the batch of weight × loss (with mixup
+ *     or RICAP, of weight × the mixed loss)
  */
 public record BatchOutcome(float[] pCorrect, float[] loss, float[] gradNormBound, int[] predicted, int[] labels,
                            float trainLoss) {
     public int size() {
         return labels.length;
+    }
+
+    /** This outcome with {@code trainLoss} replaced (by the mixed loss, for mixup and RICAP). */
+    public BatchOutcome withTrainLoss(final float value) {
+        return new BatchOutcome(pCorrect, loss, gradNormBound, predicted, labels, value);
     }
 
     /**

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.isgd.trainer.data.Augmenter;
 import org.isgd.trainer.data.LabelledImages;
+import org.isgd.trainer.data.Mixing;
 import org.isgd.trainer.model.Models;
 import org.isgd.trainer.model.OfflineEngine;
 
@@ -83,7 +84,7 @@ public final class ModelSession implements AutoCloseable {
             final Trainer trainer = model.newTrainer(config);
             trainer.initialize(new Shape(1, 1, train.rows(), train.cols()));
             final Augmenter augmenter = new Augmenter(options.augment(), train.rows(), train.cols(), options.seed());
-            return new ModelSession(model, trainer, new BatchInputs(train, augmenter), train);
+            return new ModelSession(model, trainer, new BatchInputs(train, augmenter, options.seed()), train);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -92,7 +93,12 @@ public final class ModelSession implements AutoCloseable {
 
     /**
      * Trains on {@code batch}: forward, per-sample cross-entropy × weight, mean, backward, Adam
-     * step; the per-sample outcome comes from that same forward pass.
+     * step. Without mixing the per-sample outcome comes from that same forward pass. With mixup or
+     * RICAP the network trains on the blended batch against soft targets (the loss of position i
+     * is {@code -Σ_c t'_i[c]·log p_i[c]}, multiplied by {@code weights[i]}), and the outcome comes
+     * from a second, gradient-free forward pass over the un-mixed images with the same (pre-step)
+     * parameters, so every figure the sampler receives is about the sample itself and its true
+     * label; its {@code trainLoss} is still the mixed loss that was optimised.
      *
      * <p>A batch whose weights are all zero carries no gradient; its step is skipped because
      * Adam's momentum would otherwise still move the parameters (and DJL rejects an all-zero
@@ -100,26 +106,47 @@ public final class ModelSession implements AutoCloseable {
      */
     public BatchOutcome train(final TrainingBatch batch) {
         inputs.assemble(batch);
+        final Mixing.Mixed mixed = inputs.mixed();
         final int size = batch.size();
         final boolean anyWeight = hasPositive(batch.weights());
-        final float[] logp;
+        final float[] trainedLogp;
+        final float mixedLoss;
         try (NDManager scope = trainer.getManager().newSubManager()) {
-            final NDArray x = scope.create(inputs.pixels(), new Shape(size, 1, rows, cols));
-            final NDArray targets = scope.create(inputs.oneHot(), new Shape(size, classes));
+            final NDArray x = images(scope, mixed == null ? inputs.pixels() : mixed.pixels(), size);
+            final NDArray targets = scope.create(mixed == null ? inputs.oneHot() : mixed.targets(),
+                    new Shape(size, classes));
             final NDArray weights = scope.create(batch.weights());
             try (GradientCollector collector = trainer.newGradientCollector()) {
                 final NDArray logProbs = trainer.forward(new NDList(x)).singletonOrThrow().logSoftmax(1);
-                final NDArray perSample = logProbs.mul(targets).sum(new int[] {1}).neg();
+                final NDArray weighted = logProbs.mul(targets).sum(new int[] {1}).neg().mul(weights).mean();
                 if (anyWeight) {
-                    collector.backward(perSample.mul(weights).mean());
+                    collector.backward(weighted);
                 }
-                logp = logProbs.stopGradient().toFloatArray();
+                trainedLogp = mixed == null ? logProbs.stopGradient().toFloatArray() : null;
+                mixedLoss = mixed == null ? Float.NaN : weighted.stopGradient().getFloat();
             }
+            // before the step, so the un-mixed figures use the parameters the gradient was taken at
+            final float[] logp = mixed == null ? trainedLogp : unmixedLogProbabilities(scope, size);
             if (anyWeight) {
                 trainer.step();
             }
+            final BatchOutcome outcome = BatchOutcome.fromLogProbabilities(logp, classes, inputs.labels(),
+                    batch.weights());
+            return mixed == null ? outcome : outcome.withTrainLoss(mixedLoss);
         }
-        return BatchOutcome.fromLogProbabilities(logp, classes, inputs.labels(), batch.weights());
+    }
+
+    /**
+     * Log-softmax of a gradient-free forward pass over the batch's un-mixed images. The models have
+     * no dropout or batch norm, so inference mode computes what a training-mode forward would.
+     */
+    private float[] unmixedLogProbabilities(final NDManager scope, final int size) {
+        return trainer.evaluate(new NDList(images(scope, inputs.pixels(), size))).singletonOrThrow().logSoftmax(1)
+                .toFloatArray();
+    }
+
+    private NDArray images(final NDManager scope, final float[] pixels, final int size) {
+        return scope.create(pixels, new Shape(size, 1, rows, cols));
     }
 
     private static void load(final Model model, final Path parameters) {

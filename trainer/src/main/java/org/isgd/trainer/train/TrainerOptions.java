@@ -94,7 +94,7 @@ public record TrainerOptions(String model, float learningRate, long seed, Augmen
             return this;
         }
 
-        /** {@code standard} or {@code none}. */
+        /** {@code standard}, {@code none}, {@code mixup} or {@code ricap}. */
         public Builder augment(final String value) {
             return augment(Augmenter.Mode.parse(value));
         }

@@ -56,8 +56,8 @@ class AugmenterTest {
 
     @Test
     void unknownModeIsRejectedWithTheChoices() {
-        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Augmenter.Mode.parse("mixup"));
-        assertTrue(e.getMessage().contains("'standard' or 'none'"));
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Augmenter.Mode.parse("cutmix"));
+        assertTrue(e.getMessage().contains("'standard', 'none', 'mixup' or 'ricap'"), e.getMessage());
         assertEquals(Augmenter.Mode.STANDARD, Augmenter.Mode.parse("Standard"));
     }
 

@@ -73,6 +73,59 @@ class TrainingLoopTest {
     }
 
     @Test
+    void mixupAndRicapLowerTheLossOfTheOriginalSamples() {
+        for (final String mode : List.of("mixup", "ricap")) {
+            final TrainerOptions options = TrainerOptions.builder().model(Models.TINY).seed(3).augment(mode)
+                    .evalEvery(1000).build();
+            final RecordingSink sink = new RecordingSink();
+            final TrainingResult result;
+            try (LocalUniformSource source = new LocalUniformSource("t", SLICE.train().size(), 64, 3, 32)) {
+                result = new TrainingLoop(options, SLICE.train(), SLICE.test()).run(source, sink, TrainingListener.NONE);
+            }
+            // the published per-sample loss is about the un-mixed images and their true labels; blended
+            // inputs slow a tiny model's start (RICAP most), so the bar is lower than the clean run's 1.3
+            final double first = meanLoss(sink.outcomes.subList(0, 5));
+            final double last = meanLoss(sink.outcomes.subList(27, 32));
+            assertTrue(first > 1.1 * last, mode + ": loss did not fall: " + first + " -> " + last);
+            // well above chance (0.1), below the clean run's 0.5
+            assertTrue(result.finalEvaluation().testAccuracy() > 0.3, mode + ": " + result.finalEvaluation());
+            assertTrue(Float.isFinite(sink.outcomes.get(0).trainLoss()), mode + ": the mixed train loss is reported");
+        }
+    }
+
+    @Test
+    void mixupPublishesPredictionsAboutTheOriginalLabels() {
+        final TrainerOptions mixup = TrainerOptions.builder().model(Models.TINY).seed(3).augment("mixup").build();
+        final TrainerOptions standard = TrainerOptions.builder().model(Models.TINY).seed(3).augment("standard").build();
+        final TrainingBatch batch = batch(0, 1f);
+        try (ModelSession mixed = ModelSession.open(mixup, SLICE.train());
+             ModelSession plain = ModelSession.open(standard, SLICE.train())) {
+            final BatchOutcome outcome = mixed.train(batch);
+            // same seed, same crop + flip, same initial parameters: the un-mixed forward is the standard one
+            final BatchOutcome reference = plain.train(batch);
+            for (int i = 0; i < outcome.size(); i++) {
+                final float p = outcome.pCorrect()[i];
+                assertTrue(p >= 0f && p <= 1f, "pCorrect " + p);
+                assertEquals(SLICE.train().label((int) batch.sampleIds()[i]), outcome.labels()[i]);
+                assertEquals(-Math.log(Math.max(p, 1e-30f)), outcome.loss()[i], 1e-3);
+            }
+            assertArrayEquals(reference.pCorrect(), outcome.pCorrect(), 1e-5f);
+            assertArrayEquals(reference.predicted(), outcome.predicted());
+            assertNotEquals(reference.trainLoss(), outcome.trainLoss(), "trainLoss is the mixed loss");
+        }
+    }
+
+    @Test
+    void sameSeedSameMixedRun() {
+        for (final String mode : List.of("mixup", "ricap")) {
+            final TrainerOptions options = TrainerOptions.builder().model(Models.TINY).seed(3).augment(mode).build();
+            final List<Float> a = lossesOf(options, 6);
+            assertEquals(a, lossesOf(options, 6), mode);
+            assertNotEquals(a, lossesOf(TrainerOptions.builder().model(Models.TINY).seed(4).augment(mode).build(), 6), mode);
+        }
+    }
+
+    @Test
     void allZeroWeightsLeaveTheParametersUnchanged() {
         try (ModelSession session = ModelSession.open(TINY, SLICE.train())) {
             final float[] initial = session.parameterSnapshot();
@@ -119,6 +172,18 @@ class TrainingLoopTest {
             });
         }
         return losses;
+    }
+
+    private static double meanLoss(final List<BatchOutcome> outcomes) {
+        double sum = 0;
+        int count = 0;
+        for (final BatchOutcome outcome : outcomes) {
+            for (final float loss : outcome.loss()) {
+                sum += loss;
+                count++;
+            }
+        }
+        return sum / count;
     }
 
     private static double mean(final List<Float> values) {
