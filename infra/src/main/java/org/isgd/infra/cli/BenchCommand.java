@@ -39,8 +39,6 @@ import org.isgd.trainer.data.Augmenter;
 import org.isgd.trainer.data.DataVariant;
 import org.isgd.trainer.data.FashionMnist;
 import org.isgd.trainer.data.LabelledImages;
-import org.isgd.trainer.feed.KafkaBatchSource;
-import org.isgd.trainer.feed.KafkaPredictionPublisher;
 import org.isgd.trainer.feed.LocalUniformSource;
 import org.isgd.trainer.train.BatchSource;
 import org.isgd.trainer.train.Evaluation;
@@ -326,23 +324,16 @@ final class BenchCommand {
                     LocalDateTime.now().toString(), recorder.points(), phases, recorder.histograms(), extremes);
         }
 
-        /** Creates the run and trains rank 0 of it on batches from isgd.batches, as {@link KafkaTraining} does, but with our listener. */
+        /** Creates the run and trains rank 0 of it on batches from isgd.batches, with the grid's recorder listening. */
         private static TrainingResult trainThroughKafka(final LocalStack stack, final RunSpec runSpec, final TrainingLoop loop,
                                                         final RunRecorder recorder) {
-            final KafkaOptions kafka = stack.kafkaOptions();
             try {
-                RunCommand.publish(kafka, runSpec);
+                return KafkaTraining.createAndRun(stack.kafkaOptions(), runSpec, (source, sink) -> loop.run(source, sink, recorder));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new UsageException("interrupted while creating run " + runSpec.getRunId());
             } catch (ExecutionException e) {
                 throw new UsageException("creating run " + runSpec.getRunId() + " failed: " + Isgd.describe(e));
-            }
-            final Map<String, Object> extra = kafka.clientPropertiesWithoutBootstrap();
-            try (KafkaBatchSource source = new KafkaBatchSource(kafka.bootstrapServers(), extra, runSpec.getRunId(), 0, 1, 0);
-                 PredictionSink sink = new KafkaPredictionPublisher(kafka.bootstrapServers(), extra,
-                         "trainer-" + runSpec.getRunId())) {
-                return loop.run(source, sink, recorder);
             }
         }
 

@@ -2,6 +2,7 @@ package org.isgd.infra.cli;
 
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.isgd.schemas.RunSpec;
 import org.isgd.trainer.data.FashionMnist;
@@ -22,12 +23,21 @@ final class KafkaTraining {
                                               final TrainerOptions options, final long batches,
                                               final Consumer<KafkaBatchSource> onSource)
             throws InterruptedException, ExecutionException {
+        return createAndRun(kafka, spec, (source, sink) -> {
+            onSource.accept(source);
+            return TrainingRun.run(options, data, source, sink, batches);
+        });
+    }
+
+    /** Publishes the run, then hands rank 0's batch source and prediction sink to {@code training}. */
+    static <R> R createAndRun(final KafkaOptions kafka, final RunSpec spec,
+                              final BiFunction<KafkaBatchSource, PredictionSink, R> training)
+            throws InterruptedException, ExecutionException {
         RunCommand.publish(kafka, spec);
         final Map<String, Object> extra = kafka.clientPropertiesWithoutBootstrap();
         try (KafkaBatchSource source = new KafkaBatchSource(kafka.bootstrapServers(), extra, spec.getRunId(), 0, 1, 0);
              PredictionSink sink = new KafkaPredictionPublisher(kafka.bootstrapServers(), extra, "trainer-" + spec.getRunId())) {
-            onSource.accept(source);
-            return TrainingRun.run(options, data, source, sink, batches);
+            return training.apply(source, sink);
         }
     }
 }
