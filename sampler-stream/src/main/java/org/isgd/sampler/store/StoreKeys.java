@@ -22,7 +22,13 @@ public final class StoreKeys {
     }
 
     public static String key(final String owner, final long sampleId) {
-        return owner + "/" + String.format("%019d", sampleId);
+        return owner + "/" + padded(sampleId, 19);
+    }
+
+    /** Zero-padded decimal; String.format was a tenth of the sampler thread's time (JFR, bench feed). */
+    static String padded(final long value, final int width) {
+        final String digits = Long.toString(Math.max(0, value));
+        return digits.length() >= width ? digits : "0".repeat(width - digits.length()) + digits;
     }
 
     public static long sampleId(final String key) {
@@ -31,7 +37,7 @@ public final class StoreKeys {
 
     /** History entry of a sample at a time; a prefix scan of {@link #key} + "/" lists them in time order. */
     public static String historyKey(final String runId, final long sampleId, final long timestamp, final int visit) {
-        return key(runId, sampleId) + "/" + String.format("%019d", Math.max(0, timestamp)) + String.format("%010d", visit);
+        return key(runId, sampleId) + "/" + padded(timestamp, 19) + padded(visit, 10);
     }
 
     public static long historyTimestamp(final String historyKey) {
