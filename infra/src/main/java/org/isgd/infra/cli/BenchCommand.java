@@ -56,7 +56,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code isgd bench …}: measurements, written as JSON plus a human-readable table. */
 @Command(name = "bench", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Benchmarks: results as JSON and a table.",
-        subcommands = {BenchCommand.Accuracy.class, BenchCommand.Feed.class})
+        subcommands = {BenchCommand.Accuracy.class, BenchCommand.Feed.class, BenchCommand.SumTreeBench.class})
 final class BenchCommand {
     @Command(name = "accuracy", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = {"The accuracy grid: arms (uniform and each policy fed through Kafka by the sampler, uniform "
@@ -501,6 +501,42 @@ final class BenchCommand {
                 return TrainingRun.run(flags.toOptions(count), data, source, PredictionSink.NONE, count).result()
                         .imagesPerSecond();
             }
+        }
+    }
+
+    @Command(name = "sumtree", mixinStandardHelpOptions = true, showDefaultValues = true,
+            description = "JMH: the sampler's sum tree, one mass update and one proportional draw, at 1M and 10M samples.")
+    static final class SumTreeBench implements Callable<Integer> {
+        @Option(names = "--forks", defaultValue = "1", description = "JMH forks.")
+        int forks;
+        @Option(names = "--iterations", defaultValue = "5", description = "Measurement iterations of 1 s.")
+        int iterations;
+        @Option(names = "--out", defaultValue = "${sys:user.home}/.isgd/bench",
+                description = "Results go to sumtree-<time>.json under this directory.")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            final Path json = Files.createDirectories(out).resolve("sumtree-"
+                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
+            final org.openjdk.jmh.runner.options.Options options = new org.openjdk.jmh.runner.options.OptionsBuilder()
+                    .include(org.isgd.infra.bench.jmh.SumTreeBenchmark.class.getName())
+                    .forks(forks).warmupIterations(2).warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
+                    .measurementIterations(iterations).measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
+                    .jvmArgsAppend("-Xmx2g").resultFormat(org.openjdk.jmh.results.format.ResultFormatType.JSON)
+                    .result(json.toString()).build();
+            final java.util.Collection<org.openjdk.jmh.results.RunResult> results =
+                    new org.openjdk.jmh.runner.Runner(options).run();
+            System.out.printf("%n%-8s %10s %14s%n", "op", "samples", "ns/op");
+            for (final org.openjdk.jmh.results.RunResult result : results) {
+                final org.openjdk.jmh.results.Result<?> primary = result.getPrimaryResult();
+                System.out.printf(Locale.ROOT, "%-8s %10s %8.1f ± %.1f%n", result.getParams().getBenchmark()
+                        .replaceAll(".*\\.", ""), result.getParams().getParam("size"), primary.getScore(),
+                        primary.getScoreError());
+            }
+            System.out.println("machine: " + Machine.describe());
+            System.out.println("result: " + json);
+            return 0;
         }
     }
 }
