@@ -60,7 +60,25 @@ public final class SumTree {
         if (!(nodes[1] > 0)) {
             throw new IllegalStateException("cannot draw: total mass is " + nodes[1]);
         }
-        double rest = Math.min(Math.max(u, 0.0), Math.nextDown(nodes[1]));
+        final double start = Math.min(Math.max(u, 0.0), Math.nextDown(nodes[1]));
+        double rest = start;
+        int node = 1;
+        while (node < capacity) { // the hot path: one read per level
+            final int left = node << 1;
+            final double leftMass = nodes[left];
+            if (rest < leftMass) {
+                node = left;
+            } else {
+                rest -= leftMass;
+                node = left + 1;
+            }
+        }
+        return nodes[node] > 0 ? node - capacity : drawAvoidingZeros(start);
+    }
+
+    /** The same descent, rare: rounding led the fast one onto a leaf of zero mass. */
+    private int drawAvoidingZeros(final double u) {
+        double rest = u;
         int node = 1;
         while (node < capacity) {
             final double left = nodes[2 * node];
