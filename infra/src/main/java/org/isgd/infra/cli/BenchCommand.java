@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -174,7 +173,7 @@ final class BenchCommand {
             if (planOnly) {
                 return 0;
             }
-            stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            stamp = Stamp.now();
             GridSettings.recordInvocation(dir, settings, Machine.describe(), command(), LocalDateTime.now().toString());
             final String[] classes = TrainingRun.FASHION_MNIST_CLASSES;
             final long totalBatches = todo.stream().mapToLong(Cell::batches).sum();
@@ -469,7 +468,7 @@ final class BenchCommand {
                     Integer.MAX_VALUE);
             final int n = data.train().size();
             flags.evalEvery = Integer.MAX_VALUE; // time training, not evaluation
-            final String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            final String stamp = Stamp.now();
             final Path dir = Files.createDirectories(out);
             System.out.printf("bench feed: %d batches of %d per feed, model %s, policy %s, lead %d%n", batches, batchSize,
                     flags.model, policy, lead);
@@ -518,7 +517,7 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             final Path json = Files.createDirectories(out).resolve("sumtree-"
-                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
+                    + Stamp.now() + ".json");
             final org.openjdk.jmh.runner.options.Options options = new org.openjdk.jmh.runner.options.OptionsBuilder()
                     .include(org.isgd.infra.bench.jmh.SumTreeBenchmark.class.getName())
                     .forks(forks).warmupIterations(2).warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))

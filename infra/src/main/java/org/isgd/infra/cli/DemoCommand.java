@@ -2,8 +2,6 @@ package org.isgd.infra.cli;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -62,7 +60,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new UsageException("--arriving must be in [0, " + n + ")");
         }
         run.minPopulation = (long) (n - arriving);
-        final String runId = "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        final String runId = "demo-" + Stamp.now();
         final RunSpec spec = run.toSpec(runId);
         final KafkaBatchSource[] stoppable = new KafkaBatchSource[1];
         final Thread hook = new Thread(() -> {

@@ -1,7 +1,5 @@
 package org.isgd.infra.cli;
 
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -37,7 +35,7 @@ final class RunCommand {
         @Override
         public Integer call() throws Exception {
             final String id = runId != null ? runId
-                    : "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+                    : "run-" + Stamp.now();
             final RunSpec spec = run.toSpec(id);
             kafka.requireReachable();
             if (RunCatalog.read(kafka.clientProperties()).containsKey(id)) {
