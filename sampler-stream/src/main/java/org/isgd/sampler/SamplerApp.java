@@ -46,7 +46,11 @@ public final class SamplerApp implements AutoCloseable {
 
     private SamplerApp(final SamplerConfig config) {
         this.metrics = new SamplerMetrics();
-        final Topology topology = SamplerTopology.build(metrics, snapshots, SamplerTopology.DEFAULT_SETTLE);
+        if (config.shardTopic() != null) {
+            ShardTopic.ensure(config);
+        }
+        final Topology topology = SamplerTopology.build(metrics, snapshots, SamplerTopology.DEFAULT_SETTLE,
+                config.shardTopic());
         this.streams = new KafkaStreams(topology, config.streamsProperties());
         streams.setStateListener((now, before) -> {
             state.set(now);
@@ -117,6 +121,14 @@ public final class SamplerApp implements AutoCloseable {
     }
 
     /** The query endpoint ({@code application.server}) of every instance of this application, this one included. */
+    /** The ids ("subtopology_partition") of the tasks this instance runs now. */
+    public java.util.Set<String> activeTasks() {
+        final java.util.Set<String> ids = new java.util.TreeSet<>();
+        streams.metadataForLocalThreads().forEach(thread -> thread.activeTasks().forEach(task -> ids.add(
+                task.taskId().toString())));
+        return ids;
+    }
+
     public List<HostInfo> instances() {
         final List<HostInfo> hosts = new ArrayList<>();
         streams.metadataForAllStreamsClients().forEach(meta -> hosts.add(meta.hostInfo()));

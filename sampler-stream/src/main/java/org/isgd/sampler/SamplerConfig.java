@@ -13,7 +13,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * unchanged (security.protocol, sasl.*, ssl.*, replication.factor ...) and wins over defaults.
  */
 public record SamplerConfig(String bootstrapServers, String applicationId, Path stateDir, int threads,
-                            long commitIntervalMs, Map<String, String> kafkaConfig, String apiEndpoint) {
+                            long commitIntervalMs, Map<String, String> kafkaConfig, String apiEndpoint, int shards) {
     public static final String DEFAULT_APPLICATION_ID = "isgd-sampler";
     public static final int DEFAULT_THREADS = 1;
     /** Short commits keep the acknowledgement-to-batch round trip well under a training step. */
@@ -21,24 +21,42 @@ public record SamplerConfig(String bootstrapServers, String applicationId, Path 
 
     public SamplerConfig {
         kafkaConfig = Map.copyOf(kafkaConfig);
+        if (shards < 1) {
+            throw new IllegalArgumentException("shards must be at least 1, was " + shards);
+        }
     }
 
     public static SamplerConfig defaults(final String bootstrapServers, final Path stateDir) {
         return new SamplerConfig(bootstrapServers, DEFAULT_APPLICATION_ID, stateDir, DEFAULT_THREADS,
-                DEFAULT_COMMIT_INTERVAL_MS, Map.of(), null);
+                DEFAULT_COMMIT_INTERVAL_MS, Map.of(), null, 1);
     }
 
     public SamplerConfig withApplicationId(final String id) {
-        return new SamplerConfig(bootstrapServers, id, stateDir, threads, commitIntervalMs, kafkaConfig, apiEndpoint);
+        return new SamplerConfig(bootstrapServers, id, stateDir, threads, commitIntervalMs, kafkaConfig, apiEndpoint, shards);
     }
 
     public SamplerConfig withKafkaConfig(final Map<String, String> overrides) {
-        return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, overrides, apiEndpoint);
+        return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, overrides, apiEndpoint, shards);
     }
 
     /** The host:port this instance's query API answers on, advertised to the other instances. */
     public SamplerConfig withApiEndpoint(final String endpoint) {
-        return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, kafkaConfig, endpoint);
+        return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, kafkaConfig, endpoint, shards);
+    }
+
+    /**
+     * Spread every run over {@code count} shards (the partitions of the internal topic
+     * {@link #shardTopic()}), drawn from by a per-run coordinator; 1 = one task owns a dataset and
+     * its runs. All instances of one application id must use the same count.
+     */
+    public SamplerConfig withShards(final int count) {
+        return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, kafkaConfig,
+                apiEndpoint, count);
+    }
+
+    /** The sharded topology's internal topic, or null with one shard. */
+    public String shardTopic() {
+        return shards > 1 ? applicationId + "-" + org.isgd.sampler.topology.SamplerTopology.SHARD_EVENTS : null;
     }
 
     /** applicationId-host-hash(state dir): stable across restarts of this instance, distinct from every other. */

@@ -29,6 +29,14 @@ final class SamplerCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "" + SamplerConfig.DEFAULT_THREADS, description = "Stream threads.")
     int threads;
 
+    @Option(names = "--shards", defaultValue = "1", paramLabel = "S",
+            description = "Spread every run over S shards (stream tasks, on as many instances as run with this "
+                    + "application id): each shard owns the samples whose key hashes to it, and a per-run coordinator "
+                    + "draws each batch in two levels (how many per shard, then which). 1 = one task owns a dataset "
+                    + "and all its runs. Every instance of an application id must use the same S. The selective-"
+                    + "backprop and infobatch policies need S = 1.")
+    int shards;
+
     @Option(names = "--commit-interval-ms", defaultValue = "" + SamplerConfig.DEFAULT_COMMIT_INTERVAL_MS,
             description = "Transaction commit interval: bounds the acknowledgement-to-batch latency.")
     long commitIntervalMs;
@@ -61,7 +69,7 @@ final class SamplerCommand implements Callable<Integer> {
         }
         kafka.requireReachable();
         final SamplerConfig config = new SamplerConfig(kafka.bootstrapServers(), applicationId, stateDir, threads,
-                commitIntervalMs, kafka.overrides(), apiEndpoint);
+                commitIntervalMs, kafka.overrides(), apiEndpoint, shards);
         try (SamplerApp app = SamplerApp.start(config);
              QueryServer api = apiEndpoint == null ? null : QueryServer.start(app,
                      new QueryServer.Settings(apiBind, apiPort, allowRemoteApi, apiEndpoint))) {

@@ -64,9 +64,35 @@ public final class EarlyImportancePolicy extends ScoredPolicy {
 
     @Override
     public Draw draw(final long batchSeq, final int batchSize, final SplittableRandom random) {
-        warmingUp = (double) batchSeq * batchSize < warmupEpochs * population();
-        frozen = freeze && !warmingUp;
+        enter(warmingUp(batchSeq, batchSize, population()));
         return mixtureDraw(batchSize, random, share(), maxWeight, warmingUp ? WARMUP : IMPORTANCE);
+    }
+
+    @Override
+    public boolean shardable() {
+        return true;
+    }
+
+    @Override
+    public ShardedDraw.Plan plan(final long batchSeq, final int batchSize, final ShardedDraw.Totals totals) {
+        final boolean warmup = warmingUp(batchSeq, batchSize, totals.population());
+        return new ShardedDraw.Plan(warmup ? WARMUP : IMPORTANCE, warmup ? 0.0 : importanceShare);
+    }
+
+    @Override
+    public Draw drawShard(final long batchSeq, final int count, final ShardedDraw.Plan plan,
+                          final ShardedDraw.Totals totals, final SplittableRandom random) {
+        enter(WARMUP.equals(plan.phase()));
+        return shardMixtureDraw(count, random, plan, totals, maxWeight);
+    }
+
+    private boolean warmingUp(final long batchSeq, final int batchSize, final int population) {
+        return (double) batchSeq * batchSize < warmupEpochs * population;
+    }
+
+    private void enter(final boolean warmup) {
+        warmingUp = warmup;
+        frozen = freeze && !warmup;
     }
 
     /** q_i the next draw would use, for tests and the query API. */

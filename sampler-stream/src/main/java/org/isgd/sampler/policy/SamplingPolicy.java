@@ -53,4 +53,39 @@ public interface SamplingPolicy {
     /** One drawn batch. */
     record Draw(long[] sampleIds, float[] weights, double[] probabilities, String phase) {
     }
+
+    // ---- sharded runs: one run spread over several stream tasks (see ShardedDraw) ----
+
+    /**
+     * Whether a run of this policy can be spread over several shards. Policies that walk an
+     * epoch permutation (selective-backprop, infobatch) cannot yet: their draw is not a
+     * multinomial over masses, so the two-level draw would not reproduce it.
+     */
+    default boolean shardable() {
+        return false;
+    }
+
+    /** What this shard of a sharded run reports to the run's coordinator. */
+    default ShardedDraw.Summary summary() {
+        return new ShardedDraw.Summary(population(), 0, 0, 0, 0);
+    }
+
+    /**
+     * Coordinator side: how batch {@code batchSeq} of the whole run is drawn, decided from the
+     * shards' totals exactly as {@link #draw} decides it from the whole population.
+     */
+    default ShardedDraw.Plan plan(final long batchSeq, final int batchSize, final ShardedDraw.Totals totals) {
+        throw new UnsupportedOperationException(name() + " runs cannot be sharded");
+    }
+
+    /**
+     * Shard side: {@code count} samples of batch {@code batchSeq} from this shard, drawn so that
+     * choosing the shard with {@link ShardedDraw#shardProbability} and then a sample here gives
+     * every sample of the run the probability {@link #draw} would; probabilities and weights are
+     * the run's (global N and M), not the shard's.
+     */
+    default Draw drawShard(final long batchSeq, final int count, final ShardedDraw.Plan plan,
+                           final ShardedDraw.Totals totals, final SplittableRandom random) {
+        throw new UnsupportedOperationException(name() + " runs cannot be sharded");
+    }
 }

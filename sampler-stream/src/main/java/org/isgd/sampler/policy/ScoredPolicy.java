@@ -130,7 +130,47 @@ abstract class ScoredPolicy implements SamplingPolicy {
 
     /** The unbiased weight 1/(N·q), clipped at {@code maxWeight}. */
     final float clippedWeight(final double q, final double maxWeight) {
-        return (float) Math.min(maxWeight, 1.0 / (pool.size() * q));
+        return clippedWeight(q, pool.size(), maxWeight);
+    }
+
+    static float clippedWeight(final double q, final int population, final double maxWeight) {
+        return (float) Math.min(maxWeight, 1.0 / (population * q));
+    }
+
+    /** The variance-reduction estimate τ a shard reports; 0 for policies without one. */
+    double tau() {
+        return 0;
+    }
+
+    @Override
+    public ShardedDraw.Summary summary() {
+        return new ShardedDraw.Summary(pool.size(), pool.seenTotal(), pool.size() - pool.seenCount(), pool.maxMass(),
+                tau());
+    }
+
+    /**
+     * {@link #mixtureDraw} for one shard of a sharded run: {@code count} draws, each ∝ mass (unseen
+     * samples at the run's maximum) with probability share · M_s / (M · P(s)), else uniform in the
+     * shard; q_i and the weights 1/(N·q_i) are the run's (see {@link ShardedDraw}).
+     */
+    final Draw shardMixtureDraw(final int count, final SplittableRandom random, final ShardedDraw.Plan plan,
+                                final ShardedDraw.Totals totals, final double maxWeight) {
+        final double unseenMass = totals.maxMass();
+        final double shardMass = pool.total(unseenMass);
+        final double chance = ShardedDraw.shardProbability(plan.share(), shardMass, pool.size(), totals);
+        final double proportional = chance > 0 && totals.mass() > 0
+                ? plan.share() * shardMass / totals.mass() / chance : 0;
+        final long[] ids = new long[count];
+        final float[] weights = new float[count];
+        final double[] probabilities = new double[count];
+        for (int i = 0; i < count; i++) {
+            final int slot = shardMass > 0 && random.nextDouble() < proportional
+                    ? pool.proportionalSlot(random, unseenMass) : pool.uniformSlot(random);
+            ids[i] = pool.idAt(slot);
+            probabilities[i] = ShardedDraw.probability(plan.share(), pool.massAt(slot, unseenMass), totals);
+            weights[i] = clippedWeight(probabilities[i], totals.population(), maxWeight);
+        }
+        return new Draw(ids, weights, probabilities, plan.phase());
     }
 
     /**

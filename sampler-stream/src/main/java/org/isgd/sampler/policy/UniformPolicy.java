@@ -39,7 +39,28 @@ public final class UniformPolicy implements SamplingPolicy {
     }
 
     @Override
+    public boolean shardable() {
+        return true;
+    }
+
+    @Override
+    public ShardedDraw.Plan plan(final long batchSeq, final int batchSize, final ShardedDraw.Totals totals) {
+        return new ShardedDraw.Plan(PHASE, 0.0);
+    }
+
+    /** Uniform within the shard; the coordinator picks shards ∝ population, so q_i = 1/N overall. */
+    @Override
+    public Draw drawShard(final long batchSeq, final int count, final ShardedDraw.Plan plan,
+                          final ShardedDraw.Totals totals, final SplittableRandom random) {
+        return uniform(count, totals.population(), random);
+    }
+
+    @Override
     public Draw draw(final long batchSeq, final int batchSize, final SplittableRandom random) {
+        return uniform(batchSize, pool.size(), random);
+    }
+
+    private Draw uniform(final int batchSize, final int population, final SplittableRandom random) {
         final long[] ids = new long[batchSize];
         for (int i = 0; i < batchSize; i++) {
             ids[i] = pool.idAt(pool.uniformSlot(random));
@@ -47,7 +68,7 @@ public final class UniformPolicy implements SamplingPolicy {
         final float[] weights = new float[batchSize];
         Arrays.fill(weights, 1f);
         final double[] probabilities = new double[batchSize];
-        Arrays.fill(probabilities, 1.0 / pool.size());
+        Arrays.fill(probabilities, 1.0 / population);
         return new Draw(ids, weights, probabilities, PHASE);
     }
 }

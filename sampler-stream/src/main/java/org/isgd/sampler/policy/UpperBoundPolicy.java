@@ -64,9 +64,30 @@ public final class UpperBoundPolicy extends ScoredPolicy {
 
     @Override
     public Draw draw(final long batchSeq, final int batchSize, final SplittableRandom random) {
-        final boolean importance = tau > tauThreshold;
-        return mixtureDraw(batchSize, random, importance ? importanceShare : 0.0, maxWeight,
-                importance ? IMPORTANCE : UNIFORM);
+        final ShardedDraw.Plan plan = planFor(tau);
+        return mixtureDraw(batchSize, random, plan.share(), maxWeight, plan.phase());
+    }
+
+    @Override
+    public boolean shardable() {
+        return true;
+    }
+
+    /** A sharded run switches on the shards' population-weighted mean τ. */
+    @Override
+    public ShardedDraw.Plan plan(final long batchSeq, final int batchSize, final ShardedDraw.Totals totals) {
+        return planFor(totals.tau());
+    }
+
+    @Override
+    public Draw drawShard(final long batchSeq, final int count, final ShardedDraw.Plan plan,
+                          final ShardedDraw.Totals totals, final SplittableRandom random) {
+        return shardMixtureDraw(count, random, plan, totals, maxWeight);
+    }
+
+    private ShardedDraw.Plan planFor(final double estimate) {
+        final boolean importance = estimate > tauThreshold;
+        return new ShardedDraw.Plan(importance ? IMPORTANCE : UNIFORM, importance ? importanceShare : 0.0);
     }
 
     /** The current variance-reduction estimate. */
@@ -75,6 +96,7 @@ public final class UpperBoundPolicy extends ScoredPolicy {
         return java.util.Map.of("tau", tau, "tauThreshold", tauThreshold);
     }
 
+    @Override
     double tau() {
         return tau;
     }

@@ -14,8 +14,12 @@ public final class FlowControl {
     }
 
     public static boolean mayEmitNext(final RunProgress progress) {
+        return mayEmit(progress, progress.nextBatchSeq());
+    }
+
+    /** Whether batch k may be emitted (or, for a sharded run, requested from the shards) now. */
+    public static boolean mayEmit(final RunProgress progress, final long k) {
         final RunSpec spec = progress.spec();
-        final long k = progress.nextBatchSeq();
         if (spec.getState() != RunState.ACTIVE || budgetSpent(spec, k)) {
             return false;
         }
@@ -25,6 +29,17 @@ public final class FlowControl {
         final long ownIndex = k / worldSize;
         final long ownAcked = acked < 0 ? -1 : acked / worldSize;
         return ownIndex <= ownAcked + spec.getLead();
+    }
+
+    /** Batches emitted but not yet acknowledged, per rank. */
+    public static long[] leads(final RunProgress run) {
+        final long[] lead = new long[run.acked().length];
+        for (int rank = 0; rank < lead.length; rank++) {
+            final long emittedForRank = run.nextBatchSeq() <= rank ? 0 : (run.nextBatchSeq() - 1 - rank) / lead.length + 1;
+            final long ackedForRank = run.acked()[rank] < 0 ? 0 : run.acked()[rank] / lead.length + 1;
+            lead[rank] = emittedForRank - ackedForRank;
+        }
+        return lead;
     }
 
     public static boolean budgetSpent(final RunSpec spec, final long nextBatchSeq) {

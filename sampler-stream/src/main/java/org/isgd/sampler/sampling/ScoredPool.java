@@ -72,7 +72,17 @@ public final class ScoredPool {
 
     /** The sampling mass of a slot: its score if seen, else the highest score. */
     public double massAt(final int slot) {
-        return seen(slot) ? pool.massAt(slot) : maxima.max();
+        return massAt(slot, maxima.max());
+    }
+
+    /** The sampling mass of a slot when unseen samples count at {@code unseenMass} (a sharded run's global maximum). */
+    public double massAt(final int slot, final double unseenMass) {
+        return seen(slot) ? pool.massAt(slot) : unseenMass;
+    }
+
+    /** Σ m_i when unseen samples count at {@code unseenMass}. */
+    public double total(final double unseenMass) {
+        return pool.totalMass() + unseenCount * unseenMass;
     }
 
     public double maxMass() {
@@ -81,7 +91,7 @@ public final class ScoredPool {
 
     /** Σ m_i over the population, unseen samples at the maximum. */
     public double total() {
-        return pool.totalMass() + unseenCount * maxima.max();
+        return total(maxima.max());
     }
 
     public double seenTotal() {
@@ -98,13 +108,18 @@ public final class ScoredPool {
 
     /** A slot drawn with probability m_i / M; requires M > 0. */
     public int proportionalSlot(final SplittableRandom random) {
+        return proportionalSlot(random, maxima.max());
+    }
+
+    /** A slot drawn with probability m_i / M, unseen samples at {@code unseenMass}; requires M > 0. */
+    public int proportionalSlot(final SplittableRandom random, final double unseenMass) {
         final double seenMass = pool.totalMass();
-        final double u = random.nextDouble() * total();
-        if (unseenCount == 0 || u < seenMass && seenMass > 0) {
+        final double u = random.nextDouble() * total(unseenMass);
+        if (unseenCount == 0 || unseenMass <= 0 || u < seenMass && seenMass > 0) {
             return pool.slotAtMass(u);
         }
         // the k-th unseen slot in slot order, k = floor((u - seenMass) / max)
-        return unseen.draw(Math.floor((u - seenMass) / maxima.max()));
+        return unseen.draw(Math.floor((u - seenMass) / unseenMass));
     }
 
     /** A slot of the mixture with the given share of proportional draws (see the class comment). */

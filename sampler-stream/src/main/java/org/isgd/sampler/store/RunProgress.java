@@ -51,6 +51,18 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked, long[] 
         return new RunProgress(spec, nextBatchSeq + 1, acked, draws);
     }
 
+    /** Why an acknowledgement cannot apply to this run ("bad-ack: …"), or null if it can. */
+    public String ackProblem(final org.isgd.schemas.TrainerProgress ack) {
+        if (ack.getRank() >= acked.length) {
+            return "bad-ack: rank " + ack.getRank() + " but run " + spec.getRunId() + " has worldSize " + acked.length;
+        }
+        if (ack.getBatchSeq() >= nextBatchSeq) {
+            return "bad-ack: batch " + ack.getBatchSeq() + " of run " + spec.getRunId() + " was never emitted (next is "
+                    + nextBatchSeq + ")";
+        }
+        return null;
+    }
+
     public RunProgress withAck(final int rank, final long batchSeq) {
         final long[] copy = acked.clone();
         copy[rank] = Math.max(copy[rank], batchSeq);

@@ -20,12 +20,15 @@ final class EventRouter implements Processor<byte[], byte[], String, Routed<Samp
 
     private final SamplerEvent.Kind kind;
     private final SamplerMetrics metrics;
+    /** Sharded mode: samples and predictions keyed by sample (so every task holds a shard), progress by run. */
+    private final boolean sharded;
     private ProcessorContext<String, Routed<SamplerEvent>> context;
     private RunSpecLookup runs;
 
-    EventRouter(final SamplerEvent.Kind kind, final SamplerMetrics metrics) {
+    EventRouter(final SamplerEvent.Kind kind, final SamplerMetrics metrics, final boolean sharded) {
         this.kind = kind;
         this.metrics = metrics;
+        this.sharded = sharded;
     }
 
     @Override
@@ -50,6 +53,15 @@ final class EventRouter implements Processor<byte[], byte[], String, Routed<Samp
             return;
         }
         final String[] datasetOrProblem = route(record.key(), decoded);
+        if (sharded && datasetOrProblem[1] == null) {
+            if (decoded instanceof org.isgd.schemas.SampleRegistered s) {
+                datasetOrProblem[0] = s.getDataset() + "/" + s.getSampleId();
+            } else if (decoded instanceof SamplePrediction p) {
+                datasetOrProblem[0] = datasetOrProblem[0] + "/" + p.getSampleId();
+            } else if (decoded instanceof TrainerProgress p) {
+                datasetOrProblem[0] = p.getRunId();
+            }
+        }
         if (datasetOrProblem[1] != null) {
             reject(record, meta, datasetOrProblem[1]);
             return;
@@ -76,6 +88,7 @@ final class EventRouter implements Processor<byte[], byte[], String, Routed<Samp
                 final String problem = Validation.progress(p);
                 yield problem != null ? new String[] {null, problem} : datasetOf(p.getRunId());
             }
+            case SHARD -> new String[] {null, "malformed: an internal sampler message on a contract topic"};
         };
     }
 

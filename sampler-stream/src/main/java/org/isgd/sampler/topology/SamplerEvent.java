@@ -19,7 +19,9 @@ import org.isgd.schemas.TrainerProgress;
 public final class SamplerEvent {
     /** The contract topic an event came from; the tag byte on the repartition topic. */
     public enum Kind {
-        SAMPLE(Topics.SAMPLES.name()), PREDICTION(Topics.PREDICTIONS.name()), PROGRESS(Topics.PROGRESS.name());
+        SAMPLE(Topics.SAMPLES.name()), PREDICTION(Topics.PREDICTIONS.name()), PROGRESS(Topics.PROGRESS.name()),
+        /** Between the shards and the coordinator of a sharded run (internal topics only). */
+        SHARD(SamplerTopology.SHARD_EVENTS);
 
         private final String topic;
 
@@ -69,6 +71,15 @@ public final class SamplerEvent {
         return (TrainerProgress) decoded;
     }
 
+    ShardMessage shardMessage() {
+        return (ShardMessage) decoded;
+    }
+
+    /** An internal message of a sharded run, as an event on the sampler's internal topics. */
+    static SamplerEvent of(final ShardMessage message) {
+        return new SamplerEvent(Kind.SHARD, -1, -1L, null, ShardMessage.encode(message), message);
+    }
+
     /** The dead letter for this event, with its original topic, partition, offset, key and value. */
     public org.isgd.schemas.DeadLetter reject(final String reason, final long now) {
         return DeadLetters.of(kind.topic(), partition, offset, key, value, reason, now);
@@ -79,6 +90,7 @@ public final class SamplerEvent {
             case SAMPLE -> SAMPLES.decode(value);
             case PREDICTION -> PREDICTIONS.decode(value);
             case PROGRESS -> PROGRESS.decode(value);
+            case SHARD -> ShardMessage.decode(value);
         };
     }
 

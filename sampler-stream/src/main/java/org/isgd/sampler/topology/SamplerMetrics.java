@@ -18,7 +18,8 @@ public final class SamplerMetrics {
         indicesEmitted.add(indices);
     }
 
-    void predictionApplied() {
+    /** @param latencyMs from the prediction's timestamp (set by the trainer) to its application here */
+    void predictionApplied(final long latencyMs) {
         predictionsApplied.increment();
     }
 

@@ -17,6 +17,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.policy.SamplingPolicy;
+import org.isgd.sampler.policy.ShardedDraw;
 import org.isgd.sampler.sampling.FlowControl;
 import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.SampleState;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * population, the importance of every (run, sample), each run's flow-control state, and the
  * in-memory sum trees drawn from. Emits a run's batches as acknowledgements make room.
  */
-final class SamplerProcessor implements Processor<String, SamplerEvent, String, Routed<IndexBatch>> {
+final class SamplerProcessor implements Processor<String, SamplerEvent, String, Routed<Object>> {
     static final String UNKNOWN_SAMPLE = "unknown-sample";
     static final String LABEL_MISMATCH = "label-mismatch";
     static final String INVALID_RUN = "invalid-run-spec";
@@ -53,7 +54,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     /** Wall-clock time each dataset last grew: a new run waits for registration to pause. */
     private final Map<String, Long> lastGrowth = new HashMap<>();
     private final Map<String, Long> firstSeen = new HashMap<>();
-    private ProcessorContext<String, Routed<IndexBatch>> context;
+    private ProcessorContext<String, Routed<Object>> context;
     private KeyValueStore<String, byte[]> population;
     private KeyValueStore<String, byte[]> importance;
     private KeyValueStore<String, byte[]> runProgress;
@@ -64,22 +65,29 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     private final Set<String> ownedDatasets = new HashSet<>();
     private final Set<RunSpec> refusedSpecs = new HashSet<>();
     private final Map<String, String> phases = new HashMap<>();
+    /** Sharded mode: this task is one shard of every run; batches are drawn via the runs' coordinators. */
+    private final boolean sharded;
+    /** Sharded mode: runs whose summary changed since the last report to their coordinator. */
+    private final Set<String> changed = new HashSet<>();
+    private final Map<String, ShardedDraw.Summary> reported = new HashMap<>();
 
     /**
      * @param settle how long a new run waits for its dataset's registrations to pause before its
      *     first batch, so it does not start on the few samples that happened to arrive first; a
      *     run never waits more than {@link #MAX_SETTLE_FACTOR} times this in all
      */
-    SamplerProcessor(final SamplerMetrics metrics, final RunSnapshots snapshots, final Duration settle) {
+    SamplerProcessor(final SamplerMetrics metrics, final RunSnapshots snapshots, final Duration settle,
+                     final boolean sharded) {
         this.metrics = metrics;
         this.snapshots = snapshots;
         this.settle = settle;
+        this.sharded = sharded;
     }
 
     static final int MAX_SETTLE_FACTOR = 30;
 
     @Override
-    public void init(final ProcessorContext<String, Routed<IndexBatch>> context) {
+    public void init(final ProcessorContext<String, Routed<Object>> context) {
         this.context = context;
         population = context.getStateStore(StoreKeys.POPULATION);
         importance = context.getStateStore(StoreKeys.IMPORTANCE);
@@ -95,7 +103,11 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         }
         context.schedule(RUN_SYNC_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> {
             syncRuns();
-            publishSnapshots();
+            if (sharded) {
+                reportChanges();
+            } else {
+                publishSnapshots();
+            }
         });
     }
 
@@ -119,7 +131,8 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         final String problem = switch (event.kind()) {
             case SAMPLE -> onSample(event.sample());
             case PREDICTION -> onPrediction(event.prediction());
-            case PROGRESS -> onProgress(event.progress());
+            case PROGRESS -> sharded ? passToCoordinator(event) : onProgress(event.progress());
+            case SHARD -> onDrawRequest((ShardMessage.DrawRequest) event.shardMessage());
         };
         if (problem != null) {
             metrics.deadLetter(problem);
@@ -178,7 +191,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
                 state.toBytes());
         lastPredictionAt.put(runId, now());
         sampler.update(prediction.getSampleId(), before, state);
-        metrics.predictionApplied();
+        metrics.predictionApplied(now() - prediction.getTimestamp());
         return null;
     }
 
@@ -188,12 +201,9 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
             return EventRouter.UNKNOWN_RUN + ": run '" + runId + "' has no state on this sampler";
         }
         final RunProgress run = runs.get(runId);
-        if (ack.getRank() >= run.acked().length) {
-            return BAD_ACK + ": rank " + ack.getRank() + " but run " + runId + " has worldSize " + run.acked().length;
-        }
-        if (ack.getBatchSeq() >= run.nextBatchSeq()) {
-            return BAD_ACK + ": batch " + ack.getBatchSeq() + " of run " + runId + " was never emitted (next is "
-                    + run.nextBatchSeq() + ")";
+        final String problem = run.ackProblem(ack);
+        if (problem != null) {
+            return problem;
         }
         save(run.withAck(ack.getRank(), ack.getBatchSeq()));
         emitReady(runId);
@@ -221,6 +231,8 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         runSpecs.forEach((runId, spec) -> {
             if (owns(spec.getDataset())) {
                 applySpec(spec);
+            } else if (sharded && reportsRefusals()) {
+                refuse(spec); // the shards that own the dataset refuse it silently
             }
         }, this::forwardRefusedSpec);
     }
@@ -237,19 +249,36 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         context.forward(new Record<>(null, Routed.rejected(letter), now()));
     }
 
-    private void applySpec(final RunSpec spec) {
-        final RunProgress known = runs.get(spec.getRunId());
-        if (known != null && known.spec().equals(spec) || refusedSpecs.contains(spec)) {
-            emitReady(spec.getRunId());
-            return;
+    /**
+     * Refuses a spec that fails {@link #checkSpec}, once; returns whether it did. In sharded mode
+     * every shard refuses, but only the task of partition 0 sends the dead letter.
+     */
+    private boolean refuse(final RunSpec spec) {
+        if (refusedSpecs.contains(spec)) {
+            return true;
         }
         final String problem = checkSpec(spec);
-        if (problem != null) {
-            refusedSpecs.add(spec);
+        if (problem == null) {
+            return false;
+        }
+        refusedSpecs.add(spec);
+        if (!sharded || reportsRefusals()) {
             metrics.deadLetter(problem);
             context.forward(new Record<>(null, Routed.rejected(DeadLetters.of(org.isgd.contract.Topics.RUNS.name(), -1,
                     -1L, spec.getRunId().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                     org.isgd.contract.Topics.RUNS.valueSerde().serializer().serialize(null, spec), problem, now())), now()));
+        }
+        return true;
+    }
+
+    private boolean reportsRefusals() {
+        return context.taskId().partition() == 0;
+    }
+
+    private void applySpec(final RunSpec spec) {
+        final RunProgress known = runs.get(spec.getRunId());
+        if (known != null && known.spec().equals(spec) || refuse(spec)) {
+            emitReady(spec.getRunId());
             return;
         }
         if (known == null) {
@@ -264,7 +293,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         emitReady(spec.getRunId());
     }
 
-    private static String checkSpec(final RunSpec spec) {
+    static String checkSpec(final RunSpec spec) {
         final String name = Validation.name("runId", spec.getRunId());
         if (name != null) {
             return INVALID_RUN + ": " + name;
@@ -314,6 +343,10 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     }
 
     private void emitReady(final String runId) {
+        if (sharded) {
+            changed.add(runId); // the coordinator draws; it hears of the change in the next report
+            return;
+        }
         RunProgress run = runs.get(runId);
         final SamplingPolicy sampler = samplers.get(runId);
         if (run == null || sampler == null || sampler.population() == 0) {
@@ -346,7 +379,11 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     private boolean settling(final RunSpec spec) {
         final long now = now();
         final long seen = firstSeen.computeIfAbsent(spec.getRunId(), id -> now);
-        final long grew = lastGrowth.getOrDefault(spec.getDataset(), 0L);
+        return settling(now, seen, lastGrowth.getOrDefault(spec.getDataset(), 0L), settle);
+    }
+
+    /** Whether a run first seen at {@code seen}, whose population last grew at {@code grew}, still waits. */
+    static boolean settling(final long now, final long seen, final long grew, final Duration settle) {
         return now - grew < settle.toMillis() && now - seen < settle.toMillis() * MAX_SETTLE_FACTOR;
     }
 
@@ -365,17 +402,8 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         final long seq = run.nextBatchSeq();
         final SamplingPolicy.Draw drawn = sampler.draw(seq, spec.getBatchSize(),
                 new SplittableRandom(spec.getSeed() * 0x9E3779B97F4A7C15L + seq));
-        final IndexBatch batch = IndexBatch.newBuilder()
-                .setRunId(spec.getRunId())
-                .setBatchSeq(seq)
-                .setRank((int) (seq % run.acked().length))
-                .setSampleIds(boxed(drawn.sampleIds()))
-                .setWeights(boxed(drawn.weights()))
-                .setProbabilities(boxed(drawn.probabilities()))
-                .setPolicy(spec.getPolicy())
-                .setPhase(drawn.phase())
-                .setCreatedAt(now())
-                .build();
+        final IndexBatch batch = Batches.of(spec, seq, run.acked().length, drawn.sampleIds(), drawn.weights(),
+                drawn.probabilities(), drawn.phase(), now());
         final String before = phases.put(spec.getRunId(), drawn.phase());
         if (!drawn.phase().equals(before)) {
             LOG.info("run {}: phase {} from batch {} (population {})", spec.getRunId(), drawn.phase(), seq,
@@ -383,19 +411,8 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         }
         context.forward(new Record<>(spec.getRunId(), Routed.of(batch), now()));
         metrics.batchEmitted(drawn.sampleIds().length);
-        lastEss.put(spec.getRunId(), effectiveSampleSize(drawn.weights()));
+        lastEss.put(spec.getRunId(), Batches.effectiveSampleSize(drawn.weights()));
         return drawn.sampleIds();
-    }
-
-    /** (Σw)²/Σw² / n: 1 when all weights are equal, small when a few samples carry the batch. */
-    static double effectiveSampleSize(final float[] weights) {
-        double sum = 0;
-        double squares = 0;
-        for (final float w : weights) {
-            sum += w;
-            squares += (double) w * w;
-        }
-        return squares == 0 ? 0 : sum * sum / squares / weights.length;
     }
 
     private void publishSnapshots() {
@@ -403,12 +420,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         for (final RunProgress run : runs.values()) {
             final RunSpec spec = run.spec();
             final SamplingPolicy sampler = samplers.get(spec.getRunId());
-            final long[] lead = new long[run.acked().length];
-            for (int rank = 0; rank < lead.length; rank++) {
-                final long emittedForRank = run.nextBatchSeq() <= rank ? 0 : (run.nextBatchSeq() - 1 - rank) / lead.length + 1;
-                final long ackedForRank = run.acked()[rank] < 0 ? 0 : run.acked()[rank] / lead.length + 1;
-                lead[rank] = emittedForRank - ackedForRank;
-            }
+            final long[] lead = FlowControl.leads(run);
             final Long lastPrediction = lastPredictionAt.get(spec.getRunId());
             snapshots.publish(new RunSnapshot(spec.getRunId(), spec.getDataset(), spec.getPolicy(),
                     FlowControl.budgetSpent(spec, run.nextBatchSeq()) ? "FINISHED" : spec.getState().name(),
@@ -430,22 +442,61 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
 
     @Override
     public void close() {
-        runs.keySet().forEach(snapshots::remove); // another instance owns them now
-    }
-
-    private static List<Long> boxed(final long[] values) {
-        return java.util.Arrays.stream(values).boxed().toList();
-    }
-
-    private static List<Float> boxed(final float[] values) {
-        final Float[] boxed = new Float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            boxed[i] = values[i];
+        if (!sharded) {
+            runs.keySet().forEach(snapshots::remove); // another instance owns them now
         }
-        return List.of(boxed);
     }
 
-    private static List<Double> boxed(final double[] values) {
-        return java.util.Arrays.stream(values).boxed().toList();
+    // ---- sharded mode: this task is shard {@code partition} of every run of its datasets ----
+
+    /** Draws this shard's part of a batch; an empty part if the shard has no sample of the run. */
+    private String onDrawRequest(final ShardMessage.DrawRequest request) {
+        final SamplingPolicy sampler = samplerOf(request.runId());
+        final RunProgress run = runs.get(request.runId());
+        final int shard = context.taskId().partition();
+        long[] ids = new long[0];
+        float[] weights = new float[0];
+        double[] probabilities = new double[0];
+        if (sampler != null && sampler.population() > 0) {
+            final long seed = (run.spec().getSeed() * 0x9E3779B97F4A7C15L + request.batchSeq()) * 0x632BE59BD9B4E019L
+                    + shard + 1;
+            final SamplingPolicy.Draw drawn = sampler.drawShard(request.batchSeq(), request.count(), request.plan(),
+                    request.totals(), new SplittableRandom(seed));
+            ids = drawn.sampleIds();
+            weights = drawn.weights();
+            probabilities = drawn.probabilities();
+        } else {
+            LOG.warn("run {}: shard {} was asked for {} samples of batch {} but holds none of the run", request.runId(),
+                    shard, request.count(), request.batchSeq());
+        }
+        final int[] labels = run == null ? new int[ids.length] : labelsOf(run.spec().getDataset(), ids);
+        forwardToCoordinator(new ShardMessage.DrawPart(request.runId(), request.batchSeq(), shard, ids, labels, weights,
+                probabilities));
+        return null;
+    }
+
+    /** Sends each run's summary to its coordinator when it changed since the last report. */
+    private void reportChanges() {
+        for (final String runId : changed) {
+            final SamplingPolicy sampler = samplers.get(runId);
+            if (sampler == null) {
+                continue;
+            }
+            final ShardedDraw.Summary summary = sampler.summary();
+            if (!summary.equals(reported.put(runId, summary))) {
+                forwardToCoordinator(new ShardMessage.ShardReport(runId, context.taskId().partition(), summary));
+            }
+        }
+        changed.clear();
+    }
+
+    /** An acknowledgement reaches a shard task first (it came in on the shard topic); the coordinator applies it. */
+    private String passToCoordinator(final SamplerEvent ack) {
+        context.forward(new Record<>(ack.progress().getRunId(), Routed.of(ack), now()));
+        return null;
+    }
+
+    private void forwardToCoordinator(final ShardMessage message) {
+        context.forward(new Record<>(message.runId(), Routed.of(SamplerEvent.of(message)), now()));
     }
 }

@@ -1,6 +1,8 @@
 package org.isgd.sampler.topology;
 
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -34,6 +36,10 @@ import org.isgd.schemas.IndexBatch;
  */
 public final class SamplerTopology {
     public static final String REPARTITION = "by-dataset";
+    /** Sharded mode: the repartition topic from the shards to the runs' coordinators. */
+    public static final String BY_RUN = "by-run";
+    /** Sharded mode: the internal topic "{application.id}-shard-events"; its partitions are the shards. */
+    public static final String SHARD_EVENTS = "shard-events";
     private static final String[] STORES = {StoreKeys.POPULATION, StoreKeys.IMPORTANCE, StoreKeys.HISTORY,
         StoreKeys.RUN_PROGRESS};
 
@@ -49,6 +55,16 @@ public final class SamplerTopology {
 
     public static Topology build(final SamplerMetrics metrics, final RunSnapshots snapshots,
                                  final java.time.Duration settle) {
+        return build(metrics, snapshots, settle, null);
+    }
+
+    /**
+     * @param shardTopic null for the single-task topology (one task owns a dataset and its runs);
+     *     else the internal topic of the sharded topology, whose partitions are the shards
+     */
+    public static Topology build(final SamplerMetrics metrics, final RunSnapshots snapshots,
+                                 final java.time.Duration settle, final String shardTopic) {
+        final boolean sharded = shardTopic != null;
         final StreamsBuilder builder = new StreamsBuilder();
         builder.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreKeys.RUNS_GLOBAL), Serdes.String(),
@@ -61,37 +77,70 @@ public final class SamplerTopology {
                     Serdes.String(), Serdes.ByteArray()));
         }
 
-        final KStream<String, Routed<SamplerEvent>> routed = route(builder, Topics.SAMPLES, SamplerEvent.Kind.SAMPLE, metrics)
-                .merge(route(builder, Topics.PREDICTIONS, SamplerEvent.Kind.PREDICTION, metrics), Named.as("merge-predictions"))
-                .merge(route(builder, Topics.PROGRESS, SamplerEvent.Kind.PROGRESS, metrics), Named.as("merge-progress"));
+        final KStream<String, Routed<SamplerEvent>> routed = route(builder, Topics.SAMPLES, SamplerEvent.Kind.SAMPLE, metrics, sharded)
+                .merge(route(builder, Topics.PREDICTIONS, SamplerEvent.Kind.PREDICTION, metrics, sharded), Named.as("merge-predictions"))
+                .merge(route(builder, Topics.PROGRESS, SamplerEvent.Kind.PROGRESS, metrics, sharded), Named.as("merge-progress"));
 
         final Map<String, KStream<String, Routed<SamplerEvent>>> events = routed.split(Named.as("routed-"))
                 .branch((k, v) -> v.isRejected(), Branched.as("rejected"))
                 .defaultBranch(Branched.as("ok"));
         toDeadLetters(events.get("routed-rejected"), "route");
 
-        final KStream<String, Routed<IndexBatch>> emitted = events.get("routed-ok")
-                .mapValues(Routed::value, Named.as("unwrap-events"))
-                .repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(REPARTITION))
-                .process(() -> new SamplerProcessor(metrics, snapshots, settle), Named.as("sampler"),
-                        STORES);
-        final Map<String, KStream<String, Routed<IndexBatch>>> outputs = emitted.split(Named.as("emitted-"))
+        final KStream<String, SamplerEvent> ok = events.get("routed-ok").mapValues(Routed::value, Named.as("unwrap-events"));
+        final KStream<String, SamplerEvent> owned;
+        if (sharded) {
+            ok.to(shardTopic, Produced.with(Serdes.String(), SamplerEvent.serde()).withName("shard-events-sink"));
+            owned = builder.stream(shardTopic, Consumed.with(Serdes.String(), SamplerEvent.serde()).withName("shard-events-source"));
+        } else {
+            owned = ok.repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(REPARTITION));
+        }
+        final KStream<String, Routed<Object>> emitted = owned
+                .process(() -> new SamplerProcessor(metrics, snapshots, settle, sharded), Named.as("sampler"), STORES);
+        final Map<String, KStream<String, Routed<Object>>> outputs = emitted.split(Named.as("emitted-"))
                 .branch((k, v) -> v.isRejected(), Branched.as("rejected"))
                 .defaultBranch(Branched.as("batches"));
         toDeadLetters(outputs.get("emitted-rejected"), "sampler");
-        outputs.get("emitted-batches")
-                .mapValues(Routed::value, Named.as("unwrap-batches"))
-                .to(Topics.BATCHES.name(), Produced.with(Topics.BATCHES.keySerde(), Topics.BATCHES.valueSerde())
-                        .withName("batches-sink"));
+        if (!sharded) {
+            toBatches(outputs.get("emitted-batches"), "batches-sink");
+            return builder.build();
+        }
+
+        for (final String store : new String[] {RunCoordinator.RUNS, RunCoordinator.PARTS}) {
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store),
+                    Serdes.String(), Serdes.ByteArray()));
+        }
+        final KStream<String, Routed<Object>> coordinated = outputs.get("emitted-batches")
+                .mapValues(v -> (SamplerEvent) v.value(), Named.as("unwrap-shard-messages"))
+                .repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(BY_RUN))
+                .process(() -> new RunCoordinator(metrics, snapshots, settle), Named.as("coordinator"),
+                        RunCoordinator.RUNS, RunCoordinator.PARTS);
+        final Map<String, KStream<String, Routed<Object>>> out = coordinated.split(Named.as("coordinated-"))
+                .branch((k, v) -> v.isRejected(), Branched.as("rejected"))
+                .branch((k, v) -> v.value() instanceof IndexBatch, Branched.as("batches"))
+                .defaultBranch(Branched.as("requests"));
+        toDeadLetters(out.get("coordinated-rejected"), "coordinator");
+        toBatches(out.get("coordinated-batches"), "coordinator-batches-sink");
+        out.get("coordinated-requests")
+                .mapValues(v -> (SamplerEvent) v.value(), Named.as("unwrap-requests"))
+                .to(shardTopic, Produced.with(Serdes.String(), SamplerEvent.serde())
+                        .withStreamPartitioner((topic, key, event, partitions) ->
+                                Optional.of(Set.of(((ShardMessage.DrawRequest) event.shardMessage()).shard())))
+                        .withName("draw-requests-sink"));
         return builder.build();
+    }
+
+    private static void toBatches(final KStream<String, Routed<Object>> batches, final String name) {
+        batches.mapValues(v -> (IndexBatch) v.value(), Named.as("unwrap-" + name))
+                .to(Topics.BATCHES.name(), Produced.with(Topics.BATCHES.keySerde(), Topics.BATCHES.valueSerde())
+                        .withName(name));
     }
 
     private static <K> KStream<String, Routed<SamplerEvent>> route(final StreamsBuilder builder, final Topic<K, ?> topic,
                                                                     final SamplerEvent.Kind kind,
-                                                                    final SamplerMetrics metrics) {
+                                                                    final SamplerMetrics metrics, final boolean sharded) {
         final String name = kind.name().toLowerCase(java.util.Locale.ROOT);
         return builder.stream(topic.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name + "-source"))
-                .process(() -> new EventRouter(kind, metrics), Named.as("route-" + name));
+                .process(() -> new EventRouter(kind, metrics, sharded), Named.as("route-" + name));
     }
 
     private static <T> void toDeadLetters(final KStream<String, Routed<T>> rejected, final String stage) {

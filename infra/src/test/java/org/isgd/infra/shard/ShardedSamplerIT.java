@@ -1,0 +1,304 @@
+package org.isgd.infra.shard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.apache.commons.math3.stat.inference.ChiSquareTest;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.isgd.contract.Topics;
+import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.topics.TopicSetup;
+import org.isgd.sampler.SamplerApp;
+import org.isgd.sampler.SamplerConfig;
+import org.isgd.schemas.IndexBatch;
+import org.isgd.schemas.RunSpec;
+import org.isgd.schemas.RunState;
+import org.isgd.schemas.SamplePrediction;
+import org.isgd.schemas.SampleRegistered;
+import org.isgd.schemas.TrainerProgress;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One run spread over several sampler instances (sharded mode) on a real in-process broker: the
+ * emitted distribution is the single-task one (chi-square, with 1, 2 and 3 instances), and batches
+ * are neither lost, repeated nor incomplete while instances join and leave mid-run.
+ */
+class ShardedSamplerIT {
+    private static final Path WORK = Path.of("target", "it-shard", UUID.randomUUID().toString());
+    private static final int SHARDS = 6;
+    private static EmbeddedBroker broker;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = EmbeddedBroker.start(0, WORK.resolve("broker"));
+        TopicSetup.ensureTopics(client());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    /**
+     * Fixed importance s_i (one prediction per sample, none after), early-importance without
+     * warm-up or smoothing: q_i = s_i / Σ s. Draw counts over 300 batches of 32 must fit q
+     * (chi-square p > 0.001), every weight must be min(maxWeight, 1/(N q_i)), and every shard
+     * instance must have held shards.
+     */
+    @ParameterizedTest(name = "{0} instance(s)")
+    @ValueSource(ints = {1, 2, 3})
+    void distributionEqualsTheSingleTaskOne(final int instanceCount) throws Exception {
+        final String app = "shard-chi-" + instanceCount;
+        final String dataset = "chi-" + instanceCount;
+        final String runId = "chi-run-" + instanceCount;
+        final int population = 60;
+        final int batch = 32;
+        final int batches = 300;
+        final List<SamplerApp> apps = new ArrayList<>();
+        try {
+            for (int i = 0; i < instanceCount; i++) {
+                apps.add(sampler(app, "chi-" + instanceCount + "-" + i));
+            }
+            awaitRunning(apps);
+            final double[] score = new double[population];
+            for (int i = 0; i < population; i++) {
+                score[i] = 0.05 + 0.9 * (i % 7) / 6.0;
+            }
+            register(dataset, 0, population);
+            final RunSpec spec = RunSpec.newBuilder().setRunId(runId).setDataset(dataset).setPolicy("early-importance")
+                    .setParams(Map.of("warmupEpochs", 0.0, "smoothing", 0.0)).setBatchSize(batch).setSeed(7)
+                    .setBudgetBatches((long) batches).setLead(16).setMinPopulation((long) population)
+                    .setState(RunState.PAUSED).build();
+            put(Topics.RUNS.name(), runId, Topics.RUNS.valueSerde().serializer().serialize(null, spec));
+            final long applied = apps.stream().mapToLong(a -> a.metrics().predictionsApplied()).sum();
+            try (KafkaProducer<byte[], byte[]> producer = producer()) {
+                for (int i = 0; i < population; i++) {
+                    final SamplePrediction p = SamplePrediction.newBuilder().setRunId(runId).setSampleId(i).setBatchSeq(0)
+                            .setStep(0).setLabel(i % 10).setPCorrect((float) (1 - score[i])).setLoss(1f)
+                            .setGradNormBound(1f).setPredicted(0).setTrainerId("it").setPosition(i)
+                            .setTimestamp(System.currentTimeMillis()).build();
+                    producer.send(new ProducerRecord<>(Topics.PREDICTIONS.name(), Topics.PREDICTIONS.keySerde().serializer()
+                            .serialize(null, (long) i), Topics.PREDICTIONS.valueSerde().serializer().serialize(null, p)));
+                }
+            }
+            await("every prediction applied", () -> apps.stream().mapToLong(a -> a.metrics().predictionsApplied()).sum()
+                    >= applied + population);
+            Thread.sleep(1_000); // the shards report their masses every 100 ms
+            put(Topics.RUNS.name(), runId, Topics.RUNS.valueSerde().serializer().serialize(null,
+                    RunSpec.newBuilder(spec).setState(RunState.ACTIVE).build()));
+
+            final Map<Long, IndexBatch> emitted = trainUntil(runId, batches, () -> { });
+            final double total = java.util.Arrays.stream(score).sum();
+            final long[] observed = new long[population];
+            final double[] expected = new double[population];
+            for (final IndexBatch b : emitted.values()) {
+                assertEquals(batch, b.getSampleIds().size(), "batch " + b.getBatchSeq() + " complete");
+                for (int j = 0; j < b.getSampleIds().size(); j++) {
+                    final int id = (int) (long) b.getSampleIds().get(j);
+                    observed[id]++;
+                    final double q = score[id] / total;
+                    assertEquals(q, b.getProbabilities().get(j), 1e-6, "q of sample " + id);
+                    assertEquals(Math.min(10.0, 1.0 / (population * q)), b.getWeights().get(j), 1e-4, "weight of " + id);
+                }
+            }
+            for (int i = 0; i < population; i++) {
+                expected[i] = (double) batch * batches * score[i] / total;
+            }
+            final double p = new ChiSquareTest().chiSquareTest(expected, observed);
+            System.out.printf("sharded chi-square, %d instance(s), %d shards: %d draws, p = %.4f; tasks %s%n",
+                    instanceCount, SHARDS, batch * batches, p, apps.stream().map(SamplerApp::activeTasks).toList());
+            assertTrue(p > 0.001, "draw counts fit q_i = s_i / Σs with " + instanceCount + " instance(s): p = " + p);
+            // and the same counts refute the uniform distribution the run would have without importance
+            final double[] uniform = new double[population];
+            java.util.Arrays.fill(uniform, (double) batch * batches / population);
+            assertTrue(new ChiSquareTest().chiSquareTest(uniform, observed) < 1e-6, "not uniform");
+            for (final SamplerApp a : apps) {
+                // sub-topologies: 1 routes the contract topics, 2 the shards, 3 the coordinators
+                for (final String subtopology : List.of("1_", "2_", "3_")) {
+                    assertTrue(a.activeTasks().stream().anyMatch(t -> t.startsWith(subtopology)),
+                            "every instance holds tasks of every sub-topology: " + a.activeTasks());
+                }
+            }
+        } finally {
+            apps.forEach(SamplerApp::close);
+        }
+    }
+
+    /**
+     * A run of 360 batches while a second and a third instance join and the first two leave:
+     * every batchSeq arrives exactly once, in order, complete, with registered samples only.
+     */
+    @Test
+    void instancesJoinAndLeaveMidRun() throws Exception {
+        final String app = "shard-churn";
+        final String runId = "churn-run";
+        final int population = 500;
+        final int batch = 16;
+        final int batches = 360;
+        final List<SamplerApp> apps = new ArrayList<>();
+        try {
+            apps.add(sampler(app, "churn-a"));
+            awaitRunning(apps);
+            register("churn", 0, population);
+            final RunSpec spec = RunSpec.newBuilder().setRunId(runId).setDataset("churn").setPolicy("uniform")
+                    .setBatchSize(batch).setSeed(3).setBudgetBatches((long) batches).setLead(4)
+                    .setMinPopulation((long) population).build();
+            put(Topics.RUNS.name(), runId, Topics.RUNS.valueSerde().serializer().serialize(null, spec));
+            final int[] step = {0};
+            final List<String> events = new ArrayList<>();
+            final Map<Long, IndexBatch> emitted = trainUntil(runId, batches, () -> {
+                final int seen = step[0]++;
+                try {
+                    if (seen > 0 && seen % 70 == 0 && !events.isEmpty()) {
+                        events.set(events.size() - 1, events.get(events.size() - 1) + " (shard tasks per instance then: "
+                                + apps.stream().map(a -> a.activeTasks().stream().filter(t -> t.startsWith("2_")).count())
+                                        .toList() + ")");
+                    }
+                    if (seen == 60) {
+                        apps.add(sampler(app, "churn-b"));
+                        events.add("b joined at batch " + seen);
+                    } else if (seen == 130) {
+                        apps.add(sampler(app, "churn-c"));
+                        events.add("c joined at batch " + seen);
+                    } else if (seen == 200) {
+                        apps.remove(0).close();
+                        events.add("a left at batch " + seen);
+                    } else if (seen == 270) {
+                        apps.remove(0).close();
+                        events.add("b left at batch " + seen);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertEquals(4, events.size(), events.toString());
+            System.out.printf("sharded churn: %d batches of %d, every one once, in order, complete; %s%n", batches, batch,
+                    events);
+            for (long seq = 0; seq < batches; seq++) {
+                final IndexBatch b = emitted.get(seq);
+                assertEquals(batch, b.getSampleIds().size(), "batch " + seq + " complete");
+                b.getSampleIds().forEach(id -> assertTrue(id >= 0 && id < population, "registered sample " + id));
+            }
+        } finally {
+            apps.forEach(SamplerApp::close);
+        }
+    }
+
+    /**
+     * Reads the run's batches (read_committed) and acknowledges each, until batchSeq count − 1;
+     * fails on a gap, a repeat or an out-of-order batch. {@code afterEach} runs after each batch.
+     */
+    private static Map<Long, IndexBatch> trainUntil(final String runId, final int count, final Runnable afterEach)
+            throws Exception {
+        final Map<Long, IndexBatch> emitted = new HashMap<>();
+        final Properties props = new Properties();
+        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "trainer-" + runId);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        final long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+        try (KafkaConsumer<String, IndexBatch> consumer = new KafkaConsumer<>(props,
+                Topics.BATCHES.keySerde().deserializer(), Topics.BATCHES.valueSerde().deserializer());
+             KafkaProducer<byte[], byte[]> producer = producer()) {
+            consumer.subscribe(List.of(Topics.BATCHES.name()));
+            long next = 0;
+            while (next < count) {
+                assertTrue(System.nanoTime() < deadline, "run " + runId + " stalled at batch " + next);
+                for (final ConsumerRecord<String, IndexBatch> record : consumer.poll(Duration.ofMillis(200))) {
+                    final IndexBatch b = record.value();
+                    if (!b.getRunId().equals(runId)) {
+                        continue;
+                    }
+                    assertFalse(emitted.containsKey(b.getBatchSeq()), "batch " + b.getBatchSeq() + " emitted twice");
+                    assertEquals(next, b.getBatchSeq(), "batches in order");
+                    emitted.put(b.getBatchSeq(), b);
+                    next++;
+                    final TrainerProgress ack = TrainerProgress.newBuilder().setRunId(runId).setRank(0)
+                            .setBatchSeq(b.getBatchSeq()).setStep(b.getBatchSeq()).setTrainLoss(0f)
+                            .setTimestamp(System.currentTimeMillis()).build();
+                    producer.send(new ProducerRecord<>(Topics.PROGRESS.name(), Topics.PROGRESS.keySerde().serializer()
+                            .serialize(null, runId), Topics.PROGRESS.valueSerde().serializer().serialize(null, ack)));
+                    producer.flush();
+                    afterEach.run();
+                }
+            }
+            // nothing beyond the budget
+            for (final ConsumerRecord<String, IndexBatch> record : consumer.poll(Duration.ofSeconds(2))) {
+                assertFalse(record.value().getRunId().equals(runId), "a batch beyond the budget or a repeat: "
+                        + record.value().getBatchSeq());
+            }
+        }
+        return emitted;
+    }
+
+    private static SamplerApp sampler(final String applicationId, final String name) {
+        return SamplerApp.start(SamplerConfig.defaults(broker.bootstrapServers(), WORK.resolve(name))
+                .withApplicationId(applicationId).withShards(SHARDS));
+    }
+
+    private static void awaitRunning(final List<SamplerApp> apps) throws Exception {
+        for (final SamplerApp app : apps) {
+            app.awaitRunning(Duration.ofSeconds(90));
+        }
+        await("all instances running", () -> apps.stream().allMatch(a -> a.state() == KafkaStreams.State.RUNNING));
+    }
+
+    private static void register(final String dataset, final long first, final int count) {
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (long id = first; id < first + count; id++) {
+                final SampleRegistered sample = SampleRegistered.newBuilder().setDataset(dataset).setSampleId(id)
+                        .setLabel((int) (id % 10)).setRegisteredAt(System.currentTimeMillis()).build();
+                producer.send(new ProducerRecord<>(Topics.SAMPLES.name(), Topics.SAMPLES.keySerde().serializer()
+                        .serialize(null, id), Topics.SAMPLES.valueSerde().serializer().serialize(null, sample)));
+            }
+        }
+    }
+
+    private static void put(final String topic, final String key, final byte[] value) {
+        try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            producer.send(new ProducerRecord<>(topic, key.getBytes(java.nio.charset.StandardCharsets.UTF_8), value));
+        }
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer() {
+        final Map<String, Object> props = new HashMap<>(client());
+        return new KafkaProducer<>(props, new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
+    }
+
+    private static Map<String, Object> client() {
+        return new HashMap<>(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
+    }
+
+    private static void await(final String what, final BooleanSupplier condition) throws InterruptedException {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+}

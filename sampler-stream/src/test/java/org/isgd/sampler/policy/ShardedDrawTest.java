@@ -1,0 +1,146 @@
+package org.isgd.sampler.policy;
+
+import static org.isgd.sampler.policy.PolicyTesting.assertFollows;
+import static org.isgd.sampler.policy.PolicyTesting.label;
+import static org.isgd.sampler.policy.PolicyTesting.spec;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.isgd.sampler.store.SampleState;
+import org.isgd.schemas.RunSpec;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The two-level draw in memory: one run split over three shards (unequal sizes, one shard with
+ * only unseen samples, so the run's maximum comes from another shard) draws what the same run on
+ * one policy draws: same q_i (to 1e-12), same weights, and counts that fit q_i (chi-square).
+ */
+class ShardedDrawTest {
+    private static final int N = 90;
+
+    @Test
+    void earlyImportanceShardedEqualsSingle() {
+        // ε > 0 and smoothing > 0: a true mixture; shard 2 holds only unseen samples
+        final RunSpec spec = spec("early-importance", 64, null, "warmupEpochs", 0, "smoothing", 0.5, "epsilon", 0.1);
+        checkEquivalent(spec, id -> id < 70 ? 0.02 + 0.9 * (id % 9) / 8.0 : Double.NaN);
+    }
+
+    @Test
+    void upperBoundShardedEqualsSingle() {
+        final RunSpec spec = spec("upper-bound", 64, null, "tauThreshold", 0.0, "epsilon", 0.2);
+        checkEquivalent(spec, id -> id < 70 ? 0.1 + (id % 5) : Double.NaN);
+    }
+
+    @Test
+    void uniformShardedIsUniform() {
+        checkEquivalent(spec("uniform", 64, null), id -> Double.NaN);
+    }
+
+    @Test
+    void epochPoliciesSayTheyCannotBeSharded() {
+        for (final String policy : List.of("selective-backprop", "infobatch")) {
+            final SamplingPolicy p = Policies.forRun(spec(policy, 8, null));
+            assertFalse(p.shardable(), policy);
+            assertThrows(UnsupportedOperationException.class, () -> p.plan(0, 8, new ShardedDraw.Totals(1, 1, 1, 0)));
+        }
+    }
+
+    interface Scores {
+        /** The score of a sample, NaN for one never trained. */
+        double of(long id);
+    }
+
+    private static void checkEquivalent(final RunSpec spec, final Scores scores) {
+        final SamplingPolicy single = Policies.forRun(spec);
+        final List<SamplingPolicy> shards = List.of(Policies.forRun(spec), Policies.forRun(spec), Policies.forRun(spec));
+        final Map<Long, SampleState> states = new HashMap<>();
+        for (long id = 0; id < N; id++) {
+            final int shard = id < 40 ? 0 : id < 70 ? 1 : 2; // 40 / 30 / 20 samples
+            single.put(id, label(id), null);
+            shards.get(shard).put(id, label(id), null);
+        }
+        for (int round = 0; round < 3; round++) { // several visits: τ windows fill on every shard
+            for (long id = 0; id < N; id++) {
+                final double s = scores.of(id);
+                if (Double.isNaN(s)) {
+                    continue;
+                }
+                final SampleState before = states.get(id);
+                final SampleState after = PolicyTesting.state(id, 1 - s / 10, 1, s, before == null ? 1 : before.visits() + 1);
+                states.put(id, after);
+                single.update(id, before, after);
+                shards.get(id < 40 ? 0 : 1).update(id, before, after);
+            }
+        }
+        final Map<Integer, ShardedDraw.Summary> summaries = new HashMap<>();
+        for (int s = 0; s < shards.size(); s++) {
+            summaries.put(s, shards.get(s).summary());
+        }
+        final ShardedDraw.Totals totals = ShardedDraw.Totals.of(summaries.values());
+        assertEquals(N, totals.population());
+
+        // one batch from the single policy gives q_i and the weights for the drawn samples
+        final Map<Long, Double> singleQ = new HashMap<>();
+        final Map<Long, Float> singleW = new HashMap<>();
+        for (int b = 0; b < 200; b++) {
+            final SamplingPolicy.Draw d = single.draw(b, 64, new SplittableRandom(b));
+            for (int i = 0; i < d.sampleIds().length; i++) {
+                singleQ.put(d.sampleIds()[i], d.probabilities()[i]);
+                singleW.put(d.sampleIds()[i], d.weights()[i]);
+            }
+        }
+        final long[] counts = new long[N];
+        final int[] ids = {0, 1, 2};
+        final SplittableRandom random = new SplittableRandom(42);
+        String phase = null;
+        for (int b = 0; b < 3000; b++) {
+            final ShardedDraw.Plan plan = single.plan(b, 64, totals);
+            phase = plan.phase();
+            final int[] perShard = ShardedDraw.counts(64, plan.share(), ids, summaries, totals, random);
+            for (int s = 0; s < 3; s++) {
+                final SamplingPolicy.Draw part = shards.get(s).drawShard(b, perShard[s], plan, totals, random);
+                assertEquals(perShard[s], part.sampleIds().length);
+                assertEquals(plan.phase(), part.phase());
+                for (int i = 0; i < part.sampleIds().length; i++) {
+                    final long id = part.sampleIds()[i];
+                    counts[(int) id]++;
+                    if (singleQ.containsKey(id)) {
+                        assertEquals(singleQ.get(id), part.probabilities()[i], 1e-12, "q of " + id);
+                        assertEquals(singleW.get(id), part.weights()[i], 1e-6f, "weight of " + id);
+                    }
+                }
+            }
+        }
+        assertEquals(single.draw(200, 64, new SplittableRandom(1)).phase(), phase, "same phase");
+        // the exact q of every sample from the single policy's formula
+        final double[] q = new double[N];
+        for (long id = 0; id < N; id++) {
+            q[(int) id] = singleQ.containsKey(id) ? singleQ.get(id) : Double.NaN;
+        }
+        final double[] expected = new double[N];
+        final double[] uniform = new double[N];
+        boolean allSeenInSingle = true;
+        for (int i = 0; i < N; i++) {
+            allSeenInSingle &= !Double.isNaN(q[i]);
+            expected[i] = q[i];
+            uniform[i] = 1.0 / N;
+        }
+        assertTrue(allSeenInSingle, "200 single-policy batches drew every sample at least once");
+        if (spec.getPolicy().equals("uniform")) {
+            final double[] skewed = new double[N];
+            for (int i = 0; i < N; i++) {
+                skewed[i] = (i < 45 ? 1.5 : 0.5) / N;
+            }
+            assertFollows(uniform, skewed, counts);
+        } else {
+            assertFollows(expected, uniform, counts);
+        }
+    }
+}
