@@ -43,9 +43,11 @@ public final class SamplerApp implements AutoCloseable {
     private final AtomicReference<KafkaStreams.State> state = new AtomicReference<>(KafkaStreams.State.CREATED);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final boolean sharded;
 
     private SamplerApp(final SamplerConfig config) {
         this.metrics = new SamplerMetrics();
+        this.sharded = config.shardTopic() != null;
         if (config.shardTopic() != null) {
             ShardTopic.ensure(config);
         }
@@ -115,7 +117,26 @@ public final class SamplerApp implements AutoCloseable {
      * empty while rebalancing or when the dataset has no samples yet.
      */
     public Optional<HostInfo> ownerOf(final String dataset) {
-        final KeyQueryMetadata meta = streams.queryMetadataForKey(StoreKeys.POPULATION, dataset, new StringSerializer());
+        return owner(StoreKeys.POPULATION, dataset);
+    }
+
+    /** Whether runs are spread over shards ({@link SamplerConfig#withShards}). */
+    public boolean sharded() {
+        return sharded;
+    }
+
+    /** The instance that answers for a run as a whole: its dataset's task, or (sharded) its coordinator's. */
+    public Optional<HostInfo> ownerOfRun(final String runId, final String dataset) {
+        return sharded ? owner(StoreKeys.COORDINATOR_RUNS, runId) : ownerOf(dataset);
+    }
+
+    /** The instance that holds a sample's state and history: its dataset's task, or (sharded) its shard's. */
+    public Optional<HostInfo> ownerOfSample(final String dataset, final long sampleId) {
+        return sharded ? owner(StoreKeys.POPULATION, dataset + "/" + sampleId) : ownerOf(dataset);
+    }
+
+    private Optional<HostInfo> owner(final String store, final String key) {
+        final KeyQueryMetadata meta = streams.queryMetadataForKey(store, key, new StringSerializer());
         return meta == null || meta.equals(KeyQueryMetadata.NOT_AVAILABLE) ? Optional.empty()
                 : Optional.of(meta.activeHost());
     }

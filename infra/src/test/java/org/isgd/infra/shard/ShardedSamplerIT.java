@@ -13,6 +13,12 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import org.apache.commons.math3.stat.inference.ChiSquareTest;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -26,6 +32,7 @@ import org.isgd.infra.broker.EmbeddedBroker;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.sampler.SamplerApp;
 import org.isgd.sampler.SamplerConfig;
+import org.isgd.sampler.api.QueryServer;
 import org.isgd.schemas.IndexBatch;
 import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.RunState;
@@ -46,6 +53,8 @@ import org.junit.jupiter.api.Test;
 class ShardedSamplerIT {
     private static final Path WORK = Path.of("target", "it-shard", UUID.randomUUID().toString());
     private static final int SHARDS = 6;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static EmbeddedBroker broker;
 
     @BeforeAll
@@ -96,7 +105,7 @@ class ShardedSamplerIT {
             try (KafkaProducer<byte[], byte[]> producer = producer()) {
                 for (int i = 0; i < population; i++) {
                     final SamplePrediction p = SamplePrediction.newBuilder().setRunId(runId).setSampleId(i).setBatchSeq(0)
-                            .setStep(0).setLabel(i % 10).setPCorrect((float) (1 - score[i])).setLoss(1f)
+                            .setStep(0).setLabel(i % 10).setPCorrect((float) (1 - score[i])).setLoss((float) score[i])
                             .setGradNormBound(1f).setPredicted(0).setTrainerId("it").setPosition(i)
                             .setTimestamp(System.currentTimeMillis()).build();
                     producer.send(new ProducerRecord<>(Topics.PREDICTIONS.name(), Topics.PREDICTIONS.keySerde().serializer()
@@ -134,6 +143,9 @@ class ShardedSamplerIT {
             final double[] uniform = new double[population];
             java.util.Arrays.fill(uniform, (double) batch * batches / population);
             assertTrue(new ChiSquareTest().chiSquareTest(uniform, observed) < 1e-6, "not uniform");
+            if (instanceCount > 1) {
+                checkQueryApi(apps, runId, score);
+            }
             for (final SamplerApp a : apps) {
                 // sub-topologies: 1 routes the contract topics, 2 the shards, 3 the coordinators
                 for (final String subtopology : List.of("1_", "2_", "3_")) {
@@ -142,7 +154,7 @@ class ShardedSamplerIT {
                 }
             }
         } finally {
-            apps.forEach(SamplerApp::close);
+            apps.forEach(ShardedSamplerIT::close);
         }
     }
 
@@ -183,10 +195,10 @@ class ShardedSamplerIT {
                         apps.add(sampler(app, "churn-c"));
                         events.add("c joined at batch " + seen);
                     } else if (seen == 200) {
-                        apps.remove(0).close();
+                        close(apps.remove(0));
                         events.add("a left at batch " + seen);
                     } else if (seen == 270) {
-                        apps.remove(0).close();
+                        close(apps.remove(0));
                         events.add("b left at batch " + seen);
                     }
                 } catch (Exception e) {
@@ -202,8 +214,34 @@ class ShardedSamplerIT {
                 b.getSampleIds().forEach(id -> assertTrue(id >= 0 && id < population, "registered sample " + id));
             }
         } finally {
-            apps.forEach(SamplerApp::close);
+            apps.forEach(ShardedSamplerIT::close);
         }
+    }
+
+    /**
+     * The query API of a sharded run from every instance: the run's summary (from its coordinator),
+     * each sample's state (from its shard, wherever asked), and the k hardest merged over shards.
+     */
+    private static void checkQueryApi(final List<SamplerApp> apps, final String runId, final double[] score)
+            throws Exception {
+        for (final SamplerApp app : apps) {
+            final JsonNode run = get(app, "/runs/" + runId);
+            assertEquals(score.length, run.path("population").asInt(), run.toString());
+            assertTrue(run.path("nextBatchSeq").asLong() > 0, run.toString());
+            for (int id = 0; id < score.length; id += 7) {
+                final JsonNode sample = get(app, "/runs/" + runId + "/samples/" + id);
+                assertEquals(score[id], sample.path("state").path("loss").asDouble(), 1e-6, sample.toString());
+                assertEquals(1, get(app, "/runs/" + runId + "/samples/" + id + "/history").path("history").size());
+            }
+            final JsonNode hardest = get(app, "/runs/" + runId + "/hardest?k=5").path("samples");
+            assertEquals(5, hardest.size(), hardest.toString());
+            final double top = java.util.Arrays.stream(score).max().orElseThrow();
+            hardest.forEach(h -> assertEquals(top, h.path("state").path("loss").asDouble(), 1e-6, hardest.toString()));
+        }
+        final JsonNode runs = get(apps.get(0), "/runs");
+        assertEquals(apps.size(), runs.path("instances").size(), runs.toString());
+        System.out.printf("sharded query API: summary, %d samples, history and hardest answered alike by %d instances%n",
+                (score.length + 6) / 7, apps.size());
     }
 
     /**
@@ -253,9 +291,34 @@ class ShardedSamplerIT {
         return emitted;
     }
 
-    private static SamplerApp sampler(final String applicationId, final String name) {
-        return SamplerApp.start(SamplerConfig.defaults(broker.bootstrapServers(), WORK.resolve(name))
-                .withApplicationId(applicationId).withShards(SHARDS));
+    /** Every sampler gets a query API; closing the sampler closes it. */
+    private static final Map<SamplerApp, QueryServer> APIS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static SamplerApp sampler(final String applicationId, final String name) throws java.io.IOException {
+        final int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        final String endpoint = "127.0.0.1:" + port;
+        final SamplerApp app = SamplerApp.start(SamplerConfig.defaults(broker.bootstrapServers(), WORK.resolve(name))
+                .withApplicationId(applicationId).withShards(SHARDS).withApiEndpoint(endpoint));
+        APIS.put(app, QueryServer.start(app, QueryServer.Settings.loopback(port, endpoint)));
+        return app;
+    }
+
+    private static void close(final SamplerApp app) {
+        final QueryServer api = APIS.remove(app);
+        if (api != null) {
+            api.close();
+        }
+        app.close();
+    }
+
+    private static JsonNode get(final SamplerApp app, final String path) throws Exception {
+        final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(APIS.get(app).url() + path))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), path + ": " + response.body());
+        return JSON.readTree(response.body());
     }
 
     private static void awaitRunning(final List<SamplerApp> apps) throws Exception {

@@ -1,5 +1,6 @@
 package org.isgd.sampler.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
@@ -70,7 +71,16 @@ final class ApiHandler implements HttpHandler {
 
     private ApiResponse runAnswer(final Route route, final QueryParameters params, final URI uri, final boolean forwarded) {
         final RunSpec spec = ownership.spec(route.runId());
-        final Optional<HostInfo> owner = ownership.route(spec.getDataset(), forwarded);
+        if (app.sharded() && route.kind() == Route.Kind.HARDEST) {
+            // a sharded run's samples are on every instance: each answers for the shards it holds
+            final JsonNode local = ApiResponse.MAPPER.valueToTree(runs.answerBody(route, spec, params));
+            return allRuns.hardest(spec, params.k(), params.local() || forwarded, local);
+        }
+        if (app.sharded() && route.kind() == Route.Kind.SUSPECTS) {
+            throw new ApiException(501, "suspects are not collected from the shards of a sharded run yet (each shard's "
+                    + "noise guard keeps its own); per-sample answers carry the sample's state");
+        }
+        final Optional<HostInfo> owner = ownership.route(spec, route.sampleId(), forwarded);
         if (owner.isPresent()) {
             return forwarder.forward(owner.get(), uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
         }

@@ -10,7 +10,8 @@ import org.isgd.sampler.status.RunSnapshot;
 import org.isgd.schemas.RunSpec;
 
 /**
- * Which instance answers for a run: the one whose task owns the run's dataset. Compares the
+ * Which instance answers for a run: the one whose task owns the run's dataset, or, when runs are
+ * sharded, the run's coordinator for the run as a whole and the sample's shard for a sample. Compares the
  * owner Kafka Streams reports with this instance's own advertised endpoint.
  */
 final class Ownership {
@@ -33,29 +34,37 @@ final class Ownership {
                 + "': no such run on isgd.runs; list runs with 'isgd query runs' or create one with 'isgd run create'"));
     }
 
-    /** Where the request for a run on {@code dataset} is answered: empty = here, else the owner to forward to. */
-    Optional<HostInfo> route(final String dataset, final boolean forwarded) {
-        return decide(self, owner(dataset), forwarded, dataset);
+    /**
+     * Where a question about a run ({@code sampleId} -1) or one of its samples is answered: empty =
+     * here, else the owner to forward to.
+     */
+    Optional<HostInfo> route(final RunSpec spec, final long sampleId, final boolean forwarded) {
+        if (sampleId < 0 || !app.sharded()) {
+            return decide(self, runOwner(spec.getRunId(), spec.getDataset()), forwarded,
+                    app.sharded() ? "run '" + spec.getRunId() + "'" : "dataset '" + spec.getDataset() + "'");
+        }
+        return decide(self, owner(() -> app.ownerOfSample(spec.getDataset(), sampleId)), forwarded,
+                "sample " + sampleId + " of dataset '" + spec.getDataset() + "'");
     }
 
     /** The routing rule, apart from Kafka Streams so that it can be tested alone. */
     static Optional<HostInfo> decide(final HostInfo self, final Optional<HostInfo> owner, final boolean forwarded,
-                                     final String dataset) {
+                                     final String what) {
         if (self == null) {
             return Optional.empty();
         }
         if (owner.isEmpty()) {
-            throw ApiException.unavailable("the owner of dataset '" + dataset + "' is not known yet: rebalancing, retry");
+            throw ApiException.unavailable("the owner of " + what + " is not known yet: rebalancing, retry");
         }
         if (owner.get().equals(self)) {
             return Optional.empty();
         }
         if (forwarded) {
             // the sender took this instance for the owner: ownership is moving
-            throw ApiException.unavailable("dataset '" + dataset + "' is moving to another instance: rebalancing, retry");
+            throw ApiException.unavailable(what + " is moving to another instance: rebalancing, retry");
         }
         if (owner.get().port() < 0) {
-            throw ApiException.unavailable("dataset '" + dataset + "' is owned by an instance without a query API; "
+            throw ApiException.unavailable(what + " is owned by an instance without a query API; "
                     + "start every sampler instance with an API port (isgd sampler --api-port)");
         }
         return owner;
@@ -65,7 +74,8 @@ final class Ownership {
     List<RunSnapshot> ownedSnapshots() {
         final List<RunSnapshot> owned = new ArrayList<>();
         for (final RunSnapshot snapshot : app.snapshots().all().values()) {
-            final Optional<HostInfo> owner = self == null ? Optional.empty() : owner(snapshot.dataset());
+            final Optional<HostInfo> owner = self == null ? Optional.empty()
+                    : runOwner(snapshot.runId(), snapshot.dataset());
             if (owner.isEmpty() || owner.get().equals(self)) {
                 owned.add(snapshot);
             }
@@ -78,9 +88,13 @@ final class Ownership {
         return self == null ? "local" : self.host() + ":" + self.port();
     }
 
-    private Optional<HostInfo> owner(final String dataset) {
+    private Optional<HostInfo> runOwner(final String runId, final String dataset) {
+        return owner(() -> app.ownerOfRun(runId, dataset));
+    }
+
+    private static Optional<HostInfo> owner(final java.util.function.Supplier<Optional<HostInfo>> lookup) {
         try {
-            return app.ownerOf(dataset);
+            return lookup.get();
         } catch (IllegalStateException | StreamsException e) {
             // not started, or shutting down: nobody is known to own anything
             return Optional.empty();

@@ -24,12 +24,17 @@ final class RunQueries {
 
     /** The answer to a run route ({@link Route#ownedByRun()}). */
     ApiResponse answer(final Route route, final RunSpec spec, final QueryParameters params) {
+        return ApiResponse.ok(answerBody(route, spec, params));
+    }
+
+    /** The answer's body, before it becomes JSON. */
+    Object answerBody(final Route route, final RunSpec spec, final QueryParameters params) {
         return switch (route.kind()) {
-            case RUN -> ApiResponse.ok(RunView.of(snapshot(spec), self));
-            case SAMPLE -> ApiResponse.ok(sample(spec, route.sampleId(), params.asOf()));
-            case HISTORY -> ApiResponse.ok(history(spec, route.sampleId()));
-            case HARDEST -> ApiResponse.ok(hardest(spec, params.k()));
-            case SUSPECTS -> ApiResponse.ok(suspects(spec));
+            case RUN -> RunView.of(snapshot(spec), self);
+            case SAMPLE -> sample(spec, route.sampleId(), params.asOf());
+            case HISTORY -> history(spec, route.sampleId());
+            case HARDEST -> hardest(spec, params.k());
+            case SUSPECTS -> suspects(spec);
             default -> throw new IllegalArgumentException(route.kind() + " is not a run route");
         };
     }

@@ -6,7 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import org.isgd.schemas.RunSpec;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -34,30 +39,53 @@ final class RunsFanOut {
 
     ApiResponse answer(final boolean localOnly) {
         final Map<String, JsonNode> runs = new TreeMap<>();
-        final ArrayNode answered = ApiResponse.MAPPER.createArrayNode();
-        final ArrayNode unreachable = ApiResponse.MAPPER.createArrayNode();
         for (final RunSnapshot snapshot : ownership.ownedSnapshots()) {
             merge(runs, ApiResponse.MAPPER.valueToTree(RunView.of(snapshot, ownership.selfName())));
         }
-        answered.add(ownership.selfName());
-        if (!localOnly && ownership.self() != null) {
-            final Map<HostInfo, CompletableFuture<HttpResponse<byte[]>>> asked = new LinkedHashMap<>();
-            for (final HostInfo host : app.instances()) {
-                if (!host.equals(ownership.self()) && host.port() >= 0) {
-                    asked.put(host, forwarder.forwardAsync(host, "/runs?" + QueryParameters.LOCAL + "=true"));
-                }
-            }
-            asked.forEach((host, reply) -> collect(host, reply, runs, answered, unreachable));
-        }
         final ObjectNode body = ApiResponse.MAPPER.createObjectNode();
-        body.putArray("runs").addAll(runs.values());
-        body.set("instances", answered);
-        body.set("unreachable", unreachable);
+        final ArrayNode list = body.putArray("runs");
+        askOthers(localOnly, "/runs", reply -> reply.path("runs").forEach(run -> merge(runs, run)), body);
+        list.addAll(runs.values());
         return ApiResponse.ok(body);
     }
 
+    /**
+     * {@code GET /runs/{id}/hardest} of a sharded run: every instance's hardest of the shards it
+     * holds, merged into the run's k hardest (highest latest loss first).
+     */
+    ApiResponse hardest(final RunSpec spec, final int k, final boolean localOnly, final JsonNode local) {
+        final List<JsonNode> samples = new ArrayList<>();
+        local.path("samples").forEach(samples::add);
+        final ObjectNode body = ((ObjectNode) local).deepCopy();
+        askOthers(localOnly, "/runs/" + spec.getRunId() + "/hardest?k=" + k,
+                reply -> reply.path("samples").forEach(samples::add), body);
+        samples.sort(Comparator.comparingDouble((JsonNode s) -> s.path("state").path("loss").asDouble()).reversed());
+        body.putArray("samples").addAll(samples.subList(0, Math.min(k, samples.size())));
+        return ApiResponse.ok(body);
+    }
+
+    /** Asks every other instance the same question ({@code local=true}); notes who answered in {@code body}. */
+    private void askOthers(final boolean localOnly, final String pathAndQuery, final Consumer<JsonNode> onReply,
+                           final ObjectNode body) {
+        final ArrayNode answered = body.putArray("instances");
+        final ArrayNode unreachable = body.putArray("unreachable");
+        answered.add(ownership.selfName());
+        if (localOnly || ownership.self() == null) {
+            return;
+        }
+        final String local = QueryParameters.LOCAL + "=true";
+        final Map<HostInfo, CompletableFuture<HttpResponse<byte[]>>> asked = new LinkedHashMap<>();
+        for (final HostInfo host : app.instances()) {
+            if (!host.equals(ownership.self()) && host.port() >= 0) {
+                asked.put(host, forwarder.forwardAsync(host, pathAndQuery + (pathAndQuery.contains("?") ? "&" : "?")
+                        + local));
+            }
+        }
+        asked.forEach((host, reply) -> collect(host, reply, onReply, answered, unreachable));
+    }
+
     private static void collect(final HostInfo host, final CompletableFuture<HttpResponse<byte[]>> reply,
-                                final Map<String, JsonNode> runs, final ArrayNode answered, final ArrayNode unreachable) {
+                                final Consumer<JsonNode> onReply, final ArrayNode answered, final ArrayNode unreachable) {
         final String name = Forwarder.endpoint(host);
         try {
             final HttpResponse<byte[]> response = reply.get(Forwarder.REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -67,7 +95,7 @@ final class RunsFanOut {
                         + body.path("error").asText(""));
                 return;
             }
-            body.path("runs").forEach(run -> merge(runs, run));
+            onReply.accept(body);
             answered.add(name);
         } catch (ExecutionException | TimeoutException | IOException e) {
             unreachable.addObject().put("instance", name).put("error", String.valueOf(e.getCause() == null ? e : e.getCause()));

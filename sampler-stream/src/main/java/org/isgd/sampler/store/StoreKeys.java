@@ -10,6 +10,10 @@ public final class StoreKeys {
     public static final String IMPORTANCE = "importance";
     public static final String HISTORY = "importance-history";
     public static final String RUN_PROGRESS = "run-progress";
+    /** Sharded mode: each coordinated run's flow control, shard summaries and outstanding requests. */
+    public static final String COORDINATOR_RUNS = "coordinator-runs";
+    /** Sharded mode: parts of batches received from the shards and not yet emitted. */
+    public static final String COORDINATOR_PARTS = "coordinator-parts";
     public static final String RUNS_GLOBAL = "runs-global";
     /** Keys of refused run specs in the global store; no run id starts with a control character. */
     public static final String REFUSED_RUN_PREFIX = "\u0000refused/";

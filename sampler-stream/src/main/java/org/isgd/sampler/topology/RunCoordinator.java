@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * neither lost, repeated nor emitted incomplete when instances come and go.
  */
 final class RunCoordinator implements Processor<String, SamplerEvent, String, Routed<Object>> {
-    static final String RUNS = "coordinator-runs";
-    static final String PARTS = "coordinator-parts";
+    static final String RUNS = StoreKeys.COORDINATOR_RUNS;
+    static final String PARTS = StoreKeys.COORDINATOR_PARTS;
     private static final Logger LOG = LoggerFactory.getLogger(RunCoordinator.class);
 
     private final SamplerMetrics metrics;
