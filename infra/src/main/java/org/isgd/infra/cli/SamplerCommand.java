@@ -67,6 +67,9 @@ final class SamplerCommand implements Callable<Integer> {
                 throw new UsageException(e.getMessage());
             }
         }
+        if (shards < 1) {
+            throw new UsageException("--shards must be at least 1, was " + shards);
+        }
         kafka.requireReachable();
         final SamplerConfig config = new SamplerConfig(kafka.bootstrapServers(), applicationId, stateDir, threads,
                 commitIntervalMs, kafka.overrides(), apiEndpoint, shards);

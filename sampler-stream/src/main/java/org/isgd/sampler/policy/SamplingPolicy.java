@@ -31,6 +31,9 @@ public interface SamplingPolicy {
     /** Number of samples in the run's population. */
     int population();
 
+    /** The label of a sample of the population (what a draw's class shares are counted by). */
+    int labelOf(long sampleId);
+
     /**
      * Draws batch {@code batchSeq} of {@code batchSize} samples. Called with consecutive
      * batchSeqs; only with a non-empty population.

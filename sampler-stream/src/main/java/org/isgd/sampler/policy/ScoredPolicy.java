@@ -124,6 +124,11 @@ abstract class ScoredPolicy implements SamplingPolicy {
     }
 
     @Override
+    public int labelOf(final long sampleId) {
+        return pool.labelAt(pool.slot(sampleId));
+    }
+
+    @Override
     public Set<Long> suspects() {
         return guard.suspects();
     }

@@ -39,6 +39,11 @@ public final class UniformPolicy implements SamplingPolicy {
     }
 
     @Override
+    public int labelOf(final long sampleId) {
+        return pool.labelAt(pool.slot(sampleId));
+    }
+
+    @Override
     public boolean shardable() {
         return true;
     }

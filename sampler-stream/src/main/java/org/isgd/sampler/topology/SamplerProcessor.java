@@ -357,7 +357,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
             return; // the punctuator tries again
         }
         while (FlowControl.mayEmitNext(run)) {
-            run = run.afterBatch(labelsOf(run.spec().getDataset(), emit(run, sampler)));
+            run = run.afterBatch(labelsOf(sampler, emit(run, sampler)));
         }
         if (run.nextBatchSeq() != first) {
             save(run);
@@ -387,11 +387,11 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         return now - grew < settle.toMillis() && now - seen < settle.toMillis() * MAX_SETTLE_FACTOR;
     }
 
-    private int[] labelsOf(final String dataset, final long[] sampleIds) {
+    /** Labels of drawn samples, from the policy's in-memory pool (a store read per index was a cost per draw). */
+    private static int[] labelsOf(final SamplingPolicy sampler, final long[] sampleIds) {
         final int[] labels = new int[sampleIds.length];
         for (int i = 0; i < sampleIds.length; i++) {
-            final byte[] label = population.get(StoreKeys.key(dataset, sampleIds[i]));
-            labels[i] = label == null ? 0 : java.nio.ByteBuffer.wrap(label).getInt();
+            labels[i] = sampler.labelOf(sampleIds[i]);
         }
         return labels;
     }
@@ -469,7 +469,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
             LOG.warn("run {}: shard {} was asked for {} samples of batch {} but holds none of the run", request.runId(),
                     shard, request.count(), request.batchSeq());
         }
-        final int[] labels = run == null ? new int[ids.length] : labelsOf(run.spec().getDataset(), ids);
+        final int[] labels = sampler == null ? new int[ids.length] : labelsOf(sampler, ids);
         forwardToCoordinator(new ShardMessage.DrawPart(request.runId(), request.batchSeq(), shard, ids, labels, weights,
                 probabilities));
         return null;
