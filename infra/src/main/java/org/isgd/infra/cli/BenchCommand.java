@@ -55,7 +55,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code isgd bench …}: measurements, written as JSON plus a human-readable table. */
 @Command(name = "bench", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Benchmarks: results as JSON and a table.",
-        subcommands = {BenchCommand.Accuracy.class, BenchCommand.Feed.class, BenchCommand.SumTreeBench.class})
+        subcommands = {BenchCommand.Accuracy.class, BenchCommand.Feed.class, BenchCommand.SumTreeBench.class,
+            SamplerBenchCommand.class})
 final class BenchCommand {
     @Command(name = "accuracy", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = {"The accuracy grid: arms (uniform and each policy fed through Kafka by the sampler, uniform "

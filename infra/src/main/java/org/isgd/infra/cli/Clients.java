@@ -15,11 +15,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.isgd.contract.Topic;
 
 /** Producers and one-shot readers for contract topics, built from the user's client properties. */
-final class Clients {
+public final class Clients {
     private Clients() {
     }
 
-    static <K, V> KafkaProducer<K, V> producer(final Map<String, Object> props, final Topic<K, V> topic) {
+    public static <K, V> KafkaProducer<K, V> producer(final Map<String, Object> props, final Topic<K, V> topic) {
         final Map<String, Object> config = new LinkedHashMap<>(props);
         config.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
         config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 10);

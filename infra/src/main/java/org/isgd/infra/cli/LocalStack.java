@@ -19,7 +19,7 @@ import org.isgd.sampler.SamplerConfig;
  * A fresh embedded broker with the contract's topics and a sampler, in this process, for the
  * demo and the benchmarks. Closing it stops the sampler, then the broker.
  */
-final class LocalStack implements AutoCloseable {
+public final class LocalStack implements AutoCloseable {
     private final EmbeddedBroker broker;
     private final SamplerApp sampler;
 
@@ -86,12 +86,12 @@ final class LocalStack implements AutoCloseable {
         }
     }
 
-    interface Step<T> {
+    public interface Step<T> {
         T run() throws Exception;
     }
 
     /** Runs one start-up step, printing its name, how long it took and what it gave. */
-    static <T> T step(final String name, final Step<T> step) throws Exception {
+    public static <T> T step(final String name, final Step<T> step) throws Exception {
         final long t0 = System.nanoTime();
         System.out.printf("%-8s ... ", name);
         System.out.flush();

@@ -13,8 +13,8 @@ import org.isgd.trainer.data.IdxReader;
 import org.isgd.trainer.data.LabelledImages;
 
 /** Publishes a SampleRegistered for each training sample: sampleId = index in the training file. */
-final class SampleRegistration {
-    static final String FASHION_MNIST = "fashion-mnist";
+public final class SampleRegistration {
+    public static final String FASHION_MNIST = "fashion-mnist";
 
     private SampleRegistration() {
     }
@@ -34,7 +34,7 @@ final class SampleRegistration {
      * most {@code ratePerSecond} a second (0 = unthrottled), behind a progress bar; stops early
      * when the thread is interrupted. Returns how many the broker acknowledged.
      */
-    static int register(final Map<String, Object> clientProperties, final String dataset, final int[] labels,
+    public static int register(final Map<String, Object> clientProperties, final String dataset, final int[] labels,
                         final int from, final int to, final double ratePerSecond, final String task) {
         final AtomicReference<Exception> failure = new AtomicReference<>();
         final java.util.concurrent.atomic.AtomicInteger acknowledged = new java.util.concurrent.atomic.AtomicInteger();

@@ -20,6 +20,8 @@ import org.isgd.sampler.topology.SamplerMetrics;
  * scrape every instance.
  */
 final class MetricsExporter {
+    static final String LATENCY_QUANTILE = "isgd_prediction_latency_quantile_ms";
+    private static final double[] LATENCY_QUANTILES = {0.5, 0.99};
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     private final Ownership ownership;
@@ -27,6 +29,7 @@ final class MetricsExporter {
     MetricsExporter(final SamplerApp app, final Ownership ownership) {
         this.ownership = ownership;
         counters(app.metrics());
+        latency(app.metrics());
         runGauges();
         CounterWithCallback.builder().name("isgd_dead_letters_total").help("Records sent to isgd.dead-letters, by reason")
                 .labelNames("reason").callback(cb -> app.metrics().deadLetters().forEach((reason, n) -> cb.call(n, reason)))
@@ -59,6 +62,24 @@ final class MetricsExporter {
         counter("isgd_indices_emitted_total", "Sample indices emitted in batches", metrics::indicesEmitted);
         counter("isgd_predictions_applied_total", "Predictions applied to the importance store", metrics::predictionsApplied);
         counter("isgd_duplicates_ignored_total", "Redelivered or out-of-date records ignored", metrics::duplicatesIgnored);
+    }
+
+    /**
+     * The prediction-to-sampling latency: the histogram (_bucket, _count, _sum; windowed quantiles
+     * with PromQL's histogram_quantile over rate(..._bucket)), and its p50 and p99 since start.
+     */
+    private void latency(final SamplerMetrics metrics) {
+        registry.register(metrics.predictionLatency());
+        GaugeWithCallback.builder().name(LATENCY_QUANTILE).help("Prediction-to-sampling latency quantiles (ms) since "
+                        + "this instance started, interpolated in the buckets of " + SamplerMetrics.LATENCY_NAME)
+                .labelNames("quantile").callback(cb -> {
+                    for (final double q : LATENCY_QUANTILES) {
+                        final double value = metrics.latencyQuantile(q);
+                        if (Double.isFinite(value)) {
+                            cb.call(value, Double.toString(q));
+                        }
+                    }
+                }).register(registry);
     }
 
     private void counter(final String name, final String help, final java.util.function.LongSupplier value) {
