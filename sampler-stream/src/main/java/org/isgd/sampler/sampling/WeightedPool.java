@@ -1,9 +1,8 @@
 package org.isgd.sampler.sampling;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
+import it.unimi.dsi.fastutil.ints.IntArrayList;
+import it.unimi.dsi.fastutil.longs.Long2IntOpenHashMap;
+import it.unimi.dsi.fastutil.longs.LongArrayList;
 import java.util.SplittableRandom;
 
 /**
@@ -13,12 +12,17 @@ import java.util.SplittableRandom;
  */
 public final class WeightedPool {
     private final SumTree tree;
-    private final Map<Long, Integer> slots = new HashMap<>();
-    private final List<Long> ids = new ArrayList<>();
-    private final List<Integer> labels = new ArrayList<>();
+    // primitive collections: boxed Long/Integer maps and lists were ~100 bytes per sample (heap histogram, 1M samples)
+    private final Long2IntOpenHashMap slots;
+    private final LongArrayList ids;
+    private final IntArrayList labels;
 
     public WeightedPool(final int expectedSize) {
         this.tree = new SumTree(Math.max(16, expectedSize));
+        this.slots = new Long2IntOpenHashMap(Math.max(16, expectedSize));
+        this.slots.defaultReturnValue(-1);
+        this.ids = new LongArrayList(Math.max(16, expectedSize));
+        this.labels = new IntArrayList(Math.max(16, expectedSize));
     }
 
     public int size() {
@@ -31,8 +35,8 @@ public final class WeightedPool {
 
     /** Adds a sample with the given mass; a sample already present keeps its slot and takes the mass. */
     public void put(final long sampleId, final int label, final double mass) {
-        final Integer slot = slots.get(sampleId);
-        if (slot != null) {
+        final int slot = slots.get(sampleId);
+        if (slot >= 0) {
             tree.set(slot, mass);
             labels.set(slot, label);
             return;
@@ -54,13 +58,12 @@ public final class WeightedPool {
 
     /** The slot of a sample, or -1 if it is not in the pool. */
     public int slot(final long sampleId) {
-        final Integer slot = slots.get(sampleId);
-        return slot == null ? -1 : slot;
+        return slots.get(sampleId);
     }
 
     public double mass(final long sampleId) {
-        final Integer slot = slots.get(sampleId);
-        return slot == null ? 0.0 : tree.mass(slot);
+        final int slot = slots.get(sampleId);
+        return slot < 0 ? 0.0 : tree.mass(slot);
     }
 
     public double totalMass() {
@@ -68,11 +71,11 @@ public final class WeightedPool {
     }
 
     public long idAt(final int slot) {
-        return ids.get(slot);
+        return ids.getLong(slot);
     }
 
     public int labelAt(final int slot) {
-        return labels.get(slot);
+        return labels.getInt(slot);
     }
 
     public double massAt(final int slot) {
@@ -95,8 +98,8 @@ public final class WeightedPool {
     }
 
     private int slotOf(final long sampleId) {
-        final Integer slot = slots.get(sampleId);
-        if (slot == null) {
+        final int slot = slots.get(sampleId);
+        if (slot < 0) {
             throw new IllegalArgumentException("sample " + sampleId + " is not in the pool");
         }
         return slot;

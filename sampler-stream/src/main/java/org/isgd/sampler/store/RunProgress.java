@@ -77,7 +77,7 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked, long[] 
             for (final long a : acked) {
                 out.writeLong(a);
             }
-            final byte[] specBytes = SPEC_SERDE.encode(spec);
+            final byte[] specBytes = specBytes(spec);
             out.writeInt(specBytes.length);
             out.write(specBytes);
             out.writeInt(classDraws.length);
@@ -89,6 +89,22 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked, long[] 
         } catch (IOException e) {
             throw new SerializationException("cannot encode run progress of " + spec.getRunId(), e);
         }
+    }
+
+    /**
+     * The spec's encoding, remembered for the last spec this thread encoded: a run's progress is
+     * saved after every batch with the same spec object, and encoding it each time was a seventh
+     * of the sampler's time when emitting (bench sampler, JFR).
+     */
+    private static final ThreadLocal<Object[]> LAST_SPEC = ThreadLocal.withInitial(() -> new Object[2]);
+
+    private static byte[] specBytes(final RunSpec spec) {
+        final Object[] last = LAST_SPEC.get();
+        if (last[0] != spec) {
+            last[1] = SPEC_SERDE.encode(spec);
+            last[0] = spec;
+        }
+        return (byte[]) last[1];
     }
 
     public static RunProgress fromBytes(final byte[] bytes) {
