@@ -52,7 +52,7 @@ public final class SamplerApp implements AutoCloseable {
             ShardTopic.ensure(config);
         }
         final Topology topology = SamplerTopology.build(metrics, snapshots, SamplerTopology.DEFAULT_SETTLE,
-                config.shardTopic());
+                config.shardTopic(), config.shards());
         this.streams = new KafkaStreams(topology, config.streamsProperties());
         streams.setStateListener((now, before) -> {
             state.set(now);

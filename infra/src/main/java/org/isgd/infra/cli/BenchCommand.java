@@ -65,7 +65,7 @@ final class BenchCommand {
                     + "settings, so rerunning the same command resumes; evaluations.csv/json, summary.md and plots/ "
                     + "are rewritten after every run. 'isgd report DIR' makes an HTML page of it.",
                 "Data: balanced = Fashion-MNIST; long-tail = a seeded subset with n_c = n_max·100^(−c/9); "
-                    + "label-noise = 20% of labels replaced by a random other class. The test set is always the "
+                    + "label-noise = 20%% of labels replaced by a random other class. The test set is always the "
                     + "balanced, clean test split."})
     static final class Accuracy implements Callable<Integer> {
         @Mixin

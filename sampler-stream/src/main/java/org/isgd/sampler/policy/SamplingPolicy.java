@@ -28,6 +28,13 @@ public interface SamplingPolicy {
     /** A prediction was applied to a sample of the population. */
     void update(long sampleId, SampleState before, SampleState after);
 
+    /**
+     * A hint before the population is put: about this many samples will come, so the in-memory
+     * structures are allocated once (growing by doublings needs old and new copies at once).
+     */
+    default void reserve(final int expectedPopulation) {
+    }
+
     /** Number of samples in the run's population. */
     int population();
 

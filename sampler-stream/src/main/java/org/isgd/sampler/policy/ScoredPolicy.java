@@ -119,6 +119,14 @@ abstract class ScoredPolicy implements SamplingPolicy {
     }
 
     @Override
+    public void reserve(final int expectedPopulation) {
+        pool.reserve(expectedPopulation);
+        if (scores.length < expectedPopulation) {
+            scores = Arrays.copyOf(scores, expectedPopulation);
+        }
+    }
+
+    @Override
     public int population() {
         return pool.size();
     }

@@ -34,6 +34,11 @@ public final class UniformPolicy implements SamplingPolicy {
     }
 
     @Override
+    public void reserve(final int expectedPopulation) {
+        pool.reserve(expectedPopulation);
+    }
+
+    @Override
     public int population() {
         return pool.size();
     }

@@ -26,6 +26,13 @@ public final class ScoredPool {
         unseen = new SumTree(Math.max(16, expectedSize));
     }
 
+    /** Makes room for {@code samples} samples at once. */
+    public void reserve(final int samples) {
+        pool.reserve(samples);
+        maxima.reserve(samples);
+        unseen.reserve(samples);
+    }
+
     public int size() {
         return pool.size();
     }

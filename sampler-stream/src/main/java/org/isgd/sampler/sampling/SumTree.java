@@ -94,8 +94,18 @@ public final class SumTree {
         return node - capacity;
     }
 
+    /** Makes room for {@code slots} slots at once (one allocation instead of doublings). */
+    public void reserve(final int slots) {
+        if (slots > capacity) {
+            grow(Integer.highestOneBit(slots - 1) << 1);
+        }
+    }
+
     private void grow() {
-        final int newCapacity = capacity * 2;
+        grow(capacity * 2);
+    }
+
+    private void grow(final int newCapacity) {
         final double[] grown = new double[2 * newCapacity];
         System.arraycopy(nodes, capacity, grown, newCapacity, size);
         for (int node = newCapacity - 1; node >= 1; node--) {

@@ -25,6 +25,14 @@ public final class WeightedPool {
         this.labels = new IntArrayList(Math.max(16, expectedSize));
     }
 
+    /** Makes room for {@code samples} samples at once. */
+    public void reserve(final int samples) {
+        tree.reserve(samples);
+        slots.ensureCapacity(samples);
+        ids.ensureCapacity(samples);
+        labels.ensureCapacity(samples);
+    }
+
     public int size() {
         return tree.size();
     }

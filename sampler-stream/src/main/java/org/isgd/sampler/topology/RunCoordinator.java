@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
 final class RunCoordinator implements Processor<String, SamplerEvent, String, Routed<Object>> {
     static final String RUNS = StoreKeys.COORDINATOR_RUNS;
     static final String PARTS = StoreKeys.COORDINATOR_PARTS;
+    static final String PENDING = StoreKeys.COORDINATOR_PENDING;
     private static final Logger LOG = LoggerFactory.getLogger(RunCoordinator.class);
 
     private final SamplerMetrics metrics;
@@ -52,6 +53,9 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
     private ProcessorContext<String, Routed<Object>> context;
     private KeyValueStore<String, byte[]> runStore;
     private KeyValueStore<String, byte[]> partStore;
+    /** One entry per requested, not yet emitted batch: its own key, so a save is O(1) whatever the lead. */
+    private KeyValueStore<String, byte[]> pendingStore;
+    private final Map<String, TreeMap<Long, Pending>> pending = new HashMap<>();
     private RunSpecLookup runSpecs;
     private final Map<String, Coordinated> runs = new HashMap<>();
     private final Map<String, SamplingPolicy> planners = new HashMap<>();
@@ -70,6 +74,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         this.context = context;
         runStore = context.getStateStore(RUNS);
         partStore = context.getStateStore(PARTS);
+        pendingStore = context.getStateStore(PENDING);
         runSpecs = new RunSpecLookup(context.getStateStore(StoreKeys.RUNS_GLOBAL));
         try (KeyValueIterator<String, byte[]> stored = runStore.all()) {
             stored.forEachRemaining(kv -> {
@@ -78,6 +83,12 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
                 if (!run.refused()) {
                     planners.put(kv.key, Policies.forRun(run.progress().spec()));
                 }
+            });
+        }
+        try (KeyValueIterator<String, byte[]> stored = pendingStore.all()) {
+            stored.forEachRemaining(kv -> {
+                final int slash = kv.key.lastIndexOf('/');
+                pendingOf(kv.key.substring(0, slash)).put(StoreKeys.sampleId(kv.key), Pending.fromBytes(kv.value));
             });
         }
         try (KeyValueIterator<String, byte[]> stored = partStore.all()) {
@@ -143,13 +154,13 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         }
         final TreeMap<Integer, ShardedDraw.Summary> shards = new TreeMap<>(run.shards());
         shards.put(report.shard(), report.summary());
-        save(new Coordinated(run.progress(), run.nextRequested(), shards, run.pending(), run.refused()));
+        save(new Coordinated(run.progress(), run.nextRequested(), shards, run.refused()));
         pump(report.runId());
     }
 
     private void onPart(final ShardMessage.DrawPart part) {
         final Coordinated run = runs.get(part.runId());
-        if (run == null || !run.pending().containsKey(part.batchSeq())) {
+        if (run == null || !pendingOf(part.runId()).containsKey(part.batchSeq())) {
             LOG.warn("run {}: part of batch {} from shard {} that was not requested; dropped", part.runId(),
                     part.batchSeq(), part.shard());
             return;
@@ -181,8 +192,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
             problem = SamplerProcessor.INVALID_RUN + ": policy " + spec.getPolicy() + " cannot be spread over shards yet"
                     + " (it walks an epoch permutation); run it on a sampler started with --shards 1";
         }
-        final Coordinated run = new Coordinated(RunProgress.start(spec), 0, new TreeMap<>(), new TreeMap<>(),
-                problem != null);
+        final Coordinated run = new Coordinated(RunProgress.start(spec), 0, new TreeMap<>(), problem != null);
         save(run);
         if (problem != null) {
             // the shards refuse invalid specs themselves (partition 0 reports them); this one is ours to report
@@ -209,7 +219,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         final Coordinated before = run;
         final Map<Long, Map<Integer, ShardMessage.DrawPart>> received = parts.getOrDefault(runId, Map.of());
         Pending next;
-        while ((next = run.pending().get(run.progress().nextBatchSeq())) != null) {
+        while ((next = pendingOf(runId).get(run.progress().nextBatchSeq())) != null) {
             final Map<Integer, ShardMessage.DrawPart> in = received.get(run.progress().nextBatchSeq());
             if (in == null || !in.keySet().containsAll(next.shards())) {
                 break;
@@ -251,9 +261,10 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
                 context.forward(new Record<>(spec.getRunId(), Routed.of(SamplerEvent.of(request)), now()));
             }
         }
-        final TreeMap<Long, Pending> pending = new TreeMap<>(run.pending());
-        pending.put(seq, new Pending(plan.phase(), asked));
-        return new Coordinated(run.progress(), seq + 1, run.shards(), pending, false);
+        final Pending requested = new Pending(plan.phase(), asked);
+        pendingOf(spec.getRunId()).put(seq, requested);
+        pendingStore.put(StoreKeys.key(spec.getRunId(), seq), requested.toBytes());
+        return new Coordinated(run.progress(), seq + 1, run.shards(), false);
     }
 
     private Coordinated emit(final Coordinated run, final Pending pending, final Map<Integer, ShardMessage.DrawPart> in) {
@@ -285,9 +296,9 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         context.forward(new Record<>(spec.getRunId(), Routed.of(batch), now()));
         metrics.batchEmitted(size);
         lastEss.put(spec.getRunId(), Batches.effectiveSampleSize(weights));
-        final TreeMap<Long, Pending> left = new TreeMap<>(run.pending());
-        left.remove(seq);
-        return new Coordinated(run.progress().afterBatch(labels), run.nextRequested(), run.shards(), left, false);
+        pendingOf(spec.getRunId()).remove(seq);
+        pendingStore.delete(StoreKeys.key(spec.getRunId(), seq));
+        return new Coordinated(run.progress().afterBatch(labels), run.nextRequested(), run.shards(), false);
     }
 
     private void publishSnapshots() {
@@ -299,7 +310,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
             final RunProgress progress = run.progress();
             final RunSpec spec = progress.spec();
             final ShardedDraw.Totals totals = ShardedDraw.Totals.of(run.shards().values());
-            final Map.Entry<Long, Pending> last = run.pending().lastEntry();
+            final Map.Entry<Long, Pending> last = pendingOf(runId).lastEntry();
             snapshots.publish(new RunSnapshot(runId, spec.getDataset(), spec.getPolicy(),
                     FlowControl.budgetSpent(spec, progress.nextBatchSeq()) ? "FINISHED" : spec.getState().name(),
                     last == null ? "-" : last.getValue().phase(), totals.population(), progress.nextBatchSeq(),
@@ -307,6 +318,10 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
                     lastEss.getOrDefault(runId, Double.NaN), -1,
                     Map.of("tau", totals.tau(), "shards", (double) run.shards().size()), List.of(), now));
         });
+    }
+
+    private TreeMap<Long, Pending> pendingOf(final String runId) {
+        return pending.computeIfAbsent(runId, id -> new TreeMap<>());
     }
 
     private void save(final Coordinated run) {
@@ -329,6 +344,32 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
 
     /** A batch requested from the shards and not yet emitted: its phase and the shards asked. */
     record Pending(String phase, List<Integer> shards) {
+        byte[] toBytes() {
+            final ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                out.writeUTF(phase);
+                out.writeInt(shards.size());
+                for (final int shard : shards) {
+                    out.writeInt(shard);
+                }
+            } catch (IOException e) {
+                throw new SerializationException("cannot encode a pending batch", e);
+            }
+            return bytes.toByteArray();
+        }
+
+        static Pending fromBytes(final byte[] bytes) {
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+                final String phase = in.readUTF();
+                final List<Integer> asked = new java.util.ArrayList<>();
+                for (int j = in.readInt(); j > 0; j--) {
+                    asked.add(in.readInt());
+                }
+                return new Pending(phase, asked);
+            } catch (IOException e) {
+                throw new SerializationException("cannot decode a pending batch", e);
+            }
+        }
     }
 
     /**
@@ -338,11 +379,11 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
      * @param refused the run cannot be coordinated (invalid, or its policy cannot be sharded)
      */
     record Coordinated(RunProgress progress, long nextRequested, TreeMap<Integer, ShardedDraw.Summary> shards,
-                       TreeMap<Long, Pending> pending, boolean refused) {
-        private static final byte FORMAT = 1;
+                       boolean refused) {
+        private static final byte FORMAT = 2;
 
         Coordinated with(final RunProgress newProgress) {
-            return new Coordinated(newProgress, nextRequested, shards, pending, refused);
+            return new Coordinated(newProgress, nextRequested, shards, refused);
         }
 
         byte[] toBytes() {
@@ -358,15 +399,6 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
                 for (final Map.Entry<Integer, ShardedDraw.Summary> e : shards.entrySet()) {
                     out.writeInt(e.getKey());
                     ShardMessage.writeSummary(out, e.getValue());
-                }
-                out.writeInt(pending.size());
-                for (final Map.Entry<Long, Pending> e : pending.entrySet()) {
-                    out.writeLong(e.getKey());
-                    out.writeUTF(e.getValue().phase());
-                    out.writeInt(e.getValue().shards().size());
-                    for (final int shard : e.getValue().shards()) {
-                        out.writeInt(shard);
-                    }
                 }
             } catch (IOException e) {
                 throw new SerializationException("cannot encode the coordinator state of " + progress.spec().getRunId(), e);
@@ -386,17 +418,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
                 for (int i = in.readInt(); i > 0; i--) {
                     shards.put(in.readInt(), ShardMessage.readSummary(in));
                 }
-                final TreeMap<Long, Pending> pending = new TreeMap<>();
-                for (int i = in.readInt(); i > 0; i--) {
-                    final long seq = in.readLong();
-                    final String phase = in.readUTF();
-                    final List<Integer> asked = new java.util.ArrayList<>();
-                    for (int j = in.readInt(); j > 0; j--) {
-                        asked.add(in.readInt());
-                    }
-                    pending.put(seq, new Pending(phase, asked));
-                }
-                return new Coordinated(progress, nextRequested, shards, pending, refused);
+                return new Coordinated(progress, nextRequested, shards, refused);
             } catch (IOException e) {
                 throw new SerializationException("cannot decode coordinator state", e);
             }

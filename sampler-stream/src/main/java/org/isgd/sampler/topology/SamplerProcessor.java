@@ -67,6 +67,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     private final Map<String, String> phases = new HashMap<>();
     /** Sharded mode: this task is one shard of every run; batches are drawn via the runs' coordinators. */
     private final boolean sharded;
+    private final int shards;
     /** Sharded mode: runs whose summary changed since the last report to their coordinator. */
     private final Set<String> changed = new HashSet<>();
     private final Map<String, ShardedDraw.Summary> reported = new HashMap<>();
@@ -77,11 +78,12 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
      *     run never waits more than {@link #MAX_SETTLE_FACTOR} times this in all
      */
     SamplerProcessor(final SamplerMetrics metrics, final RunSnapshots snapshots, final Duration settle,
-                     final boolean sharded) {
+                     final int shards) {
         this.metrics = metrics;
         this.snapshots = snapshots;
         this.settle = settle;
-        this.sharded = sharded;
+        this.sharded = shards > 1;
+        this.shards = shards;
     }
 
     static final int MAX_SETTLE_FACTOR = 30;
@@ -325,6 +327,11 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     /** The run's sum tree from the stores: one merged pass over its dataset and its importance. */
     private SamplingPolicy rebuild(final RunSpec spec) {
         final SamplingPolicy sampler = Policies.forRun(spec);
+        if (spec.getMinPopulation() != null) {
+            // this task's share of it: all of it, or about 1/S of it (plus 10%: hashing is not exact) for a shard
+            final long share = sharded ? spec.getMinPopulation() * 11 / (10L * shards) : spec.getMinPopulation();
+            sampler.reserve((int) Math.min(share, Integer.MAX_VALUE - 16));
+        }
         try (KeyValueIterator<String, byte[]> samples = population.prefixScan(StoreKeys.prefix(spec.getDataset()), KEYS);
              KeyValueIterator<String, byte[]> states = importance.prefixScan(StoreKeys.prefix(spec.getRunId()), KEYS)) {
             KeyValue<String, byte[]> state = states.hasNext() ? states.next() : null;

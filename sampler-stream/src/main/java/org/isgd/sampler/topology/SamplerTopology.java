@@ -55,15 +55,16 @@ public final class SamplerTopology {
 
     public static Topology build(final SamplerMetrics metrics, final RunSnapshots snapshots,
                                  final java.time.Duration settle) {
-        return build(metrics, snapshots, settle, null);
+        return build(metrics, snapshots, settle, null, 1);
     }
 
     /**
      * @param shardTopic null for the single-task topology (one task owns a dataset and its runs);
      *     else the internal topic of the sharded topology, whose partitions are the shards
+     * @param shards the number of shards (partitions of {@code shardTopic}), 1 without
      */
     public static Topology build(final SamplerMetrics metrics, final RunSnapshots snapshots,
-                                 final java.time.Duration settle, final String shardTopic) {
+                                 final java.time.Duration settle, final String shardTopic, final int shards) {
         final boolean sharded = shardTopic != null;
         final StreamsBuilder builder = new StreamsBuilder();
         builder.addGlobalStore(
@@ -95,7 +96,7 @@ public final class SamplerTopology {
             owned = ok.repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(REPARTITION));
         }
         final KStream<String, Routed<Object>> emitted = owned
-                .process(() -> new SamplerProcessor(metrics, snapshots, settle, sharded), Named.as("sampler"), STORES);
+                .process(() -> new SamplerProcessor(metrics, snapshots, settle, sharded ? shards : 1), Named.as("sampler"), STORES);
         final Map<String, KStream<String, Routed<Object>>> outputs = emitted.split(Named.as("emitted-"))
                 .branch((k, v) -> v.isRejected(), Branched.as("rejected"))
                 .defaultBranch(Branched.as("batches"));
@@ -105,7 +106,7 @@ public final class SamplerTopology {
             return builder.build();
         }
 
-        for (final String store : new String[] {RunCoordinator.RUNS, RunCoordinator.PARTS}) {
+        for (final String store : new String[] {RunCoordinator.RUNS, RunCoordinator.PARTS, RunCoordinator.PENDING}) {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store),
                     Serdes.String(), Serdes.ByteArray()));
         }
@@ -113,7 +114,7 @@ public final class SamplerTopology {
                 .mapValues(v -> (SamplerEvent) v.value(), Named.as("unwrap-shard-messages"))
                 .repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(BY_RUN))
                 .process(() -> new RunCoordinator(metrics, snapshots, settle), Named.as("coordinator"),
-                        RunCoordinator.RUNS, RunCoordinator.PARTS);
+                        RunCoordinator.RUNS, RunCoordinator.PARTS, RunCoordinator.PENDING);
         final Map<String, KStream<String, Routed<Object>>> out = coordinated.split(Named.as("coordinated-"))
                 .branch((k, v) -> v.isRejected(), Branched.as("rejected"))
                 .branch((k, v) -> v.value() instanceof IndexBatch, Branched.as("batches"))
