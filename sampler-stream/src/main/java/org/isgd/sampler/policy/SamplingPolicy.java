@@ -38,7 +38,7 @@ public interface SamplingPolicy {
     /** Number of samples in the run's population. */
     int population();
 
-    /** The label of a sample of the population (what a draw's class shares are counted by). */
+    /** The label of a sample of the population (what a draw's class shares are counted by); -1 if not in it. */
     int labelOf(long sampleId);
 
     /**

@@ -133,7 +133,8 @@ abstract class ScoredPolicy implements SamplingPolicy {
 
     @Override
     public int labelOf(final long sampleId) {
-        return pool.labelAt(pool.slot(sampleId));
+        final int slot = pool.slot(sampleId);
+        return slot < 0 ? -1 : pool.labelAt(slot);
     }
 
     @Override

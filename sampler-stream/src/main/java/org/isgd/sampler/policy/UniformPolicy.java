@@ -45,7 +45,8 @@ public final class UniformPolicy implements SamplingPolicy {
 
     @Override
     public int labelOf(final long sampleId) {
-        return pool.labelAt(pool.slot(sampleId));
+        final int slot = pool.slot(sampleId);
+        return slot < 0 ? -1 : pool.labelAt(slot);
     }
 
     @Override

@@ -171,12 +171,12 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         if (sampler == null) {
             return EventRouter.UNKNOWN_RUN + ": run '" + runId + "' has no state on this sampler";
         }
-        final byte[] label = population.get(StoreKeys.key(runs.get(runId).spec().getDataset(), prediction.getSampleId()));
-        if (label == null) {
+        // the run's pool holds every registered sample of its dataset (of this shard) with its label: no store read
+        final int registered = sampler.labelOf(prediction.getSampleId());
+        if (registered < 0) {
             return UNKNOWN_SAMPLE + ": sample " + prediction.getSampleId() + " is not registered for dataset "
                     + runs.get(runId).spec().getDataset();
         }
-        final int registered = java.nio.ByteBuffer.wrap(label).getInt();
         if (registered != prediction.getLabel()) {
             return LABEL_MISMATCH + ": sample " + prediction.getSampleId() + " is registered with label " + registered
                     + ", prediction says " + prediction.getLabel();
