@@ -109,7 +109,7 @@ final class SamplerBenchCommand implements Callable<Integer> {
             throw new UsageException(e.getMessage());
         }
         final SamplerBench bench = new SamplerBench(settings, stamp);
-        final SamplerBenchResult result = bench.run(Machine.describe(), "isgd bench sampler "
+        final SamplerBenchResult result = bench.run(Machine.describe(), "isgd "
                 + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         System.out.println();
         System.out.println(SamplerBenchTable.table(result));
