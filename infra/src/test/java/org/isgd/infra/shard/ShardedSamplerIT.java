@@ -219,6 +219,94 @@ class ShardedSamplerIT {
     }
 
     /**
+     * Two sharded runs with different policies on one dataset and two instances: each stops at its
+     * own lead while its trainer does not acknowledge (and not one batch beyond, whatever the other
+     * run does), and a sample registered mid-run joins both and is drawn by both.
+     */
+    @Test
+    void twoRunsLeadAndArrivals() throws Exception {
+        final String app = "shard-multi";
+        final int lead = 3;
+        final List<SamplerApp> apps = new ArrayList<>();
+        try {
+            apps.add(sampler(app, "multi-a"));
+            apps.add(sampler(app, "multi-b"));
+            awaitRunning(apps);
+            register("multi", 0, 200);
+            final Map<String, RunSpec> specs = new java.util.LinkedHashMap<>();
+            specs.put("multi-uniform", RunSpec.newBuilder().setRunId("multi-uniform").setDataset("multi")
+                    .setPolicy("uniform").setBatchSize(8).setSeed(1).setLead(lead).setMinPopulation(200L).build());
+            specs.put("multi-ei", RunSpec.newBuilder().setRunId("multi-ei").setDataset("multi")
+                    .setPolicy("early-importance").setParams(Map.of("warmupEpochs", 0.0)).setBatchSize(8).setSeed(2)
+                    .setLead(lead).setMinPopulation(200L).build());
+            specs.forEach((runId, spec) -> put(Topics.RUNS.name(), runId,
+                    Topics.RUNS.valueSerde().serializer().serialize(null, spec)));
+            final Properties props = new Properties();
+            props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, "multi-trainers");
+            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            final Map<String, List<IndexBatch>> seen = new HashMap<>();
+            try (KafkaConsumer<String, IndexBatch> consumer = new KafkaConsumer<>(props,
+                    Topics.BATCHES.keySerde().deserializer(), Topics.BATCHES.valueSerde().deserializer());
+                 KafkaProducer<byte[], byte[]> producer = producer()) {
+                consumer.subscribe(List.of(Topics.BATCHES.name()));
+                // no acknowledgement: each run emits batches 0..lead-1 and stops there
+                final long quietUntil = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+                while (System.nanoTime() < quietUntil) {
+                    poll(consumer, specs.keySet(), seen);
+                }
+                for (final String runId : specs.keySet()) {
+                    assertEquals(lead, seen.getOrDefault(runId, List.of()).size(), runId + " stops at its lead of " + lead);
+                }
+                // a newcomer, then acknowledgements until both runs have drawn it
+                register("multi", 1_000, 1);
+                final java.util.Set<String> drewNewcomer = new java.util.TreeSet<>();
+                final Map<String, Integer> acked = new HashMap<>();
+                final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                while (drewNewcomer.size() < specs.size()) {
+                    assertTrue(System.nanoTime() < deadline, "the newcomer was drawn by " + drewNewcomer + " only");
+                    for (final String runId : specs.keySet()) {
+                        final List<IndexBatch> batches = seen.getOrDefault(runId, List.of());
+                        for (int i = acked.getOrDefault(runId, 0); i < batches.size(); i++) {
+                            if (batches.get(i).getSampleIds().contains(1_000L)) {
+                                drewNewcomer.add(runId);
+                            }
+                            final TrainerProgress ack = TrainerProgress.newBuilder().setRunId(runId).setRank(0)
+                                    .setBatchSeq(batches.get(i).getBatchSeq()).setStep(i).setTrainLoss(0f)
+                                    .setTimestamp(System.currentTimeMillis()).build();
+                            producer.send(new ProducerRecord<>(Topics.PROGRESS.name(), Topics.PROGRESS.keySerde()
+                                    .serializer().serialize(null, runId), Topics.PROGRESS.valueSerde().serializer()
+                                    .serialize(null, ack)));
+                        }
+                        acked.put(runId, batches.size());
+                    }
+                    producer.flush();
+                    poll(consumer, specs.keySet(), seen);
+                }
+            }
+            System.out.printf("sharded runs side by side: both stopped at lead %d without acks; the newcomer was drawn "
+                    + "by both (after %s batches)%n", lead, seen.entrySet().stream()
+                    .map(e -> e.getKey() + "=" + e.getValue().size()).toList());
+        } finally {
+            apps.forEach(ShardedSamplerIT::close);
+        }
+    }
+
+    /** Polls once; checks that each run's batches come in order, once each. */
+    private static void poll(final KafkaConsumer<String, IndexBatch> consumer, final java.util.Set<String> runs,
+                             final Map<String, List<IndexBatch>> seen) {
+        for (final ConsumerRecord<String, IndexBatch> record : consumer.poll(Duration.ofMillis(200))) {
+            final IndexBatch b = record.value();
+            if (runs.contains(b.getRunId())) {
+                final List<IndexBatch> batches = seen.computeIfAbsent(b.getRunId(), id -> new ArrayList<>());
+                assertEquals(batches.size(), b.getBatchSeq(), b.getRunId() + ": batches in order, once each");
+                batches.add(b);
+            }
+        }
+    }
+
+    /**
      * The query API of a sharded run from every instance: the run's summary (from its coordinator),
      * each sample's state (from its shard, wherever asked), and the k hardest merged over shards.
      */
