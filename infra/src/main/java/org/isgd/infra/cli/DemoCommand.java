@@ -39,6 +39,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "Hold back this many samples and register them while training runs, at --arrival-rate: "
                     + "labelled data that keeps arriving joins the run at the highest current score.")
     int arriving;
+    @Option(names = "--shards", defaultValue = "1", paramLabel = "S",
+            description = "Spread the run over S shards and draw each batch in two levels through its coordinator "
+                    + "(isgd sampler --shards; here all shards live in the one local sampler). Not for the "
+                    + "selective-backprop and infobatch policies.")
+    int shards;
     @Option(names = "--arrival-rate", defaultValue = "100", description = "Samples per second for --arriving.")
     double arrivalRate;
     @Option(names = "--work-dir", defaultValue = "${sys:user.home}/.isgd/demo",
@@ -62,6 +67,12 @@ final class DemoCommand implements Callable<Integer> {
         run.minPopulation = (long) (n - arriving);
         final String runId = "demo-" + Stamp.now();
         final RunSpec spec = run.toSpec(runId);
+        if (shards < 1) {
+            throw new UsageException("--shards must be at least 1, was " + shards);
+        }
+        if (shards > 1 && !org.isgd.sampler.policy.Policies.forRun(spec).shardable()) {
+            throw new UsageException("--policy " + spec.getPolicy() + " cannot be sharded yet; use --shards 1");
+        }
         final KafkaBatchSource[] stoppable = new KafkaBatchSource[1];
         final Thread hook = new Thread(() -> {
             System.out.println("\ndemo: interrupted, shutting down ...");
@@ -71,7 +82,7 @@ final class DemoCommand implements Callable<Integer> {
             awaitQuietly(finished, Duration.ofSeconds(60));
         }, "demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        try (LocalStack stack = LocalStack.start(workDir)) {
+        try (LocalStack stack = LocalStack.start(workDir, shards)) {
             final int[] labels = data.train().labels();
             SampleRegistration.register(stack.client(), spec.getDataset(), labels, 0, n - arriving, 0, "register");
             System.out.printf("run %s: policy %s, batch size %d, lead %d, %d batches (%d epochs of %d samples)%s%n",

@@ -30,13 +30,18 @@ public final class LocalStack implements AutoCloseable {
 
     /** Empties {@code workDir}, then starts broker, topics and sampler in it, reporting each step. */
     static LocalStack start(final Path workDir) throws Exception {
+        return start(workDir, 1);
+    }
+
+    /** The same with the sampler's runs spread over {@code shards} shards ({@code isgd sampler --shards}). */
+    static LocalStack start(final Path workDir, final int shards) throws Exception {
         clean(workDir);
         final EmbeddedBroker broker = step("broker", () -> EmbeddedBroker.start(0, workDir.resolve("broker")));
         try {
             final Map<String, Object> client = client(broker.bootstrapServers());
             step("topics", () -> TopicSetup.ensureTopics(client));
             final SamplerApp sampler = SamplerApp.start(SamplerConfig.defaults(broker.bootstrapServers(),
-                    workDir.resolve("sampler-state")));
+                    workDir.resolve("sampler-state")).withShards(shards));
             try {
                 step("sampler", () -> {
                     sampler.awaitRunning(Duration.ofMinutes(2));
