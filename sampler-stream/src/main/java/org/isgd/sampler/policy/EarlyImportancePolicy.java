@@ -81,9 +81,10 @@ public final class EarlyImportancePolicy extends ScoredPolicy {
 
     @Override
     public Draw drawShard(final long batchSeq, final int count, final ShardedDraw.Plan plan,
-                          final ShardedDraw.Totals totals, final SplittableRandom random) {
+                          final ShardedDraw.Totals totals, final ShardedDraw.Share share,
+                          final SplittableRandom random) {
         enter(WARMUP.equals(plan.phase()));
-        return shardMixtureDraw(count, random, plan, totals, maxWeight);
+        return shardMixtureDraw(count, random, plan, totals, share, maxWeight);
     }
 
     private boolean warmingUp(final long batchSeq, final int batchSize, final int population) {

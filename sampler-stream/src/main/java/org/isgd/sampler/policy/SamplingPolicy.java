@@ -90,12 +90,14 @@ public interface SamplingPolicy {
 
     /**
      * Shard side: {@code count} samples of batch {@code batchSeq} from this shard, drawn so that
-     * choosing the shard with {@link ShardedDraw#shardProbability} and then a sample here gives
-     * every sample of the run the probability {@link #draw} would; probabilities and weights are
-     * the run's (global N and M), not the shard's.
+     * choosing the shard with {@link ShardedDraw.Share#chance} and then a sample here gives every
+     * sample of the run the probability {@link #draw} would (when the summaries are current);
+     * q_i is the sample's true inclusion probability, chance × its probability in the shard now,
+     * and the weights use the run's N.
      */
     default Draw drawShard(final long batchSeq, final int count, final ShardedDraw.Plan plan,
-                           final ShardedDraw.Totals totals, final SplittableRandom random) {
+                           final ShardedDraw.Totals totals, final ShardedDraw.Share share,
+                           final SplittableRandom random) {
         throw new UnsupportedOperationException(name() + " runs cannot be sharded");
     }
 }

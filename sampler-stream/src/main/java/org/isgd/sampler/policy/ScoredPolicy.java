@@ -168,12 +168,11 @@ abstract class ScoredPolicy implements SamplingPolicy {
      * shard; q_i and the weights 1/(N·q_i) are the run's (see {@link ShardedDraw}).
      */
     final Draw shardMixtureDraw(final int count, final SplittableRandom random, final ShardedDraw.Plan plan,
-                                final ShardedDraw.Totals totals, final double maxWeight) {
+                                final ShardedDraw.Totals totals, final ShardedDraw.Share share,
+                                final double maxWeight) {
         final double unseenMass = totals.maxMass();
         final double shardMass = pool.total(unseenMass);
-        final double chance = ShardedDraw.shardProbability(plan.share(), shardMass, pool.size(), totals);
-        final double proportional = chance > 0 && totals.mass() > 0
-                ? plan.share() * shardMass / totals.mass() / chance : 0;
+        final double proportional = share.proportional();
         final long[] ids = new long[count];
         final float[] weights = new float[count];
         final double[] probabilities = new double[count];
@@ -181,7 +180,10 @@ abstract class ScoredPolicy implements SamplingPolicy {
             final int slot = shardMass > 0 && random.nextDouble() < proportional
                     ? pool.proportionalSlot(random, unseenMass) : pool.uniformSlot(random);
             ids[i] = pool.idAt(slot);
-            probabilities[i] = ShardedDraw.probability(plan.share(), pool.massAt(slot, unseenMass), totals);
+            final double inShard = shardMass > 0
+                    ? proportional * pool.massAt(slot, unseenMass) / shardMass + (1 - proportional) / pool.size()
+                    : 1.0 / pool.size();
+            probabilities[i] = share.chance() * inShard;
             weights[i] = clippedWeight(probabilities[i], totals.population(), maxWeight);
         }
         return new Draw(ids, weights, probabilities, plan.phase());

@@ -66,31 +66,52 @@ public final class ShardedDraw {
         return totals.mass() > 0 ? share * shardMass / totals.mass() + (1 - share) * uniform : uniform;
     }
 
-    /** q_i of a sample with mass m under the plan: the run's mixture probability. */
-    public static double probability(final double share, final double mass, final Totals totals) {
-        final double uniform = 1.0 / totals.population();
-        return totals.mass() > 0 ? share * mass / totals.mass() + (1 - share) * uniform : uniform;
+    /**
+     * What the coordinator tells one shard about its part of a batch: the chance P(s) it gave the
+     * shard for each draw, and the share of the shard's draws to make ∝ mass (the rest uniform in
+     * the shard), both from the summaries it had. The shard computes each drawn sample's q_i as
+     * chance × its probability in the shard as the shard is now, so q_i and the weights stay the
+     * true inclusion probabilities even when a summary is a report behind.
+     */
+    public record Share(double chance, double proportional) {
+    }
+
+    /** Each shard's {@link Share} for a batch drawn under {@code share} (chances normalised to sum 1). */
+    public static Share[] shares(final double share, final int[] shards, final Map<Integer, Summary> summaries,
+                                 final Totals totals) {
+        final Share[] out = new Share[shards.length];
+        double sum = 0;
+        final double[] chance = new double[shards.length];
+        for (int i = 0; i < shards.length; i++) {
+            final Summary s = summaries.get(shards[i]);
+            chance[i] = shardProbability(share, s.mass(totals.maxMass()), s.population(), totals);
+            sum += chance[i];
+        }
+        for (int i = 0; i < shards.length; i++) {
+            final Summary s = summaries.get(shards[i]);
+            final double proportional = chance[i] > 0 && totals.mass() > 0
+                    ? share * s.mass(totals.maxMass()) / totals.mass() / chance[i] : 0;
+            out[i] = new Share(sum > 0 ? chance[i] / sum : 0, Math.min(1, proportional));
+        }
+        return out;
     }
 
     /**
      * How many of a batch's {@code batchSize} samples each shard draws: a multinomial over the
-     * shards' P(s), with a seeded generator so a coordinator replaying a batch decides the same.
+     * shards' chances, with a seeded generator so a coordinator replaying a batch decides the same.
      */
-    public static int[] counts(final int batchSize, final double share, final int[] shards,
-                               final Map<Integer, Summary> summaries, final Totals totals,
-                               final SplittableRandom random) {
-        final double[] cumulative = new double[shards.length];
+    public static int[] counts(final int batchSize, final Share[] shares, final SplittableRandom random) {
+        final double[] cumulative = new double[shares.length];
         double sum = 0;
-        for (int i = 0; i < shards.length; i++) {
-            final Summary s = summaries.get(shards[i]);
-            sum += shardProbability(share, s.mass(totals.maxMass()), s.population(), totals);
+        for (int i = 0; i < shares.length; i++) {
+            sum += shares[i].chance();
             cumulative[i] = sum;
         }
-        final int[] counts = new int[shards.length];
+        final int[] counts = new int[shares.length];
         for (int draw = 0; draw < batchSize; draw++) {
             final double u = random.nextDouble() * sum;
             int i = 0;
-            while (i < shards.length - 1 && u >= cumulative[i]) {
+            while (i < shares.length - 1 && u >= cumulative[i]) {
                 i++;
             }
             counts[i]++;

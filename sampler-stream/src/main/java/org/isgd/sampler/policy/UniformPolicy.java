@@ -62,8 +62,12 @@ public final class UniformPolicy implements SamplingPolicy {
     /** Uniform within the shard; the coordinator picks shards ∝ population, so q_i = 1/N overall. */
     @Override
     public Draw drawShard(final long batchSeq, final int count, final ShardedDraw.Plan plan,
-                          final ShardedDraw.Totals totals, final SplittableRandom random) {
-        return uniform(count, totals.population(), random);
+                          final ShardedDraw.Totals totals, final ShardedDraw.Share share,
+                          final SplittableRandom random) {
+        // q_i = chance / N_s: 1/N when the shards' populations are as reported; weights stay 1 (uniform's rule)
+        final Draw draw = uniform(count, pool.size(), random);
+        java.util.Arrays.fill(draw.probabilities(), share.chance() / pool.size());
+        return draw;
     }
 
     @Override

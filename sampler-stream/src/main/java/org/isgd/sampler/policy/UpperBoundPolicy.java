@@ -81,8 +81,9 @@ public final class UpperBoundPolicy extends ScoredPolicy {
 
     @Override
     public Draw drawShard(final long batchSeq, final int count, final ShardedDraw.Plan plan,
-                          final ShardedDraw.Totals totals, final SplittableRandom random) {
-        return shardMixtureDraw(count, random, plan, totals, maxWeight);
+                          final ShardedDraw.Totals totals, final ShardedDraw.Share share,
+                          final SplittableRandom random) {
+        return shardMixtureDraw(count, random, plan, totals, share, maxWeight);
     }
 
     private ShardedDraw.Plan planFor(final double estimate) {

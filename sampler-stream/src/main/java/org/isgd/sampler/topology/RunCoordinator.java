@@ -62,6 +62,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
     private final Map<String, Map<Long, Map<Integer, ShardMessage.DrawPart>>> parts = new HashMap<>();
     private final Map<String, long[]> growth = new HashMap<>(); // runId → {first seen, population last grew}
     private final Map<String, Double> lastEss = new HashMap<>();
+    private final Map<String, RunSpec> ignoredSpecs = new HashMap<>();
 
     RunCoordinator(final SamplerMetrics metrics, final RunSnapshots snapshots, final Duration settle) {
         this.metrics = metrics;
@@ -72,6 +73,14 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
     @Override
     public void init(final ProcessorContext<String, Routed<Object>> context) {
         this.context = context;
+        // a task revived after an aborted transaction is initialised again: memory must match the restored stores
+        runs.clear();
+        planners.clear();
+        parts.clear();
+        pending.clear();
+        growth.clear();
+        lastEss.clear();
+        ignoredSpecs.clear();
         runStore = context.getStateStore(RUNS);
         partStore = context.getStateStore(PARTS);
         pendingStore = context.getStateStore(PENDING);
@@ -98,9 +107,17 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
             for (final String runId : List.copyOf(runs.keySet())) {
                 final RunSpec spec = runSpecs.get(runId);
                 final Coordinated run = runs.get(runId);
-                if (spec != null && !run.refused() && !spec.equals(run.progress().spec())) {
-                    LOG.info("run {} updated: state {}", runId, spec.getState());
-                    save(run.with(run.progress().withSpec(spec)));
+                if (spec != null && !run.refused() && !spec.equals(run.progress().spec())
+                        && !spec.equals(ignoredSpecs.get(runId))) {
+                    final String problem = SamplerProcessor.checkSpec(spec);
+                    if (problem == null) {
+                        LOG.info("run {} updated: state {}", runId, spec.getState());
+                        save(run.with(run.progress().withSpec(spec)));
+                    } else {
+                        // the shards refuse it too (partition 0 sends the dead letter); keep drawing under the old spec
+                        LOG.warn("run {}: ignoring an invalid update ({})", runId, problem);
+                        ignoredSpecs.put(runId, spec);
+                    }
                 }
                 pump(runId);
             }
@@ -219,7 +236,10 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         final Coordinated before = run;
         final Map<Long, Map<Integer, ShardMessage.DrawPart>> received = parts.getOrDefault(runId, Map.of());
         Pending next;
-        while ((next = pendingOf(runId).get(run.progress().nextBatchSeq())) != null) {
+        final RunSpec spec = run.progress().spec();
+        while (spec.getState() == org.isgd.schemas.RunState.ACTIVE
+                && !FlowControl.budgetSpent(spec, run.progress().nextBatchSeq())
+                && (next = pendingOf(runId).get(run.progress().nextBatchSeq())) != null) {
             final Map<Integer, ShardMessage.DrawPart> in = received.get(run.progress().nextBatchSeq());
             if (in == null || !in.keySet().containsAll(next.shards())) {
                 break;
@@ -250,14 +270,15 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         final ShardedDraw.Plan plan = planners.get(spec.getRunId()).plan(seq, spec.getBatchSize(), totals);
         final int[] shards = run.shards().entrySet().stream().filter(e -> e.getValue().population() > 0)
                 .mapToInt(Map.Entry::getKey).toArray();
-        final int[] counts = ShardedDraw.counts(spec.getBatchSize(), plan.share(), shards, run.shards(), totals,
+        final ShardedDraw.Share[] shares = ShardedDraw.shares(plan.share(), shards, run.shards(), totals);
+        final int[] counts = ShardedDraw.counts(spec.getBatchSize(), shares,
                 new SplittableRandom(spec.getSeed() * 0x9E3779B97F4A7C15L + seq));
         final List<Integer> asked = new java.util.ArrayList<>();
         for (int i = 0; i < shards.length; i++) {
             if (counts[i] > 0) {
                 asked.add(shards[i]);
                 final ShardMessage.DrawRequest request = new ShardMessage.DrawRequest(spec.getRunId(), seq, shards[i],
-                        counts[i], plan, totals);
+                        counts[i], plan, totals, shares[i]);
                 context.forward(new Record<>(spec.getRunId(), Routed.of(SamplerEvent.of(request)), now()));
             }
         }

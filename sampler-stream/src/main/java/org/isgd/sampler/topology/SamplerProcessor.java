@@ -91,6 +91,18 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     @Override
     public void init(final ProcessorContext<String, Routed<Object>> context) {
         this.context = context;
+        // a task revived after an aborted transaction is initialised again: memory must match the restored stores
+        lastEss.clear();
+        lastPredictionAt.clear();
+        lastGrowth.clear();
+        firstSeen.clear();
+        runs.clear();
+        samplers.clear();
+        ownedDatasets.clear();
+        refusedSpecs.clear();
+        phases.clear();
+        changed.clear();
+        reported.clear();
         population = context.getStateStore(StoreKeys.POPULATION);
         importance = context.getStateStore(StoreKeys.IMPORTANCE);
         runProgress = context.getStateStore(StoreKeys.RUN_PROGRESS);
@@ -468,7 +480,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
             final long seed = (run.spec().getSeed() * 0x9E3779B97F4A7C15L + request.batchSeq()) * 0x632BE59BD9B4E019L
                     + shard + 1;
             final SamplingPolicy.Draw drawn = sampler.drawShard(request.batchSeq(), request.count(), request.plan(),
-                    request.totals(), new SplittableRandom(seed));
+                    request.totals(), request.share(), new SplittableRandom(seed));
             ids = drawn.sampleIds();
             weights = drawn.weights();
             probabilities = drawn.probabilities();

@@ -21,7 +21,7 @@ sealed interface ShardMessage {
 
     /** Coordinator → shard: draw {@code count} samples of batch {@code batchSeq} under this plan. */
     record DrawRequest(String runId, long batchSeq, int shard, int count, ShardedDraw.Plan plan,
-                       ShardedDraw.Totals totals) implements ShardMessage {
+                       ShardedDraw.Totals totals, ShardedDraw.Share share) implements ShardMessage {
     }
 
     /** Shard → coordinator: the samples it drew for a batch, with their labels, weights and q_i. */
@@ -49,6 +49,8 @@ sealed interface ShardMessage {
                 out.writeDouble(r.totals().mass());
                 out.writeDouble(r.totals().maxMass());
                 out.writeDouble(r.totals().tau());
+                out.writeDouble(r.share().chance());
+                out.writeDouble(r.share().proportional());
             } else if (message instanceof DrawPart p) {
                 out.writeByte(1);
                 out.writeUTF(p.runId());
@@ -95,7 +97,8 @@ sealed interface ShardMessage {
             return switch (kind) {
                 case 0 -> new DrawRequest(in.readUTF(), in.readLong(), in.readInt(), in.readInt(),
                         new ShardedDraw.Plan(in.readUTF(), in.readDouble()),
-                        new ShardedDraw.Totals(in.readInt(), in.readDouble(), in.readDouble(), in.readDouble()));
+                        new ShardedDraw.Totals(in.readInt(), in.readDouble(), in.readDouble(), in.readDouble()),
+                        new ShardedDraw.Share(in.readDouble(), in.readDouble()));
                 case 1 -> {
                     final String runId = in.readUTF();
                     final long seq = in.readLong();

@@ -52,6 +52,56 @@ class ShardedDrawTest {
         }
     }
 
+    /**
+     * A shard that grew after its last report (10 unseen samples more than the coordinator knows):
+     * the q_i it returns are still the true inclusion probabilities, chance × probability in the
+     * shard now — they sum to 1 over the run's samples, and the draw counts fit them.
+     */
+    @Test
+    void staleSummariesStillGiveTrueProbabilities() {
+        final RunSpec spec = spec("early-importance", 32, null, "warmupEpochs", 0, "smoothing", 0.5, "epsilon", 0.1);
+        final List<SamplingPolicy> shards = List.of(Policies.forRun(spec), Policies.forRun(spec));
+        final Map<Long, SampleState> states = new HashMap<>();
+        for (long id = 0; id < 40; id++) {
+            shards.get((int) (id % 2)).put(id, label(id), null);
+            final SampleState after = PolicyTesting.state(id, 0.1 + 0.02 * id, 1, 1, 1);
+            states.put(id, after);
+            shards.get((int) (id % 2)).update(id, null, after);
+        }
+        final Map<Integer, ShardedDraw.Summary> summaries = new HashMap<>();
+        summaries.put(0, shards.get(0).summary());
+        summaries.put(1, shards.get(1).summary());
+        for (long id = 40; id < 50; id++) { // arrive after the reports
+            shards.get(0).put(id, label(id), null);
+        }
+        final ShardedDraw.Totals totals = ShardedDraw.Totals.of(summaries.values());
+        final int[] ids = {0, 1};
+        final SplittableRandom random = new SplittableRandom(5);
+        final long[] counts = new long[50];
+        final double[] q = new double[50];
+        for (int b = 0; b < 4000; b++) {
+            final ShardedDraw.Plan plan = shards.get(0).plan(b, 32, totals);
+            final ShardedDraw.Share[] shares = ShardedDraw.shares(plan.share(), ids, summaries, totals);
+            final int[] perShard = ShardedDraw.counts(32, shares, random);
+            for (int s = 0; s < 2; s++) {
+                final SamplingPolicy.Draw part = shards.get(s).drawShard(b, perShard[s], plan, totals, shares[s], random);
+                for (int i = 0; i < part.sampleIds().length; i++) {
+                    counts[(int) part.sampleIds()[i]]++;
+                    q[(int) part.sampleIds()[i]] = part.probabilities()[i];
+                }
+            }
+        }
+        double sum = 0;
+        for (final double v : q) {
+            assertTrue(v > 0, "every sample drawn");
+            sum += v;
+        }
+        assertEquals(1.0, sum, 1e-9, "the reported q_i are a distribution");
+        final double[] uniform = new double[50];
+        java.util.Arrays.fill(uniform, 1.0 / 50);
+        assertFollows(q, uniform, counts);
+    }
+
     interface Scores {
         /** The score of a sample, NaN for one never trained. */
         double of(long id);
@@ -103,9 +153,11 @@ class ShardedDrawTest {
         for (int b = 0; b < 3000; b++) {
             final ShardedDraw.Plan plan = single.plan(b, 64, totals);
             phase = plan.phase();
-            final int[] perShard = ShardedDraw.counts(64, plan.share(), ids, summaries, totals, random);
+            final ShardedDraw.Share[] shares = ShardedDraw.shares(plan.share(), ids, summaries, totals);
+            final int[] perShard = ShardedDraw.counts(64, shares, random);
             for (int s = 0; s < 3; s++) {
-                final SamplingPolicy.Draw part = shards.get(s).drawShard(b, perShard[s], plan, totals, random);
+                final SamplingPolicy.Draw part = shards.get(s).drawShard(b, perShard[s], plan, totals, shares[s],
+                        random);
                 assertEquals(perShard[s], part.sampleIds().length);
                 assertEquals(plan.phase(), part.phase());
                 for (int i = 0; i < part.sampleIds().length; i++) {
