@@ -135,7 +135,7 @@ public final class SamplerBench {
             }
         } finally {
             if (!settings.keepWork()) {
-                deleteTree(work);
+                Dirs.deleteTree(work);
             }
         }
         return settings.profile() ? cell.withProfile(profiles(samplers, diag)) : cell;
@@ -462,13 +462,4 @@ public final class SamplerBench {
         }
     }
 
-    private static void deleteTree(final Path root) throws IOException {
-        if (Files.exists(root)) {
-            try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
-                for (final Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
-    }
 }

@@ -205,7 +205,7 @@ final class BenchCommand {
                     } finally {
                         if (stack != null) {
                             stack.close();
-                            deleteTree(dir.resolve("work").resolve(variant.id())); // broker log and sampler state
+                            org.isgd.infra.bench.Dirs.deleteTree(dir.resolve("work").resolve(variant.id())); // broker log and sampler state
                         }
                     }
                 }
@@ -221,15 +221,6 @@ final class BenchCommand {
             return 0;
         }
 
-        private static void deleteTree(final Path root) throws java.io.IOException {
-            if (Files.exists(root)) {
-                try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
-                    for (final Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.delete(p);
-                    }
-                }
-            }
-        }
 
         /** A cell to train, with what it trains on. */
         private record Cell(GridArm arm, GridCell cell, DataVariant.Variant variant, long fullBatches) {

@@ -107,13 +107,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private static void clean(final Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                for (final Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
+        org.isgd.infra.bench.Dirs.deleteTree(dir);
         Files.createDirectories(dir);
     }
 }
