@@ -51,13 +51,16 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked, long[] 
         return new RunProgress(spec, nextBatchSeq + 1, acked, draws);
     }
 
+    /** The dead-letter reason of an acknowledgement that cannot apply. */
+    public static final String BAD_ACK = "bad-ack";
+
     /** Why an acknowledgement cannot apply to this run ("bad-ack: …"), or null if it can. */
     public String ackProblem(final org.isgd.schemas.TrainerProgress ack) {
         if (ack.getRank() >= acked.length) {
-            return "bad-ack: rank " + ack.getRank() + " but run " + spec.getRunId() + " has worldSize " + acked.length;
+            return BAD_ACK + ": rank " + ack.getRank() + " but run " + spec.getRunId() + " has worldSize " + acked.length;
         }
         if (ack.getBatchSeq() >= nextBatchSeq) {
-            return "bad-ack: batch " + ack.getBatchSeq() + " of run " + spec.getRunId() + " was never emitted (next is "
+            return BAD_ACK + ": batch " + ack.getBatchSeq() + " of run " + spec.getRunId() + " was never emitted (next is "
                     + nextBatchSeq + ")";
         }
         return null;

@@ -41,7 +41,6 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     static final String UNKNOWN_SAMPLE = "unknown-sample";
     static final String LABEL_MISMATCH = "label-mismatch";
     static final String INVALID_RUN = "invalid-run-spec";
-    static final String BAD_ACK = "bad-ack";
     static final Duration RUN_SYNC_INTERVAL = Duration.ofMillis(100);
     private static final Logger LOG = LoggerFactory.getLogger(SamplerProcessor.class);
     private static final StringSerializer KEYS = new StringSerializer();
