@@ -30,6 +30,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.state.HostInfo;
 import org.isgd.contract.Topics;
 import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.cli.SampleRegistration;
 import org.isgd.infra.cli.Isgd;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.sampler.SamplerApp;
@@ -38,7 +39,6 @@ import org.isgd.sampler.api.QueryServer;
 import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.RunState;
 import org.isgd.schemas.SamplePrediction;
-import org.isgd.schemas.SampleRegistered;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -322,15 +322,11 @@ class QueryApiIT {
         throw new AssertionError("instance " + instance.endpoint() + " owns none of 200 dataset names");
     }
 
-    private static void register(final Setup setup) throws Exception {
-        try (KafkaProducer<Long, SampleRegistered> producer = new KafkaProducer<>(client(),
-                Topics.SAMPLES.keySerde().serializer(), Topics.SAMPLES.valueSerde().serializer())) {
-            for (long id = setup.firstId(); id < setup.firstId() + PER_DATASET; id++) {
-                producer.send(new ProducerRecord<>(Topics.SAMPLES.name(), id,
-                        new SampleRegistered(id, setup.dataset(), label(id), null, 0L)));
-            }
-            producer.flush();
-        }
+    private static void register(final Setup setup) {
+        final int first = (int) setup.firstId();
+        final int[] labels = new int[first + PER_DATASET];
+        java.util.Arrays.setAll(labels, id -> label(id));
+        SampleRegistration.register(client(), setup.dataset(), labels, first, first + PER_DATASET, 0, "register");
     }
 
     private static void createRun(final Setup setup) throws Exception {

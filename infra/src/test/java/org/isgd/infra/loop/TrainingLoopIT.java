@@ -22,13 +22,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.isgd.contract.Topics;
 import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.cli.SampleRegistration;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.sampler.SamplerApp;
 import org.isgd.sampler.SamplerConfig;
 import org.isgd.sampler.store.SampleState;
 import org.isgd.schemas.IndexBatch;
 import org.isgd.schemas.RunSpec;
-import org.isgd.schemas.SampleRegistered;
 import org.isgd.trainer.data.DatasetLocator;
 import org.isgd.trainer.data.FashionMnist;
 import org.isgd.trainer.feed.KafkaBatchSource;
@@ -136,15 +136,8 @@ class TrainingLoopIT {
         }
     }
 
-    private static void register(final int[] labels) throws Exception {
-        try (KafkaProducer<Long, SampleRegistered> producer = new KafkaProducer<>(client(),
-                Topics.SAMPLES.keySerde().serializer(), Topics.SAMPLES.valueSerde().serializer())) {
-            for (int i = 0; i < labels.length; i++) {
-                producer.send(new ProducerRecord<>(Topics.SAMPLES.name(), (long) i,
-                        new SampleRegistered((long) i, "fashion-mnist", labels[i], null, 0L)));
-            }
-            producer.flush();
-        }
+    private static void register(final int[] labels) {
+        SampleRegistration.register(client(), "fashion-mnist", labels, 0, labels.length, 0, "register");
     }
 
     private static Map<Long, Integer> awaitVisits(final SamplerApp app, final int total) throws InterruptedException {

@@ -29,6 +29,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.KafkaStreams;
 import org.isgd.contract.Topics;
 import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.cli.SampleRegistration;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.sampler.SamplerApp;
 import org.isgd.sampler.SamplerConfig;
@@ -37,7 +38,6 @@ import org.isgd.schemas.IndexBatch;
 import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.RunState;
 import org.isgd.schemas.SamplePrediction;
-import org.isgd.schemas.SampleRegistered;
 import org.isgd.schemas.TrainerProgress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -241,14 +241,8 @@ class ShardedSamplerIT {
                     .setLead(lead).setMinPopulation(200L).build());
             specs.forEach((runId, spec) -> put(Topics.RUNS.name(), runId,
                     Topics.RUNS.valueSerde().serializer().serialize(null, spec)));
-            final Properties props = new Properties();
-            props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-            props.put(ConsumerConfig.GROUP_ID_CONFIG, "multi-trainers");
-            props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             final Map<String, List<IndexBatch>> seen = new HashMap<>();
-            try (KafkaConsumer<String, IndexBatch> consumer = new KafkaConsumer<>(props,
-                    Topics.BATCHES.keySerde().deserializer(), Topics.BATCHES.valueSerde().deserializer());
+            try (KafkaConsumer<String, IndexBatch> consumer = batchConsumer("multi-trainers");
                  KafkaProducer<byte[], byte[]> producer = producer()) {
                 consumer.subscribe(List.of(Topics.BATCHES.name()));
                 // no acknowledgement: each run emits batches 0..lead-1 and stops there
@@ -339,14 +333,8 @@ class ShardedSamplerIT {
     private static Map<Long, IndexBatch> trainUntil(final String runId, final int count, final Runnable afterEach)
             throws Exception {
         final Map<Long, IndexBatch> emitted = new HashMap<>();
-        final Properties props = new Properties();
-        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "trainer-" + runId);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         final long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-        try (KafkaConsumer<String, IndexBatch> consumer = new KafkaConsumer<>(props,
-                Topics.BATCHES.keySerde().deserializer(), Topics.BATCHES.valueSerde().deserializer());
+        try (KafkaConsumer<String, IndexBatch> consumer = batchConsumer("trainer-" + runId);
              KafkaProducer<byte[], byte[]> producer = producer()) {
             consumer.subscribe(List.of(Topics.BATCHES.name()));
             long next = 0;
@@ -377,6 +365,17 @@ class ShardedSamplerIT {
             }
         }
         return emitted;
+    }
+
+    /** A trainer's view of isgd.batches: committed batches only, from the start. */
+    private static KafkaConsumer<String, IndexBatch> batchConsumer(final String group) {
+        final Properties props = new Properties();
+        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return new KafkaConsumer<>(props, Topics.BATCHES.keySerde().deserializer(),
+                Topics.BATCHES.valueSerde().deserializer());
     }
 
     /** Every sampler gets a query API; closing the sampler closes it. */
@@ -416,15 +415,11 @@ class ShardedSamplerIT {
         await("all instances running", () -> apps.stream().allMatch(a -> a.state() == KafkaStreams.State.RUNNING));
     }
 
-    private static void register(final String dataset, final long first, final int count) {
-        try (KafkaProducer<byte[], byte[]> producer = producer()) {
-            for (long id = first; id < first + count; id++) {
-                final SampleRegistered sample = SampleRegistered.newBuilder().setDataset(dataset).setSampleId(id)
-                        .setLabel((int) (id % 10)).setRegisteredAt(System.currentTimeMillis()).build();
-                producer.send(new ProducerRecord<>(Topics.SAMPLES.name(), Topics.SAMPLES.keySerde().serializer()
-                        .serialize(null, id), Topics.SAMPLES.valueSerde().serializer().serialize(null, sample)));
-            }
-        }
+    /** Samples first..first+count-1 of a dataset, label = id mod 10. */
+    private static void register(final String dataset, final int first, final int count) {
+        final int[] labels = new int[first + count];
+        java.util.Arrays.setAll(labels, id -> id % 10);
+        SampleRegistration.register(client(), dataset, labels, first, first + count, 0, "register");
     }
 
     private static void put(final String topic, final String key, final byte[] value) {

@@ -14,6 +14,16 @@ public final class DeadLetters {
                 value == null ? null : ByteBuffer.wrap(value), reason, now);
     }
 
+    /**
+     * The dead letter for a run spec the sampler refuses after reading it (no offset of its own:
+     * it reached the processor through the global store), keyed and valued as on isgd.runs.
+     */
+    public static DeadLetter ofRunSpec(final org.isgd.schemas.RunSpec spec, final String reason, final long now) {
+        return of(org.isgd.contract.Topics.RUNS.name(), -1, -1L,
+                spec.getRunId().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                org.isgd.contract.Topics.RUNS.valueSerde().serializer().serialize(null, spec), reason, now);
+    }
+
     /** The reason's first word, e.g. "unknown-runId" from "unknown-runId: run r7 ...": the metric label. */
     public static String kind(final String reason) {
         final int colon = reason.indexOf(':');

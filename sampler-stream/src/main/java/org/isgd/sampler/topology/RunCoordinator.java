@@ -215,10 +215,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
             // the shards refuse invalid specs themselves (partition 0 reports them); this one is ours to report
             if (planner != null) {
                 metrics.deadLetter(problem);
-                context.forward(new Record<>(null, Routed.rejected(DeadLetters.of(org.isgd.contract.Topics.RUNS.name(),
-                        -1, -1L, runId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                        org.isgd.contract.Topics.RUNS.valueSerde().serializer().serialize(null, spec), problem, now())),
-                        now()));
+                context.forward(new Record<>(null, Routed.rejected(DeadLetters.ofRunSpec(spec, problem, now())), now()));
             }
             return run;
         }

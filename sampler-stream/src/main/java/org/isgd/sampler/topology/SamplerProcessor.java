@@ -277,9 +277,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         refusedSpecs.add(spec);
         if (!sharded || reportsRefusals()) {
             metrics.deadLetter(problem);
-            context.forward(new Record<>(null, Routed.rejected(DeadLetters.of(org.isgd.contract.Topics.RUNS.name(), -1,
-                    -1L, spec.getRunId().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                    org.isgd.contract.Topics.RUNS.valueSerde().serializer().serialize(null, spec), problem, now())), now()));
+            context.forward(new Record<>(null, Routed.rejected(DeadLetters.ofRunSpec(spec, problem, now())), now()));
         }
         return true;
     }
