@@ -27,7 +27,9 @@ public final class GridOutputs {
             md.append("* settings: ").append(grid.settings()).append('\n');
         }
         md.append("* machine: ").append(machine).append('\n');
-        md.append("* finished runs: ").append(results.size()).append("\n\n");
+        final GridSpan span = GridSpan.of(results);
+        md.append("* runs: ").append(span.finished()).append('\n');
+        md.append("* total time: ").append(span.total()).append("\n\n");
         md.append("Mean ± sample standard deviation over seeds. Target: the control arm's mean final test accuracy "
                 + "(Kafka-fed `uniform`, else `uniform (local)`); speed-up = control's mean steps (or training seconds) "
                 + "to the target ÷ the arm's, over the seeds that reached it.\n\n");

@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -56,12 +55,9 @@ public final class ReportPage {
             out.append("<dt>machine (grid)</dt><dd>").append(esc(grid.machine())).append("</dd>\n");
         }
         out.append("<dt>machine (report)</dt><dd>").append(esc(machine)).append("</dd>\n");
-        final String first = results.stream().map(CellResult::finishedAt).min(Comparator.naturalOrder()).orElse("");
-        final String last = results.stream().map(CellResult::finishedAt).max(Comparator.naturalOrder()).orElse("");
-        out.append(String.format(Locale.ROOT, "<dt>runs</dt><dd>%d finished, the first at %s, the last at %s</dd>%n",
-                results.size(), esc(first), esc(last)));
-        out.append(String.format(Locale.ROOT, "<dt>total time</dt><dd>%s of training runs (evaluations and set-up "
-                + "included)</dd>%n", DurationEstimate.format(results.stream().mapToDouble(CellResult::wallSeconds).sum())));
+        final GridSpan span = GridSpan.of(results);
+        out.append("<dt>runs</dt><dd>").append(esc(span.finished())).append("</dd>\n");
+        out.append("<dt>total time</dt><dd>").append(esc(span.total())).append("</dd>\n");
         out.append("<dt>files</dt><dd>");
         for (final String name : List.of(ResultsLog.FILE, EvaluationExport.CSV, EvaluationExport.JSON, "summary.md")) {
             out.append("<a href=\"").append(esc(name)).append("\">").append(esc(name)).append("</a> ");

@@ -3,14 +3,17 @@ package org.isgd.infra.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.isgd.infra.bench.GridOutputs;
 import org.isgd.infra.bench.ReportPage;
+import org.isgd.infra.bench.ResultsLog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** {@code isgd report RUN_DIR}: the HTML page of a benchmark run directory. */
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Assemble a run directory of 'isgd bench accuracy' (results.jsonl, grid.json, plots/) into one "
-                + "self-contained HTML page, RUN_DIR/report.html, with the plots linked relatively.")
+                + "self-contained HTML page, RUN_DIR/report.html, with the plots linked relatively. summary.md, "
+                + "evaluations.csv/json and the plots are first rewritten from results.jsonl, so they match the page.")
 final class ReportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RUN_DIR", description = "The directory 'isgd bench accuracy' printed as 'results:'.")
     Path runDir;
@@ -22,6 +25,11 @@ final class ReportCommand implements Callable<Integer> {
                     + "as 'results:'");
         }
         try {
+            final var results = ResultsLog.in(runDir).read();
+            if (!results.isEmpty()) {
+                GridOutputs.write(runDir, results, TrainingRun.FASHION_MNIST_CLASSES, Machine.describe());
+                System.out.println("rewrote " + runDir.resolve(GridOutputs.SUMMARY) + ", evaluations.csv/json and plots/");
+            }
             System.out.println("report: " + ReportPage.write(runDir, Machine.describe()).toAbsolutePath());
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());

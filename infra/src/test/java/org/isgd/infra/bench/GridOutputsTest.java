@@ -47,7 +47,11 @@ class GridOutputsTest {
     void summaryAndPlotsAreWrittenAndNotEmpty() throws Exception {
         final String tables = GridOutputs.write(dir, GridFixtures.grid(), GridFixtures.CLASSES, "test machine");
         assertTrue(tables.contains("long-tail, budget 30%"));
-        assertTrue(Files.readString(dir.resolve(GridOutputs.SUMMARY)).contains("machine: test machine"));
+        final String summary = Files.readString(dir.resolve(GridOutputs.SUMMARY));
+        assertTrue(summary.contains("machine: test machine"), summary);
+        assertTrue(summary.contains("runs: 5 finished, the first at 2026-01-01T10:00:00, the last at 2026-01-02T10:00:00"),
+                summary);
+        assertTrue(summary.contains("total time: 45 s of training runs"), summary);
         final List<Path> plots = GridPlots.list(dir);
         assertEquals(List.of("accuracy-long-tail-b30.png", "class-share-long-tail-b30.png", "importance-long-tail-b30.png"),
                 plots.stream().map(p -> p.getFileName().toString()).toList());
