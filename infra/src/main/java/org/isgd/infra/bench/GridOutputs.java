@@ -10,6 +10,11 @@ import java.util.List;
 /** Rewrites a run directory's derived files from its results: evaluations.csv/json, summary.md and the plots. */
 public final class GridOutputs {
     public static final String SUMMARY = "summary.md";
+    /** What the headline tables' cells mean, for summary.md and report.html. */
+    public static final String HEADLINE_LEGEND = "Balanced accuracy (mean over seeds) of the column's arm minus the "
+            + "baseline's, in points. Win or loss when Welch's two-sided t-test over the seeds gives p < 0.05, tie "
+            + "otherwise (with three seeds only large, steady gaps pass); the count is over the importance-sampling "
+            + "policies (the Kafka-fed arms other than uniform).";
 
     private GridOutputs() {
     }
@@ -18,7 +23,8 @@ public final class GridOutputs {
     public static String write(final Path runDir, final List<CellResult> results, final String[] classNames,
                                final String machine) {
         EvaluationExport.write(runDir, results);
-        final String tables = GridSummary.markdown(GridSummary.groups(results));
+        final List<GridSummary.Group> groups = GridSummary.groups(results);
+        final String tables = GridSummary.markdown(groups);
         final GridSettings.Record grid = GridSettings.read(runDir);
         final StringBuilder md = new StringBuilder("# isgd bench accuracy\n\n");
         if (grid != null) {
@@ -33,6 +39,8 @@ public final class GridOutputs {
         md.append("Mean ± sample standard deviation over seeds. Target: the control arm's mean final test accuracy "
                 + "(Kafka-fed `uniform`, else `uniform (local)`); speed-up = control's mean steps (or training seconds) "
                 + "to the target ÷ the arm's, over the seeds that reached it.\n\n");
+        md.append("## Headline\n\n").append(HEADLINE_LEGEND).append("\n\n")
+                .append(GridSummary.headlineMarkdown(GridSummary.headlines(groups)));
         md.append(tables);
         try {
             Files.writeString(runDir.resolve(SUMMARY), md.toString(), StandardCharsets.UTF_8);

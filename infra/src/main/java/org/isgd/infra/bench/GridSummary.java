@@ -2,11 +2,14 @@ package org.isgd.infra.bench;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.apache.commons.math3.stat.descriptive.StatisticalSummaryValues;
+import org.apache.commons.math3.stat.inference.TTest;
 
 /**
  * The grid's comparison per data variant and budget: each arm's final test and balanced accuracy
@@ -107,7 +110,7 @@ public final class GridSummary {
         };
     }
 
-    /** Lines saying where an arm ends below the control arm, and whether the gap exceeds the seeds' spread. */
+    /** Lines saying where an arm ends below the control arm, and whether the gap is significant (Welch's t-test). */
     public static List<String> losses(final Group group) {
         final Row control = group.control();
         final List<String> lines = new ArrayList<>();
@@ -132,12 +135,137 @@ public final class GridSummary {
                              final Stat arm, final Stat base) {
         final double gap = arm.mean() - base.mean();
         if (gap < 0) {
-            final double spread = Math.max(arm.std(), base.std());
             lines.add(String.format(Locale.ROOT, "%s loses to %s on %s: %.4f vs %.4f (%+.4f; %s)", row.arm(),
-                    control.arm(), what, arm.mean(), base.mean(), gap,
-                    arm.n() < 2 || base.n() < 2 ? "one seed, spread unknown"
-                            : -gap > spread ? "larger than the seeds' spread" : "within the seeds' spread"));
+                    control.arm(), what, arm.mean(), base.mean(), gap, verdict(arm, base) == Verdict.ONE_SEED
+                            ? "one seed, spread unknown" : String.format(Locale.ROOT, "Welch's t-test p = %.3f, %s",
+                            welchP(arm, base), welchP(arm, base) < ALPHA ? "significant" : "not significant")));
         }
+    }
+
+    /** Two-sided significance level of {@link #verdict}. */
+    public static final double ALPHA = 0.05;
+
+    /** How an arm's mean compares with a baseline's: a difference at Welch's two-sided p < {@link #ALPHA}, or a tie. */
+    public enum Verdict {
+        WIN("win"), TIE("tie"), LOSS("loss"), ONE_SEED("one seed");
+
+        private final String word;
+
+        Verdict(final String word) {
+            this.word = word;
+        }
+
+        @Override
+        public String toString() {
+            return word;
+        }
+    }
+
+    public static Verdict verdict(final Stat arm, final Stat base) {
+        if (arm.n() < 2 || base.n() < 2) {
+            return Verdict.ONE_SEED;
+        }
+        if (welchP(arm, base) >= ALPHA) {
+            return Verdict.TIE;
+        }
+        return arm.mean() > base.mean() ? Verdict.WIN : Verdict.LOSS;
+    }
+
+    /** Welch's two-sided t-test p-value of two arms' means (seeds as samples); both need two seeds or more. */
+    static double welchP(final Stat a, final Stat b) {
+        if (a.std() == 0 && b.std() == 0) {
+            return a.mean() == b.mean() ? 1 : 0;
+        }
+        return new TTest().tTest(summary(a), summary(b));
+    }
+
+    private static StatisticalSummaryValues summary(final Stat stat) {
+        return new StatisticalSummaryValues(stat.mean(), stat.std() * stat.std(), stat.n(), Double.NaN, Double.NaN,
+                stat.mean() * stat.n());
+    }
+
+    /**
+     * One headline table: every other arm's balanced accuracy minus {@code baseline}'s, in points with its verdict,
+     * one row per data variant and budget ({@code cells} and {@code verdicts} hold null where an arm did not run).
+     */
+    public record Headline(String baseline, List<String> arms, List<String> rowTitles, List<List<String>> cells,
+                           List<List<Verdict>> verdicts, String count) {
+    }
+
+    /**
+     * The headline per baseline arm present (Kafka-fed uniform, the in-process loader, uniform with strong
+     * augmentation), each with a count of the importance-sampling policies' wins, ties and losses against it.
+     */
+    public static List<Headline> headlines(final List<Group> groups) {
+        final List<String> arms = groups.stream().flatMap(g -> g.rows().stream()).map(Row::arm).distinct()
+                .sorted(Comparator.comparingInt(GridSummary::armRank)).toList();
+        final List<Headline> headlines = new ArrayList<>();
+        for (final String baseline : List.of(GridArm.UNIFORM, GridArm.UNIFORM_LOCAL, GridArm.UNIFORM_STRONG_AUGMENT)) {
+            if (!arms.contains(baseline)) {
+                continue;
+            }
+            final List<String> others = arms.stream().filter(a -> !a.equals(baseline)).toList();
+            final List<String> titles = new ArrayList<>();
+            final List<List<String>> cells = new ArrayList<>();
+            final List<List<Verdict>> verdicts = new ArrayList<>();
+            final Map<Verdict, Integer> count = new EnumMap<>(Verdict.class);
+            for (final Group group : groups) {
+                final Row base = row(group, baseline);
+                titles.add(group.data() + ", " + GridCell.percent(group.budget()));
+                final List<String> cellRow = new ArrayList<>();
+                final List<Verdict> verdictRow = new ArrayList<>();
+                for (final String arm : others) {
+                    final Row row = row(group, arm);
+                    final Verdict verdict = base == null || row == null ? null
+                            : verdict(row.balancedAccuracy(), base.balancedAccuracy());
+                    verdictRow.add(verdict);
+                    cellRow.add(verdict == null ? null : String.format(Locale.ROOT, "%+.1f %s",
+                            100 * (row.balancedAccuracy().mean() - base.balancedAccuracy().mean()), verdict));
+                    if (verdict != null && isPolicy(row)) {
+                        count.merge(verdict, 1, Integer::sum);
+                    }
+                }
+                cells.add(cellRow);
+                verdicts.add(verdictRow);
+            }
+            headlines.add(new Headline(baseline, others, titles, cells, verdicts, String.format(Locale.ROOT,
+                    "importance-sampling policies against %s: %d wins, %d ties, %d losses%s", baseline,
+                    count.getOrDefault(Verdict.WIN, 0), count.getOrDefault(Verdict.TIE, 0),
+                    count.getOrDefault(Verdict.LOSS, 0), count.containsKey(Verdict.ONE_SEED)
+                            ? ", " + count.get(Verdict.ONE_SEED) + " with one seed only" : "")));
+        }
+        return headlines;
+    }
+
+    /** The headlines as markdown, wins and losses in bold. */
+    public static String headlineMarkdown(final List<Headline> headlines) {
+        final StringBuilder out = new StringBuilder();
+        for (final Headline h : headlines) {
+            out.append("### Balanced accuracy against ").append(h.baseline()).append("\n\n| data, budget |");
+            h.arms().forEach(a -> out.append(' ').append(a).append(" |"));
+            out.append("\n| --- |").append(" ---: |".repeat(h.arms().size())).append('\n');
+            for (int r = 0; r < h.rowTitles().size(); r++) {
+                out.append("| ").append(h.rowTitles().get(r)).append(" |");
+                for (int c = 0; c < h.arms().size(); c++) {
+                    final String cell = h.cells().get(r).get(c);
+                    final Verdict verdict = h.verdicts().get(r).get(c);
+                    out.append(' ').append(cell == null ? "—"
+                            : verdict == Verdict.WIN || verdict == Verdict.LOSS ? "**" + cell + "**" : cell).append(" |");
+                }
+                out.append('\n');
+            }
+            out.append("\n").append(Character.toUpperCase(h.count().charAt(0))).append(h.count().substring(1))
+                    .append(".\n\n");
+        }
+        return out.toString();
+    }
+
+    private static Row row(final Group group, final String arm) {
+        return group.rows().stream().filter(r -> r.arm().equals(arm)).findFirst().orElse(null);
+    }
+
+    private static boolean isPolicy(final Row row) {
+        return row.feed().equals(GridArm.KAFKA) && !row.arm().equals(GridArm.UNIFORM);
     }
 
     public static String markdown(final List<Group> groups) {

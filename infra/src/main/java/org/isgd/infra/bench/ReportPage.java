@@ -44,7 +44,7 @@ public final class ReportPage {
                 .append("table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #bbb;padding:3px 8px}\n")
                 .append("td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#eee}\n")
                 .append("img{max-width:100%;border:1px solid #ddd;margin:4px 0}code{background:#f4f4f4;padding:1px 3px}\n")
-                .append(".lose{color:#a00}\n</style></head><body>\n");
+                .append(".lose{color:#a00}.win{color:#070;font-weight:bold}\n</style></head><body>\n");
         out.append("<h1>isgd bench accuracy</h1>\n<dl>\n");
         if (grid != null) {
             for (final GridSettings.Invocation invocation : grid.invocations()) {
@@ -67,7 +67,10 @@ public final class ReportPage {
                 + "final test accuracy at the same data and budget. Mean ± sample standard deviation over seeds. The test "
                 + "set is Fashion-MNIST's balanced, clean test split for every data variant.</p>\n");
         final List<Path> plots = GridPlots.list(runDir);
-        for (final GridSummary.Group group : GridSummary.groups(results)) {
+        final List<GridSummary.Group> groups = GridSummary.groups(results);
+        out.append("<h2>Headline</h2>\n<p>").append(esc(GridOutputs.HEADLINE_LEGEND)).append("</p>\n");
+        GridSummary.headlines(groups).forEach(h -> headline(out, h));
+        for (final GridSummary.Group group : groups) {
             out.append("<h2>").append(esc(group.title())).append("</h2>\n");
             table(out, group);
             final List<String> losses = GridSummary.losses(group);
@@ -109,6 +112,24 @@ public final class ReportPage {
         if (control != null) {
             out.append(String.format(Locale.ROOT, "<p>Target %.4f (%s).</p>%n", control.target(), esc(control.arm())));
         }
+    }
+
+    private static void headline(final StringBuilder out, final GridSummary.Headline h) {
+        out.append("<h3>Balanced accuracy against ").append(esc(h.baseline())).append("</h3>\n<table><tr><th>data, budget</th>");
+        h.arms().forEach(a -> out.append("<th>").append(esc(a)).append("</th>"));
+        out.append("</tr>\n");
+        for (int r = 0; r < h.rowTitles().size(); r++) {
+            out.append("<tr><td>").append(esc(h.rowTitles().get(r))).append("</td>");
+            for (int c = 0; c < h.arms().size(); c++) {
+                final String cell = h.cells().get(r).get(c);
+                final GridSummary.Verdict verdict = h.verdicts().get(r).get(c);
+                out.append("<td class=\"n").append(verdict == GridSummary.Verdict.WIN ? " win"
+                        : verdict == GridSummary.Verdict.LOSS ? " lose" : "").append("\">")
+                        .append(cell == null ? "—" : esc(cell)).append("</td>");
+            }
+            out.append("</tr>\n");
+        }
+        out.append("</table>\n<p>").append(esc(h.count())).append("</p>\n");
     }
 
     private static void image(final StringBuilder out, final List<Path> plots, final String name) {

@@ -57,6 +57,36 @@ class GridSummaryTest {
     }
 
     @Test
+    void verdictIsWelchsTTestAtFivePercent() {
+        // t = 0.04 / sqrt(2 · 0.0001 / 3) = 4.90, 4 degrees of freedom: p = 0.008
+        assertEquals(0.008, GridSummary.welchP(Stat.of(0.80, 0.81, 0.82), Stat.of(0.76, 0.77, 0.78)), 0.0005);
+        assertEquals(GridSummary.Verdict.WIN, GridSummary.verdict(Stat.of(0.80, 0.81, 0.82), Stat.of(0.76, 0.77, 0.78)));
+        assertEquals(GridSummary.Verdict.LOSS, GridSummary.verdict(Stat.of(0.76, 0.77, 0.78), Stat.of(0.80, 0.81, 0.82)));
+        // the same 4-point gap over two seeds each and twice the spread: t = 2.83, 2 d.f., p = 0.11
+        assertEquals(GridSummary.Verdict.TIE, GridSummary.verdict(Stat.of(0.80, 0.82), Stat.of(0.76, 0.78)));
+        assertEquals(GridSummary.Verdict.WIN, GridSummary.verdict(Stat.of(0.8, 0.8), Stat.of(0.7, 0.7)));
+        assertEquals(GridSummary.Verdict.TIE, GridSummary.verdict(Stat.of(0.8, 0.8), Stat.of(0.8, 0.8)));
+        assertEquals(GridSummary.Verdict.ONE_SEED, GridSummary.verdict(Stat.of(0.9), Stat.of(0.5, 0.6)));
+    }
+
+    @Test
+    void headlineComparesEveryArmWithEachBaselineAndCountsThePolicies() {
+        final List<GridSummary.Headline> headlines = GridSummary.headlines(GridSummary.groups(GridFixtures.grid()));
+        assertEquals(List.of("uniform", "uniform (local)"), headlines.stream().map(GridSummary.Headline::baseline).toList());
+        final GridSummary.Headline vsUniform = headlines.get(0);
+        assertEquals(List.of("uniform (local)", "early-importance"), vsUniform.arms());
+        assertEquals(List.of("long-tail, 30%"), vsUniform.rowTitles());
+        // balanced accuracy = test accuracy − 0.05: uniform 0.75/0.77, early-importance 0.80/0.78, local 0.65
+        // +3.0 points over two seeds, std 1.4 each: t = 2.12, p = 0.17, a tie
+        assertEquals(List.of("-11.0 one seed", "+3.0 tie"), vsUniform.cells().get(0));
+        assertEquals("importance-sampling policies against uniform: 0 wins, 1 ties, 0 losses", vsUniform.count());
+        assertEquals("importance-sampling policies against uniform (local): 0 wins, 0 ties, 0 losses, 1 with one seed "
+                + "only", headlines.get(1).count());
+        final String markdown = GridSummary.headlineMarkdown(headlines);
+        assertTrue(markdown.contains("| long-tail, 30% | -11.0 one seed | +3.0 tie |"), markdown);
+    }
+
+    @Test
     void lossesAreSaidPlainly() {
         final GridSummary.Group group = GridSummary.groups(GridFixtures.grid()).get(0);
         final List<String> losses = GridSummary.losses(group);
