@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.isgd.contract.Topics;
 import org.isgd.schemas.SampleRegistered;
@@ -24,6 +25,19 @@ public final class SampleRegistration {
                 LabelledImages.FASHION_MNIST_CLASSES);
     }
 
+    /**
+     * The client properties with {@code max.in.flight.requests.per.connection=1} unless the user set it. Registration
+     * usually follows topic creation at once, and with several requests in flight an idempotent producer can lose
+     * records there (KAFKA-15591, fixed in Kafka 4.5): a first request that reaches the broker before it leads the new
+     * partition fails with NOT_LEADER_OR_FOLLOWER, a later one is appended, and the first one's retries are then out of
+     * sequence until the delivery timeout (120 s) expires them. One request at a time keeps them in order.
+     */
+    static Map<String, Object> oneRequestInFlight(final Map<String, Object> clientProperties) {
+        final Map<String, Object> config = new java.util.LinkedHashMap<>(clientProperties);
+        config.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
+        return config;
+    }
+
     /** Registers every sample of {@code labels} as fast as the broker takes them; returns how many. */
     static int register(final Map<String, Object> clientProperties, final String dataset, final int[] labels) {
         return register(clientProperties, dataset, labels, 0, labels.length, 0, "register");
@@ -38,7 +52,8 @@ public final class SampleRegistration {
                         final int from, final int to, final double ratePerSecond, final String task) {
         final AtomicReference<Exception> failure = new AtomicReference<>();
         final java.util.concurrent.atomic.AtomicInteger acknowledged = new java.util.concurrent.atomic.AtomicInteger();
-        try (KafkaProducer<Long, SampleRegistered> producer = Clients.producer(clientProperties, Topics.SAMPLES);
+        try (KafkaProducer<Long, SampleRegistered> producer = Clients.producer(oneRequestInFlight(clientProperties),
+                Topics.SAMPLES);
              ProgressBar bar = Progress.bar(task, to - from, "samples")) {
             final long started = System.nanoTime();
             for (int i = from; i < to && failure.get() == null && !Thread.currentThread().isInterrupted(); i++) {

@@ -27,10 +27,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.isgd.contract.Topic;
 import org.isgd.contract.Topics;
+import org.isgd.infra.cli.SampleRegistration;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.schemas.IndexBatch;
 import org.isgd.schemas.RunSpec;
-import org.isgd.schemas.SampleRegistered;
 import org.isgd.trainer.data.DatasetLocator;
 import org.isgd.trainer.data.FashionMnist;
 
@@ -107,14 +107,7 @@ final class CrashRig implements AutoCloseable {
         TopicSetup.ensureTopics(client());
         final FashionMnist.Split data = FashionMnist.load(DatasetLocator.fromEnvironment().locate(), SAMPLES, 1);
         final int[] labels = data.train().labels();
-        try (KafkaProducer<Long, SampleRegistered> producer = new KafkaProducer<>(client(),
-                Topics.SAMPLES.keySerde().serializer(), Topics.SAMPLES.valueSerde().serializer())) {
-            for (int i = 0; i < labels.length; i++) {
-                producer.send(new ProducerRecord<>(Topics.SAMPLES.name(), (long) i,
-                        new SampleRegistered((long) i, "fashion-mnist", labels[i], null, 0L)));
-            }
-            producer.flush();
-        }
+        SampleRegistration.register(client(), "fashion-mnist", labels, 0, labels.length, 0, "register");
         final RunSpec spec = RunSpec.newBuilder().setRunId(runId).setDataset("fashion-mnist").setPolicy("uniform")
                 .setParams(Map.of()).setBatchSize(BATCH).setSeed(7L).setLead(4).setBudgetBatches(budgetBatches)
                 .setMinPopulation((long) SAMPLES).build();
