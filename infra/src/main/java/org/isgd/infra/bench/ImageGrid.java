@@ -80,7 +80,9 @@ public final class ImageGrid {
             g.drawImage(tile, x + 2, y + 2, cols * SCALE, rows * SCALE, null);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
             g.setColor(Color.DARK_GRAY);
-            g.drawString(String.format(Locale.ROOT, "%.2f", losses[i]), x + 2, y + rows * SCALE + CAPTION + 1);
+            // a loss of a certain sample can come out a rounding error below 0: print it as 0.00, not -0.00
+            g.drawString(String.format(Locale.ROOT, "%.2f", Math.max(0f, losses[i])), x + 2,
+                    y + rows * SCALE + CAPTION + 1);
             if (variant.flipped(id)) {
                 g.setColor(Color.RED);
                 g.setStroke(new BasicStroke(2));
