@@ -12,9 +12,11 @@ public final class GridOutputs {
     public static final String SUMMARY = "summary.md";
     /** What the headline tables' cells mean, for summary.md and report.html. */
     public static final String HEADLINE_LEGEND = "Balanced accuracy (mean over seeds) of the column's arm minus the "
-            + "baseline's, in points. Win or loss when Welch's two-sided t-test over the seeds gives p < 0.05, tie "
-            + "otherwise (with three seeds only large, steady gaps pass); the count is over the importance-sampling "
-            + "policies (the Kafka-fed arms other than uniform).";
+            + "baseline's, in points. Win or loss when Welch's two-sided t-test over the seeds gives p < 0.05; tie "
+            + "means no significant difference (with a few seeds only large, steady gaps pass). Each cell is tested "
+            + "alone, without a correction for multiple comparisons: among dozens of cells one or two wins or losses "
+            + "are expected by chance. The count is over the cells of the importance-sampling policies (the Kafka-fed "
+            + "arms other than uniform).";
 
     private GridOutputs() {
     }
@@ -32,7 +34,7 @@ public final class GridOutputs {
                     .append(i.started()).append(")\n"));
             md.append("* settings: ").append(grid.settings()).append('\n');
         }
-        md.append("* machine: ").append(machine).append('\n');
+        md.append("* machine: ").append(grid != null && grid.machine() != null ? grid.machine() : machine).append('\n');
         final GridSpan span = GridSpan.of(results);
         md.append("* runs: ").append(span.finished()).append('\n');
         md.append("* total time: ").append(span.total()).append("\n\n");

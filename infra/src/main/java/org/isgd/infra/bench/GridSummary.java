@@ -135,11 +135,19 @@ public final class GridSummary {
                              final Stat arm, final Stat base) {
         final double gap = arm.mean() - base.mean();
         if (gap < 0) {
-            lines.add(String.format(Locale.ROOT, "%s loses to %s on %s: %.4f vs %.4f (%+.4f; %s)", row.arm(),
-                    control.arm(), what, arm.mean(), base.mean(), gap, verdict(arm, base) == Verdict.ONE_SEED
-                            ? "one seed, spread unknown" : String.format(Locale.ROOT, "Welch's t-test p = %.3f, %s",
-                            welchP(arm, base), welchP(arm, base) < ALPHA ? "significant" : "not significant")));
+            lines.add(String.format(Locale.ROOT, "%s is below %s on %s: %.4f vs %.4f (%+.4f; %s)", row.arm(),
+                    control.arm(), what, arm.mean(), base.mean(), gap, significance(arm, base)));
         }
+    }
+
+    /** "one seed, spread unknown", or Welch's p and whether it is below {@link #ALPHA}. */
+    static String significance(final Stat arm, final Stat base) {
+        if (verdict(arm, base) == Verdict.ONE_SEED) {
+            return "one seed, spread unknown";
+        }
+        final double p = welchP(arm, base);
+        return (p < 0.001 ? "Welch's t-test p < 0.001" : String.format(Locale.ROOT, "Welch's t-test p = %.3f", p))
+                + (p < ALPHA ? ", significant" : ", not significant");
     }
 
     /** Two-sided significance level of {@link #verdict}. */
@@ -171,7 +179,10 @@ public final class GridSummary {
         return arm.mean() > base.mean() ? Verdict.WIN : Verdict.LOSS;
     }
 
-    /** Welch's two-sided t-test p-value of two arms' means (seeds as samples); both need two seeds or more. */
+    /**
+     * Welch's two-sided t-test p-value of two arms' means (seeds as samples); both need two seeds or more. When
+     * neither arm varies over its seeds, any difference counts as certain (p = 0) and equal means as p = 1.
+     */
     static double welchP(final Stat a, final Stat b) {
         if (a.std() == 0 && b.std() == 0) {
             return a.mean() == b.mean() ? 1 : 0;
@@ -229,7 +240,8 @@ public final class GridSummary {
                 verdicts.add(verdictRow);
             }
             headlines.add(new Headline(baseline, others, titles, cells, verdicts, String.format(Locale.ROOT,
-                    "importance-sampling policies against %s: %d wins, %d ties, %d losses%s", baseline,
+                    "importance-sampling policies against %s, over (policy, data, budget) cells: %d win(s), %d tie(s), "
+                            + "%d loss(es)%s", baseline,
                     count.getOrDefault(Verdict.WIN, 0), count.getOrDefault(Verdict.TIE, 0),
                     count.getOrDefault(Verdict.LOSS, 0), count.containsKey(Verdict.ONE_SEED)
                             ? ", " + count.get(Verdict.ONE_SEED) + " with one seed only" : "")));
@@ -289,7 +301,7 @@ public final class GridSummary {
             final List<String> losses = losses(group);
             out.append('\n');
             if (!losses.isEmpty()) {
-                out.append("Where an arm loses:\n\n");
+                out.append("Where an arm ends below the control arm:\n\n");
                 losses.forEach(line -> out.append("* ").append(line).append('\n'));
                 out.append('\n');
             }

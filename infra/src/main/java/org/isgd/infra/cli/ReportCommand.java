@@ -13,7 +13,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Assemble a run directory of 'isgd bench accuracy' (results.jsonl, grid.json, plots/) into one "
                 + "self-contained HTML page, RUN_DIR/report.html, with the plots linked relatively. summary.md, "
-                + "evaluations.csv/json and the plots are first rewritten from results.jsonl, so they match the page.")
+                + "evaluations.csv/json and the plots are first rewritten from results.jsonl, so they match the page "
+                + "(run it after the grid has finished, not while it still writes to RUN_DIR).")
 final class ReportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RUN_DIR", description = "The directory 'isgd bench accuracy' printed as 'results:'.")
     Path runDir;

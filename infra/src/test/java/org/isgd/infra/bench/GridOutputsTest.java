@@ -52,6 +52,8 @@ class GridOutputsTest {
         assertTrue(summary.contains("runs: 5 finished, the first at 2026-01-01T10:00:00, the last at 2026-01-02T10:00:00"),
                 summary);
         assertTrue(summary.contains("total time: 45 s of training runs"), summary);
+        assertTrue(summary.contains("## Headline") && summary.contains("### Balanced accuracy against uniform (local)"),
+                summary);
         final List<Path> plots = GridPlots.list(dir);
         assertEquals(List.of("accuracy-long-tail-b30.png", "class-share-long-tail-b30.png", "importance-long-tail-b30.png"),
                 plots.stream().map(p -> p.getFileName().toString()).toList());

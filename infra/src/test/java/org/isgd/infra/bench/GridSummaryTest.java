@@ -59,7 +59,13 @@ class GridSummaryTest {
     @Test
     void verdictIsWelchsTTestAtFivePercent() {
         // t = 0.04 / sqrt(2 · 0.0001 / 3) = 4.90, 4 degrees of freedom: p = 0.008
-        assertEquals(0.008, GridSummary.welchP(Stat.of(0.80, 0.81, 0.82), Stat.of(0.76, 0.77, 0.78)), 0.0005);
+        assertEquals(0.008050, GridSummary.welchP(Stat.of(0.80, 0.81, 0.82), Stat.of(0.76, 0.77, 0.78)), 1e-5);
+        // unequal n and variances, where Welch (0.00711) and Student's pooled test (0.0199) differ: scipy's
+        // ttest_ind([.80, .81, .85, .90], [.70, .72], equal_var=False)
+        assertEquals(0.007106, GridSummary.welchP(Stat.of(0.80, 0.81, 0.85, 0.90), Stat.of(0.70, 0.72)), 1e-5);
+        assertEquals("Welch's t-test p = 0.008, significant",
+                GridSummary.significance(Stat.of(0.80, 0.81, 0.82), Stat.of(0.76, 0.77, 0.78)));
+        assertEquals("Welch's t-test p < 0.001, significant", GridSummary.significance(Stat.of(0.8, 0.8), Stat.of(0.7, 0.7)));
         assertEquals(GridSummary.Verdict.WIN, GridSummary.verdict(Stat.of(0.80, 0.81, 0.82), Stat.of(0.76, 0.77, 0.78)));
         assertEquals(GridSummary.Verdict.LOSS, GridSummary.verdict(Stat.of(0.76, 0.77, 0.78), Stat.of(0.80, 0.81, 0.82)));
         // the same 4-point gap over two seeds each and twice the spread: t = 2.83, 2 d.f., p = 0.11
@@ -79,9 +85,10 @@ class GridSummaryTest {
         // balanced accuracy = test accuracy − 0.05: uniform 0.75/0.77, early-importance 0.80/0.78, local 0.65
         // +3.0 points over two seeds, std 1.4 each: t = 2.12, p = 0.17, a tie
         assertEquals(List.of("-11.0 one seed", "+3.0 tie"), vsUniform.cells().get(0));
-        assertEquals("importance-sampling policies against uniform: 0 wins, 1 ties, 0 losses", vsUniform.count());
-        assertEquals("importance-sampling policies against uniform (local): 0 wins, 0 ties, 0 losses, 1 with one seed "
-                + "only", headlines.get(1).count());
+        assertEquals("importance-sampling policies against uniform, over (policy, data, budget) cells: 0 win(s), 1 tie(s), "
+                + "0 loss(es)", vsUniform.count());
+        assertEquals("importance-sampling policies against uniform (local), over (policy, data, budget) cells: 0 win(s), "
+                + "0 tie(s), 0 loss(es), 1 with one seed only", headlines.get(1).count());
         final String markdown = GridSummary.headlineMarkdown(headlines);
         assertTrue(markdown.contains("| long-tail, 30% | -11.0 one seed | +3.0 tie |"), markdown);
     }
@@ -90,15 +97,15 @@ class GridSummaryTest {
     void lossesAreSaidPlainly() {
         final GridSummary.Group group = GridSummary.groups(GridFixtures.grid()).get(0);
         final List<String> losses = GridSummary.losses(group);
-        assertTrue(losses.stream().anyMatch(l -> l.startsWith("uniform (local) loses to uniform on final test accuracy")),
+        assertTrue(losses.stream().anyMatch(l -> l.startsWith("uniform (local) is below uniform on final test accuracy")),
                 losses.toString());
         assertTrue(losses.stream().anyMatch(l -> l.contains("1 of 1 seeds never reached")), losses.toString());
-        assertTrue(losses.stream().noneMatch(l -> l.startsWith("early-importance loses")), losses.toString());
+        assertTrue(losses.stream().noneMatch(l -> l.startsWith("early-importance is below")), losses.toString());
         final String md = GridSummary.markdown(List.of(group));
         assertTrue(md.contains("## long-tail, budget 30%"), md);
         assertTrue(md.contains("| early-importance | kafka | 2 | 0.8400 ± 0.0141 |"), md);
         assertTrue(md.contains("1.20×"), md);
-        assertTrue(md.contains("Where an arm loses:"), md);
+        assertTrue(md.contains("Where an arm ends below the control arm:"), md);
     }
 
     @Test
