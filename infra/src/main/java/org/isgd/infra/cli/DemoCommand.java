@@ -67,9 +67,7 @@ final class DemoCommand implements Callable<Integer> {
         run.minPopulation = (long) (n - arriving);
         final String runId = "demo-" + Stamp.now();
         final RunSpec spec = run.toSpec(runId);
-        if (shards < 1) {
-            throw new UsageException("--shards must be at least 1, was " + shards);
-        }
+        SamplerCommand.requireShards(shards);
         if (shards > 1 && !org.isgd.sampler.policy.Policies.forRun(spec).shardable()) {
             throw new UsageException("--policy " + spec.getPolicy() + " cannot be sharded yet; use --shards 1");
         }

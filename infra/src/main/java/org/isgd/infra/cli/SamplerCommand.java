@@ -67,9 +67,7 @@ final class SamplerCommand implements Callable<Integer> {
                 throw new UsageException(e.getMessage());
             }
         }
-        if (shards < 1) {
-            throw new UsageException("--shards must be at least 1, was " + shards);
-        }
+        requireShards(shards);
         kafka.requireReachable();
         final SamplerConfig config = new SamplerConfig(kafka.bootstrapServers(), applicationId, stateDir, threads,
                 commitIntervalMs, kafka.overrides(), apiEndpoint, shards);
@@ -110,5 +108,12 @@ final class SamplerCommand implements Callable<Integer> {
             throw new UsageException("--api-bind " + bind + ": unknown host");
         }
         return bind;
+    }
+
+    /** The --shards check of every command that starts a sampler. */
+    static void requireShards(final int shards) {
+        if (shards < 1) {
+            throw new UsageException("--shards must be at least 1, was " + shards);
+        }
     }
 }

@@ -37,6 +37,11 @@ public final class StoreKeys {
         return digits.length() >= width ? digits : "0".repeat(width - digits.length()) + digits;
     }
 
+    /** The owner part of a {@link #key} (a run id or dataset, which never holds a '/'). */
+    public static String owner(final String key) {
+        return key.substring(0, key.lastIndexOf('/'));
+    }
+
     public static long sampleId(final String key) {
         return Long.parseLong(key.substring(key.lastIndexOf('/') + 1));
     }

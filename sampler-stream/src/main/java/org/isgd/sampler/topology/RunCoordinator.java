@@ -95,10 +95,8 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
             });
         }
         try (KeyValueIterator<String, byte[]> stored = pendingStore.all()) {
-            stored.forEachRemaining(kv -> {
-                final int slash = kv.key.lastIndexOf('/');
-                pendingOf(kv.key.substring(0, slash)).put(StoreKeys.sampleId(kv.key), Pending.fromBytes(kv.value));
-            });
+            stored.forEachRemaining(kv -> pendingOf(StoreKeys.owner(kv.key))
+                    .put(StoreKeys.sampleId(kv.key), Pending.fromBytes(kv.value)));
         }
         try (KeyValueIterator<String, byte[]> stored = partStore.all()) {
             stored.forEachRemaining(kv -> remember((ShardMessage.DrawPart) ShardMessage.decode(kv.value)));

@@ -10,6 +10,7 @@ class StoreKeysTest {
     void keysSortLikeTheirIdsAndParseBack() {
         assertEquals("toy/0000000000000000042", StoreKeys.key("toy", 42));
         assertEquals(42, StoreKeys.sampleId(StoreKeys.key("toy", 42)));
+        assertEquals("toy", StoreKeys.owner(StoreKeys.key("toy", 42)));
         assertEquals(Long.MAX_VALUE, StoreKeys.sampleId(StoreKeys.key("toy", Long.MAX_VALUE)));
         assertTrue(StoreKeys.key("toy", 9).compareTo(StoreKeys.key("toy", 10)) < 0, "lexical order = numeric order");
         final String history = StoreKeys.historyKey("r", 7, 1_700_000_000_123L, 3);
