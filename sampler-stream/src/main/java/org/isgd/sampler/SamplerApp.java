@@ -14,6 +14,9 @@ import java.util.TreeMap;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 import org.isgd.contract.AvroSerde;
+import org.isgd.sampler.run.History;
+import org.isgd.sampler.run.RunTable;
+import org.isgd.sampler.status.RunDirectory;
 import org.isgd.sampler.status.RunSnapshots;
 import org.isgd.schemas.RunSpec;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -40,6 +43,7 @@ public final class SamplerApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final SamplerMetrics metrics;
     private final RunSnapshots snapshots = new RunSnapshots();
+    private final RunDirectory<RunTable> directory = new RunDirectory<>();
     private final AtomicReference<KafkaStreams.State> state = new AtomicReference<>(KafkaStreams.State.CREATED);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -51,8 +55,9 @@ public final class SamplerApp implements AutoCloseable {
         if (config.shardTopic() != null) {
             ShardTopic.ensure(config);
         }
-        final Topology topology = SamplerTopology.build(metrics, snapshots, SamplerTopology.DEFAULT_SETTLE,
-                config.shardTopic(), config.shards());
+        final int partitions = sharded ? 1 : RunPartitions.of(config);
+        final Topology topology = SamplerTopology.build(metrics, snapshots, directory, config.runSettings(),
+                config.shardTopic(), config.shards(), partitions);
         this.streams = new KafkaStreams(topology, config.streamsProperties());
         streams.setStateListener((now, before) -> {
             state.set(now);
@@ -113,8 +118,8 @@ public final class SamplerApp implements AutoCloseable {
     }
 
     /**
-     * The instance that owns a dataset (and so every run on it), as its {@code application.server};
-     * empty while rebalancing or when the dataset has no samples yet.
+     * The instance whose task keeps a dataset's population (and hands it to the dataset's runs), as
+     * its {@code application.server}; empty while rebalancing.
      */
     public Optional<HostInfo> ownerOf(final String dataset) {
         return owner(StoreKeys.POPULATION, dataset);
@@ -125,9 +130,9 @@ public final class SamplerApp implements AutoCloseable {
         return sharded;
     }
 
-    /** The instance that answers for a run as a whole: its dataset's task, or (sharded) its coordinator's. */
+    /** The instance that answers for a run as a whole: its run task's, or (sharded) its coordinator's. */
     public Optional<HostInfo> ownerOfRun(final String runId, final String dataset) {
-        return sharded ? owner(StoreKeys.COORDINATOR_RUNS, runId) : ownerOf(dataset);
+        return owner(sharded ? StoreKeys.COORDINATOR_RUNS : StoreKeys.RUNS, runId);
     }
 
     /** The instance that holds a sample's state and history: its dataset's task, or (sharded) its shard's. */
@@ -168,8 +173,14 @@ public final class SamplerApp implements AutoCloseable {
         return bytes == null ? Optional.empty() : Optional.of(RUN_SPECS.decode(bytes));
     }
 
-    /** Every sample state this instance holds for a run, by sampleId (local stores only). */
+    /** How long the query API waits for a run task to answer before saying it is busy. */
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Every sample state this instance holds for a run, by sampleId (a sharded run: this instance's shards). */
     public Map<Long, SampleState> sampleStates(final String runId) {
+        if (!sharded) {
+            return directory.await(runId, table -> table.states(runId), ASK_TIMEOUT);
+        }
         final Map<Long, SampleState> states = new TreeMap<>();
         try (KeyValueIterator<String, byte[]> it = this.<byte[]>store(StoreKeys.IMPORTANCE)
                 .prefixScan(StoreKeys.prefix(runId), new StringSerializer())) {
@@ -180,18 +191,40 @@ public final class SamplerApp implements AutoCloseable {
 
     /** A sample's current state in a run, if this instance holds it and it was ever trained. */
     public Optional<SampleState> sampleState(final String runId, final long sampleId) {
+        if (!sharded) {
+            return Optional.ofNullable(view(runId, sampleId)).map(RunTable.SampleView::state);
+        }
         final byte[] bytes = this.<byte[]>store(StoreKeys.IMPORTANCE).get(StoreKeys.key(runId, sampleId));
         return bytes == null ? Optional.empty() : Optional.of(SampleState.fromBytes(bytes));
     }
 
-    /** Whether this instance has a sample in a dataset's population. */
-    public boolean isRegistered(final String dataset, final long sampleId) {
+    /** Whether a sample is in the run's population (sharded: registered with this instance's shard). */
+    public boolean isRegistered(final String runId, final String dataset, final long sampleId) {
+        if (!sharded) {
+            return view(runId, sampleId) != null;
+        }
         return this.<byte[]>store(StoreKeys.POPULATION).get(StoreKeys.key(dataset, sampleId)) != null;
+    }
+
+    private RunTable.SampleView view(final String runId, final long sampleId) {
+        return directory.await(runId, table -> table.sample(runId, sampleId), ASK_TIMEOUT);
     }
 
     /** Every state a sample had in a run, oldest first, each with the time of its prediction. */
     public List<HistoryEntry> history(final String runId, final long sampleId) {
         final List<HistoryEntry> entries = new ArrayList<>();
+        if (!sharded) {
+            final RunTable.SampleView view = view(runId, sampleId);
+            if (view == null || view.state() == null) {
+                return entries;
+            }
+            final ReadOnlyKeyValueStore<String, byte[]> journal = store(StoreKeys.JOURNAL);
+            for (final History.Entry entry : History.of(sampleId, view.state().label(), view.lastApply(),
+                    index -> journal.get(RunTable.journalKey(runId, index)))) {
+                entries.add(new HistoryEntry(entry.timestamp(), entry.state()));
+            }
+            return entries;
+        }
         try (KeyValueIterator<String, byte[]> it = this.<byte[]>store(StoreKeys.HISTORY)
                 .prefixScan(StoreKeys.key(runId, sampleId) + "/", new StringSerializer())) {
             it.forEachRemaining(kv -> entries.add(new HistoryEntry(StoreKeys.historyTimestamp(kv.key),
@@ -214,6 +247,9 @@ public final class SamplerApp implements AutoCloseable {
 
     /** The {@code k} samples of a run with the highest latest loss held here, hardest first. */
     public List<Map.Entry<Long, SampleState>> hardest(final String runId, final int k) {
+        if (!sharded) {
+            return directory.await(runId, table -> table.hardest(runId, k), ASK_TIMEOUT);
+        }
         final PriorityQueue<Map.Entry<Long, SampleState>> top = new PriorityQueue<>(
                 Comparator.comparingDouble(e -> e.getValue().loss()));
         try (KeyValueIterator<String, byte[]> it = this.<byte[]>store(StoreKeys.IMPORTANCE)

@@ -6,6 +6,7 @@ import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
+import org.isgd.sampler.run.RunSettings;
 
 /**
  * Typed sampler configuration with its defaults; {@link #streamsProperties()} turns it into
@@ -13,7 +14,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * unchanged (security.protocol, sasl.*, ssl.*, replication.factor ...) and wins over defaults.
  */
 public record SamplerConfig(String bootstrapServers, String applicationId, Path stateDir, int threads,
-                            long commitIntervalMs, Map<String, String> kafkaConfig, String apiEndpoint, int shards) {
+                            long commitIntervalMs, Map<String, String> kafkaConfig, String apiEndpoint, int shards,
+                            RunSettings runSettings) {
     public static final String DEFAULT_APPLICATION_ID = "isgd-sampler";
     public static final int DEFAULT_THREADS = 1;
     /** Short commits keep the acknowledgement-to-batch round trip well under a training step. */
@@ -28,20 +30,20 @@ public record SamplerConfig(String bootstrapServers, String applicationId, Path 
 
     public static SamplerConfig defaults(final String bootstrapServers, final Path stateDir) {
         return new SamplerConfig(bootstrapServers, DEFAULT_APPLICATION_ID, stateDir, DEFAULT_THREADS,
-                DEFAULT_COMMIT_INTERVAL_MS, Map.of(), null, 1);
+                DEFAULT_COMMIT_INTERVAL_MS, Map.of(), null, 1, RunSettings.defaults());
     }
 
     public SamplerConfig withApplicationId(final String id) {
-        return new SamplerConfig(bootstrapServers, id, stateDir, threads, commitIntervalMs, kafkaConfig, apiEndpoint, shards);
+        return new SamplerConfig(bootstrapServers, id, stateDir, threads, commitIntervalMs, kafkaConfig, apiEndpoint, shards, runSettings);
     }
 
     public SamplerConfig withKafkaConfig(final Map<String, String> overrides) {
-        return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, overrides, apiEndpoint, shards);
+        return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, overrides, apiEndpoint, shards, runSettings);
     }
 
     /** The host:port this instance's query API answers on, advertised to the other instances. */
     public SamplerConfig withApiEndpoint(final String endpoint) {
-        return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, kafkaConfig, endpoint, shards);
+        return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, kafkaConfig, endpoint, shards, runSettings);
     }
 
     /**
@@ -51,7 +53,13 @@ public record SamplerConfig(String bootstrapServers, String applicationId, Path 
      */
     public SamplerConfig withShards(final int count) {
         return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, kafkaConfig,
-                apiEndpoint, count);
+                apiEndpoint, count, runSettings);
+    }
+
+    /** How runs keep their journal and checkpoints ({@link RunSettings}: settle, checkpoints, history retention). */
+    public SamplerConfig withRunSettings(final RunSettings settings) {
+        return new SamplerConfig(bootstrapServers, applicationId, stateDir, threads, commitIntervalMs, kafkaConfig,
+                apiEndpoint, shards, settings);
     }
 
     /** The sharded topology's internal topic, or null with one shard. */

@@ -5,12 +5,13 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.isgd.schemas.DeadLetter;
 import org.isgd.schemas.IndexBatch;
+import org.isgd.schemas.PredictionBatch;
 import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.SamplePrediction;
 import org.isgd.schemas.SampleRegistered;
 import org.isgd.schemas.TrainerProgress;
 
-/** The topics of the wire contract (DESIGN.md), each with its key and value serdes. */
+/** The topics of the wire contract (docs/contract.md), each with its key and value serdes. */
 public final class Topics {
     public static final String PREFIX = "isgd.";
 
@@ -20,10 +21,17 @@ public final class Topics {
     /** Run specifications; key runId; compacted, read by every sampler instance. */
     public static final Topic<String, RunSpec> RUNS =
             new Topic<>(PREFIX + "runs", Serdes.String(), AvroSerde.of(RunSpec.class));
-    /** One record per trained sample; key sampleId. */
+    /**
+     * One record per trained batch: its acknowledgement and a row per scored sample; key runId,
+     * partitioned as Java's default partitioner does (murmur2), so it reaches the sampler task
+     * that owns the run directly.
+     */
+    public static final Topic<String, PredictionBatch> PREDICTION_BATCHES =
+            new Topic<>(PREFIX + "prediction-batches", Serdes.String(), AvroSerde.of(PredictionBatch.class));
+    /** Deprecated (use {@link #PREDICTION_BATCHES}): one record per trained sample; key sampleId. */
     public static final Topic<Long, SamplePrediction> PREDICTIONS =
             new Topic<>(PREFIX + "predictions", Serdes.Long(), AvroSerde.of(SamplePrediction.class));
-    /** One acknowledgement per trained batch; key runId. */
+    /** Deprecated (use {@link #PREDICTION_BATCHES}): one acknowledgement per trained batch; key runId. */
     public static final Topic<String, TrainerProgress> PROGRESS =
             new Topic<>(PREFIX + "progress", Serdes.String(), AvroSerde.of(TrainerProgress.class));
     /** Weighted index batches for trainers; key runId. */
@@ -34,7 +42,7 @@ public final class Topics {
             new Topic<>(PREFIX + "dead-letters", Serdes.ByteArray(), AvroSerde.of(DeadLetter.class));
 
     public static final List<Topic<?, ?>> ALL =
-            List.of(SAMPLES, RUNS, PREDICTIONS, PROGRESS, BATCHES, DEAD_LETTERS);
+            List.of(SAMPLES, RUNS, PREDICTION_BATCHES, PREDICTIONS, PROGRESS, BATCHES, DEAD_LETTERS);
 
     private Topics() {
     }

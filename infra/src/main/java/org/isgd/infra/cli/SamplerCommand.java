@@ -7,6 +7,7 @@ import org.isgd.sampler.SamplerApp;
 import org.isgd.sampler.SamplerConfig;
 import org.isgd.sampler.api.BindAddress;
 import org.isgd.sampler.api.QueryServer;
+import org.isgd.sampler.run.RunSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,14 +33,24 @@ final class SamplerCommand implements Callable<Integer> {
     @Option(names = "--shards", defaultValue = "1", paramLabel = "S",
             description = "Spread every run over S shards (stream tasks, on as many instances as run with this "
                     + "application id): each shard owns the samples whose key hashes to it, and a per-run coordinator "
-                    + "draws each batch in two levels (how many per shard, then which). 1 = one task owns a dataset "
-                    + "and all its runs. Every instance of an application id must use the same S. The selective-"
+                    + "draws each batch in two levels (how many per shard, then which). 1 = one task owns each run "
+                    + "(runs spread over instances by id). Every instance of an application id must use the same S. The selective-"
                     + "backprop and infobatch policies need S = 1.")
     int shards;
 
     @Option(names = "--commit-interval-ms", defaultValue = "" + SamplerConfig.DEFAULT_COMMIT_INTERVAL_MS,
             description = "Transaction commit interval: bounds the acknowledgement-to-batch latency.")
     long commitIntervalMs;
+
+    @Option(names = "--history-retention-hours", defaultValue = "168", paramLabel = "H",
+            description = "A sample's past states (each run's journal of applied prediction batches) are kept this "
+                    + "many hours, then deleted; 0 keeps them forever (the journal grows by ~40 bytes per prediction).")
+    long historyRetentionHours;
+
+    @Option(names = "--checkpoint-interval-s", defaultValue = "30", paramLabel = "S",
+            description = "Each run writes the snapshot of its samples that changed at least this often (and every "
+                    + "4M predictions); a restarted sampler replays at most that much of the journal.")
+    long checkpointIntervalS;
 
     @Option(names = "--api-port", defaultValue = "" + QueryServer.DEFAULT_PORT,
             description = "Port of the HTTP query API (/runs, /metrics, /health; client: 'isgd query'); 0 turns it off.")
@@ -68,9 +79,16 @@ final class SamplerCommand implements Callable<Integer> {
             }
         }
         requireShards(shards);
+        if (historyRetentionHours < 0 || checkpointIntervalS < 1) {
+            throw new UsageException("--history-retention-hours must be >= 0 (0 = forever) and --checkpoint-interval-s"
+                    + " >= 1, were " + historyRetentionHours + " and " + checkpointIntervalS);
+        }
         kafka.requireReachable();
+        final RunSettings runs = RunSettings.defaults()
+                .withHistoryRetention(Duration.ofHours(historyRetentionHours))
+                .withCheckpoints(Duration.ofSeconds(checkpointIntervalS), RunSettings.DEFAULT_CHECKPOINT_ROWS);
         final SamplerConfig config = new SamplerConfig(kafka.bootstrapServers(), applicationId, stateDir, threads,
-                commitIntervalMs, kafka.overrides(), apiEndpoint, shards);
+                commitIntervalMs, kafka.overrides(), apiEndpoint, shards, runs);
         try (SamplerApp app = SamplerApp.start(config);
              QueryServer api = apiEndpoint == null ? null : QueryServer.start(app,
                      new QueryServer.Settings(apiBind, apiPort, allowRemoteApi, apiEndpoint))) {

@@ -17,7 +17,8 @@ import org.isgd.contract.Topics;
  * @param samplePartitions       partitions of {@code isgd.samples} [6]
  * @param predictionPartitions   partitions of {@code isgd.predictions} [6]; must equal samplePartitions
  * @param runPartitions          partitions of {@code isgd.runs} (compacted) [1]
- * @param progressPartitions     partitions of {@code isgd.progress} [6]
+ * @param progressPartitions     partitions of {@code isgd.progress} and of {@code isgd.prediction-batches} [6]
+ *                               (both keyed by runId; the sampler's run tasks are as many)
  * @param batchPartitions        partitions of {@code isgd.batches} [6]
  * @param deadLetterPartitions   partitions of {@code isgd.dead-letters} [1]
  * @param replicationFactor      replication factor; empty = min(3, brokers in the cluster)
@@ -80,6 +81,7 @@ public record TopicPlan(int samplePartitions, int predictionPartitions, int runP
         Map<String, Integer> m = new LinkedHashMap<>();
         m.put(Topics.SAMPLES.name(), samplePartitions);
         m.put(Topics.RUNS.name(), runPartitions);
+        m.put(Topics.PREDICTION_BATCHES.name(), progressPartitions);
         m.put(Topics.PREDICTIONS.name(), predictionPartitions);
         m.put(Topics.PROGRESS.name(), progressPartitions);
         m.put(Topics.BATCHES.name(), batchPartitions);

@@ -80,6 +80,9 @@ class QueryApiIT {
     }
 
     /** A dataset, its run, and the sample planted with a wrong label. */
+    /** The run ids the test picked, in the order picked. */
+    private static final List<String> runs = new ArrayList<>();
+
     record Setup(String dataset, String runId, String policy, long firstId, long mislabelled, Instance owner) {
     }
 
@@ -123,11 +126,13 @@ class QueryApiIT {
     void eitherInstanceAnswersForEitherRunFromItsOwner() throws Exception {
         final Instance a = instances.get(0);
         final Instance b = instances.get(1);
-        // pick one dataset name each instance owns, so that both sides of the routing are exercised
-        final Setup onA = new Setup(ownedBy(a), "run-sb", "selective-backprop", 0, 7, a);
-        final Setup onB = new Setup(ownedBy(b), "run-ub", "upper-bound", 10_000, 10_011, b);
-        assertEquals(Optional.of(a.host()), b.app().ownerOf(onA.dataset()), "both instances agree on the owner");
-        assertEquals(Optional.of(b.host()), a.app().ownerOf(onB.dataset()));
+        // pick one run id each instance owns (a run belongs to the task its id hashes to), so that both
+        // sides of the routing are exercised
+        final Setup onA = new Setup("ds-a", ownedBy(a, "run-sb"), "selective-backprop", 0, 7, a);
+        final Setup onB = new Setup("ds-b", ownedBy(b, "run-ub"), "upper-bound", 10_000, 10_011, b);
+        assertEquals(Optional.of(a.host()), b.app().ownerOfRun(onA.runId(), onA.dataset()),
+                "both instances agree on the owner");
+        assertEquals(Optional.of(b.host()), a.app().ownerOfRun(onB.runId(), onB.dataset()));
         for (final Setup setup : List.of(onA, onB)) {
             register(setup);
             createRun(setup);
@@ -254,7 +259,8 @@ class QueryApiIT {
         final JsonNode all = ok(via, "/runs");
         final List<String> ids = new ArrayList<>();
         all.path("runs").forEach(run -> ids.add(run.path("runId").asText()));
-        assertEquals(List.of("run-sb", "run-ub"), ids, "runs of both instances: " + all);
+        assertEquals(2, ids.size(), "runs of both instances: " + all);
+        assertTrue(ids.get(0).startsWith("run-sb-") && ids.get(1).startsWith("run-ub-"), "sorted by id: " + ids);
         assertEquals(2, all.path("instances").size(), all.toString());
         assertEquals(0, all.path("unreachable").size(), all.toString());
         assertEquals(1, ok(via, "/runs?local=true").path("runs").size(), "each instance owns one run");
@@ -299,7 +305,7 @@ class QueryApiIT {
     }
 
     private static String other(final Setup setup) {
-        return setup.runId().equals("run-sb") ? "run-ub" : "run-sb";
+        return setup.runId().equals(runs.get(0)) ? runs.get(1) : runs.get(0);
     }
 
     /** The value of one series line of the Prometheus text ({@code name{labels} value}). */
@@ -312,14 +318,15 @@ class QueryApiIT {
         throw new AssertionError("no series " + series + " in\n" + metrics);
     }
 
-    private static String ownedBy(final Instance instance) {
+    private static String ownedBy(final Instance instance, final String prefix) {
         for (int i = 0; i < 200; i++) {
-            final String dataset = "ds-" + i;
-            if (instance.app().ownerOf(dataset).equals(Optional.of(instance.host()))) {
-                return dataset;
+            final String runId = prefix + "-" + i;
+            if (instance.app().ownerOfRun(runId, null).equals(Optional.of(instance.host()))) {
+                runs.add(runId);
+                return runId;
             }
         }
-        throw new AssertionError("instance " + instance.endpoint() + " owns none of 200 dataset names");
+        throw new AssertionError("instance " + instance.endpoint() + " owns none of 200 run ids");
     }
 
     private static void register(final Setup setup) {

@@ -144,18 +144,24 @@ final class CrashRig implements AutoCloseable {
                 .map(r -> r.value().getBatchSeq()).toList();
     }
 
-    /** The batchSeqs of a run's committed acknowledgements on isgd.progress, in the order they were written. */
+    /**
+     * The batchSeqs a run's trainers acknowledged, in the order they were written: one committed
+     * prediction batch on isgd.prediction-batches per acknowledged batch.
+     */
     List<Long> progressSeqs(final String runId) {
-        return readCommitted(Topics.PROGRESS).stream().filter(r -> runId.equals(r.key()))
+        return readCommitted(Topics.PREDICTION_BATCHES).stream().filter(r -> runId.equals(r.key()))
                 .map(r -> r.value().getBatchSeq()).toList();
     }
 
-    /** Committed predictions of a run: per batchSeq, the trainer ids that published them (one entry per record). */
+    /** Committed predictions of a run: per batchSeq, the trainer ids that published them (one entry per sample). */
     Map<Long, List<String>> predictionsByBatch(final String runId) {
         final Map<Long, List<String>> byBatch = new java.util.TreeMap<>();
-        for (final ConsumerRecord<Long, org.isgd.schemas.SamplePrediction> r : readCommitted(Topics.PREDICTIONS)) {
+        for (final ConsumerRecord<String, org.isgd.schemas.PredictionBatch> r : readCommitted(Topics.PREDICTION_BATCHES)) {
             if (runId.equals(r.value().getRunId())) {
-                byBatch.computeIfAbsent(r.value().getBatchSeq(), k -> new ArrayList<>()).add(r.value().getTrainerId());
+                final List<String> trainers = byBatch.computeIfAbsent(r.value().getBatchSeq(), k -> new ArrayList<>());
+                for (int i = 0; i < r.value().getCount(); i++) {
+                    trainers.add(r.value().getTrainerId());
+                }
             }
         }
         return byBatch;

@@ -99,7 +99,7 @@ final class RunQueries {
     }
 
     private ApiException missing(final RunSpec spec, final long sampleId) {
-        if (!app.isRegistered(spec.getDataset(), sampleId)) {
+        if (!app.isRegistered(spec.getRunId(), spec.getDataset(), sampleId)) {
             return ApiException.notFound("sample " + sampleId + " is not registered for dataset '" + spec.getDataset()
                     + "' (run '" + spec.getRunId() + "'); register it with 'isgd register' or check the id");
         }

@@ -42,6 +42,18 @@ public interface SamplingPolicy {
     int labelOf(long sampleId);
 
     /**
+     * The slot of a sample: its place in the population, 0, 1, 2, ... in the order samples were
+     * {@link #put}; -1 if not in it.
+     */
+    int slotOf(long sampleId);
+
+    /** The sample in a slot. */
+    long idAt(int slot);
+
+    /** The label of the sample in a slot. */
+    int labelAt(int slot);
+
+    /**
      * Draws batch {@code batchSeq} of {@code batchSize} samples. Called with consecutive
      * batchSeqs; only with a non-empty population.
      */

@@ -132,6 +132,21 @@ abstract class ScoredPolicy implements SamplingPolicy {
     }
 
     @Override
+    public int slotOf(final long sampleId) {
+        return pool.slot(sampleId);
+    }
+
+    @Override
+    public long idAt(final int slot) {
+        return pool.idAt(slot);
+    }
+
+    @Override
+    public int labelAt(final int slot) {
+        return pool.labelAt(slot);
+    }
+
+    @Override
     public int labelOf(final long sampleId) {
         final int slot = pool.slot(sampleId);
         return slot < 0 ? -1 : pool.labelAt(slot);

@@ -13,6 +13,10 @@ public final class RunSnapshots {
         runs.put(snapshot.runId(), snapshot);
     }
 
+    public void publishAll(final Iterable<RunSnapshot> snapshots) {
+        snapshots.forEach(this::publish);
+    }
+
     public void remove(final String runId) {
         runs.remove(runId);
     }

@@ -17,10 +17,45 @@ import org.isgd.schemas.RunSpec;
  * @param nextBatchSeq the next batch to emit
  * @param acked last batchSeq acknowledged per rank, -1 before any
  * @param classDraws samples drawn per class label so far
+ * @param journal where the run's journal stands (single-task runs; all zero elsewhere)
  */
-public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked, long[] classDraws) {
+public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked, long[] classDraws, Journal journal) {
     private static final byte FORMAT_1 = 1;
-    private static final byte FORMAT = 2;
+    private static final byte FORMAT_2 = 2;
+    private static final byte FORMAT = 3;
+
+    /**
+     * A run's journal: entries {@code [start, next)} are kept, entries before {@code checkpoint}
+     * are in the snapshot segments, written at {@code checkpointedAt}; {@code populationSeq} is the
+     * last position of the dataset's population log the run has taken in.
+     */
+    public record Journal(long next, long checkpoint, long start, long populationSeq, long checkpointedAt) {
+        public static final Journal EMPTY = new Journal(0, 0, 0, -1, 0);
+
+        public Journal appended(final long entries) {
+            return new Journal(next + entries, checkpoint, start, populationSeq, checkpointedAt);
+        }
+
+        public Journal withPopulationSeq(final long seq) {
+            return new Journal(next, checkpoint, start, seq, checkpointedAt);
+        }
+
+        public Journal checkpointed(final long at) {
+            return new Journal(next, next, start, populationSeq, at);
+        }
+
+        public Journal prunedTo(final long newStart) {
+            return new Journal(next, checkpoint, newStart, populationSeq, checkpointedAt);
+        }
+    }
+
+    public RunProgress(final RunSpec spec, final long nextBatchSeq, final long[] acked, final long[] classDraws) {
+        this(spec, nextBatchSeq, acked, classDraws, Journal.EMPTY);
+    }
+
+    public RunProgress withJournal(final Journal newJournal) {
+        return new RunProgress(spec, nextBatchSeq, acked, classDraws, newJournal);
+    }
     private static final AvroSerde<RunSpec> SPEC_SERDE = AvroSerde.of(RunSpec.class);
 
     public static RunProgress start(final RunSpec spec) {
@@ -34,7 +69,7 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked, long[] 
         for (int rank = acked.length; rank < resized.length; rank++) {
             resized[rank] = -1L;
         }
-        return new RunProgress(newSpec, nextBatchSeq, resized, classDraws);
+        return new RunProgress(newSpec, nextBatchSeq, resized, classDraws, journal);
     }
 
     /** After batch {@code nextBatchSeq} was emitted with samples of these labels. */
@@ -48,7 +83,7 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked, long[] 
             }
             draws[label]++;
         }
-        return new RunProgress(spec, nextBatchSeq + 1, acked, draws);
+        return new RunProgress(spec, nextBatchSeq + 1, acked, draws, journal);
     }
 
     /** The dead-letter reason of an acknowledgement that cannot apply. */
@@ -69,7 +104,7 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked, long[] 
     public RunProgress withAck(final int rank, final long batchSeq) {
         final long[] copy = acked.clone();
         copy[rank] = Math.max(copy[rank], batchSeq);
-        return new RunProgress(spec, nextBatchSeq, copy, classDraws);
+        return new RunProgress(spec, nextBatchSeq, copy, classDraws, journal);
     }
 
     public byte[] toBytes() {
@@ -87,6 +122,11 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked, long[] 
             for (final long d : classDraws) {
                 out.writeLong(d);
             }
+            out.writeLong(journal.next());
+            out.writeLong(journal.checkpoint());
+            out.writeLong(journal.start());
+            out.writeLong(journal.populationSeq());
+            out.writeLong(journal.checkpointedAt());
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -113,7 +153,7 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked, long[] 
     public static RunProgress fromBytes(final byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
             final byte format = in.readByte();
-            if (format != FORMAT && format != FORMAT_1) {
+            if (format != FORMAT && format != FORMAT_2 && format != FORMAT_1) {
                 throw new SerializationException("run progress: unknown format " + format);
             }
             final long next = in.readLong();
@@ -126,7 +166,10 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked, long[] 
             for (int i = 0; i < draws.length; i++) {
                 draws[i] = in.readLong();
             }
-            return new RunProgress(SPEC_SERDE.decode(specBytes), next, acked, draws);
+            final Journal journal = format == FORMAT
+                    ? new Journal(in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readLong())
+                    : Journal.EMPTY;
+            return new RunProgress(SPEC_SERDE.decode(specBytes), next, acked, draws, journal);
         } catch (IOException e) {
             throw new SerializationException("cannot decode run progress", e);
         }
@@ -135,7 +178,7 @@ public record RunProgress(RunSpec spec, long nextBatchSeq, long[] acked, long[] 
     @Override
     public boolean equals(final Object other) {
         return other instanceof RunProgress p && p.spec.equals(spec) && p.nextBatchSeq == nextBatchSeq
-                && Arrays.equals(p.acked, acked) && Arrays.equals(p.classDraws, classDraws);
+                && Arrays.equals(p.acked, acked) && Arrays.equals(p.classDraws, classDraws) && p.journal.equals(journal);
     }
 
     @Override

@@ -10,6 +10,16 @@ public final class StoreKeys {
     public static final String IMPORTANCE = "importance";
     public static final String HISTORY = "importance-history";
     public static final String RUN_PROGRESS = "run-progress";
+    /** A dataset's population in the order samples joined: "{dataset}/{seq}" → sampleId and label. */
+    public static final String POPULATION_LOG = "population-log";
+    /** Each run's position in its dataset's population log ("{runId}"), and each log's head ("head/{dataset}"). */
+    public static final String POPULATION_CURSORS = "population-cursors";
+    /** Each run's progress: flow control, journal position (run tasks of the single-task topology). */
+    public static final String RUNS = "runs";
+    /** Each run's journal: "{runId}/{index}" → what was applied, in order. */
+    public static final String JOURNAL = "journal";
+    /** Each run's samples as of its last checkpoint: "{runId}/{segment}". */
+    public static final String SNAPSHOTS = "snapshots";
     /** Sharded mode: each coordinated run's flow control, shard summaries and outstanding requests. */
     public static final String COORDINATOR_RUNS = "coordinator-runs";
     /** Sharded mode: parts of batches received from the shards and not yet emitted. */

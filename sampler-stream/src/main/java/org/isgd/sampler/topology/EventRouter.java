@@ -5,22 +5,27 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.isgd.sampler.run.PredictionRows;
+import org.isgd.sampler.run.RunTable;
 import org.isgd.sampler.store.StoreKeys;
 import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.SamplePrediction;
 import org.isgd.schemas.TrainerProgress;
 
 /**
- * Decodes one input topic and re-keys each record by the dataset it belongs to, so that one
- * task sees a dataset's samples and every prediction and acknowledgement of its runs. A record
- * that does not decode, fails a field check, or names an unknown run becomes a dead letter.
+ * Decodes one input topic, checks its fields, and keys each record by the task it is for: a
+ * sample by its dataset, a prediction batch, prediction or acknowledgement by its run (in a
+ * sharded sampler, samples and predictions by their shard). A record that does not decode,
+ * fails a field check, or names an unknown run becomes a dead letter.
  */
 final class EventRouter implements Processor<byte[], byte[], String, Routed<SamplerEvent>> {
-    static final String UNKNOWN_RUN = "unknown-run";
+    static final String UNKNOWN_RUN = RunTable.UNKNOWN_RUN;
+    /** A prediction batch of {@link PredictionRows#MAX_ROWS} rows with every column is 2.2 MB. */
+    static final int MAX_BATCH_BYTES = 3 * 1024 * 1024;
 
     private final SamplerEvent.Kind kind;
     private final SamplerMetrics metrics;
-    /** Sharded mode: samples and predictions keyed by sample (so every task holds a shard), progress by run. */
+    /** Sharded mode: samples and predictions keyed by dataset/sample (so every task holds a shard), progress by run. */
     private final boolean sharded;
     private ProcessorContext<String, Routed<SamplerEvent>> context;
     private RunSpecLookup runs;
@@ -40,9 +45,10 @@ final class EventRouter implements Processor<byte[], byte[], String, Routed<Samp
     @Override
     public void process(final Record<byte[], byte[]> record) {
         final RecordMetadata meta = context.recordMetadata().orElseThrow();
-        if (record.value() != null && record.value().length > Validation.MAX_VALUE_BYTES) {
-            reject(record, meta, Validation.OVERSIZED + ": " + record.value().length + " bytes, at most "
-                    + Validation.MAX_VALUE_BYTES + " expected");
+        final int limit = kind == SamplerEvent.Kind.PREDICTION_BATCH ? MAX_BATCH_BYTES : Validation.MAX_VALUE_BYTES;
+        if (record.value() != null && record.value().length > limit) {
+            reject(record, meta, Validation.OVERSIZED + ": " + record.value().length + " bytes, at most " + limit
+                    + " expected");
             return;
         }
         final Object decoded;
@@ -52,46 +58,82 @@ final class EventRouter implements Processor<byte[], byte[], String, Routed<Samp
             reject(record, meta, "malformed: " + e.getMessage());
             return;
         }
-        final String[] datasetOrProblem = route(record.key(), decoded);
-        if (sharded && datasetOrProblem[1] == null) {
-            if (decoded instanceof org.isgd.schemas.SampleRegistered s) {
-                datasetOrProblem[0] = s.getDataset() + "/" + s.getSampleId();
-            } else if (decoded instanceof SamplePrediction p) {
-                datasetOrProblem[0] = datasetOrProblem[0] + "/" + p.getSampleId();
-            } else if (decoded instanceof TrainerProgress p) {
-                datasetOrProblem[0] = p.getRunId();
-            }
-        }
-        if (datasetOrProblem[1] != null) {
-            reject(record, meta, datasetOrProblem[1]);
+        final String[] keyOrProblem = route(record.key(), decoded);
+        if (keyOrProblem[1] != null) {
+            reject(record, meta, keyOrProblem[1]);
             return;
         }
-        final SamplerEvent event = new SamplerEvent(kind, meta.partition(), meta.offset(), record.key(),
-                record.value(), decoded);
-        context.forward(new Record<>(datasetOrProblem[0], Routed.of(event), record.timestamp()));
+        if (sharded && kind == SamplerEvent.Kind.PREDICTION_BATCH) {
+            expand((PredictionRows) decoded, meta, record.timestamp());
+            return;
+        }
+        final SamplerEvent event = SamplerEvent.of(kind, meta.partition(), meta.offset(), record.key(), record.value(),
+                decoded);
+        context.forward(new Record<>(keyOrProblem[0], Routed.of(event), record.timestamp()));
     }
 
-    /** {dataset, null} or {null, reason}. */
+    /**
+     * Sharded runs take a prediction batch the per-sample way: a prediction per row to the row's
+     * shard, then the acknowledgement to the run's coordinator.
+     */
+    private void expand(final PredictionRows rows, final RecordMetadata meta, final long timestamp) {
+        final org.isgd.schemas.PredictionBatch header = rows.header();
+        final String dataset = datasetOf(header.getRunId())[0];
+        for (int i = 0; i < rows.count(); i++) {
+            final SamplePrediction p = new SamplePrediction(header.getRunId(), rows.ids()[i], header.getBatchSeq(),
+                    header.getStep(), rows.labels()[i], rows.pCorrect()[i], rows.loss()[i], rows.gradNormBound()[i],
+                    rows.predicted()[i], header.getTrainerId(), rows.position(i), header.getTimestamp());
+            context.forward(new Record<>(dataset + "/" + p.getSampleId(), Routed.of(SamplerEvent.of(
+                    SamplerEvent.Kind.PREDICTION, meta.partition(), meta.offset(),
+                    org.isgd.contract.Topics.PREDICTIONS.keySerde().serializer().serialize(null, p.getSampleId()),
+                    org.isgd.contract.Topics.PREDICTIONS.valueSerde().serializer().serialize(null, p), p)), timestamp));
+        }
+        final TrainerProgress ack = new TrainerProgress(header.getRunId(), header.getRank(), header.getBatchSeq(),
+                header.getStep(), header.getTrainLoss(), header.getTimestamp());
+        context.forward(new Record<>(header.getRunId(), Routed.of(SamplerEvent.of(SamplerEvent.Kind.PROGRESS,
+                meta.partition(), meta.offset(), null,
+                org.isgd.contract.Topics.PROGRESS.valueSerde().serializer().serialize(null, ack), ack)), timestamp));
+    }
+
+    /**
+     * {key, null} or {null, reason}. Samples go to their dataset's task (sharded: to their shard,
+     * by dataset/sampleId); predictions and acknowledgements to their run's task (sharded:
+     * predictions to their sample's shard, acknowledgements to the run's coordinator).
+     */
     private String[] route(final byte[] key, final Object decoded) {
         return switch (kind) {
             case SAMPLE -> {
                 final var sample = (org.isgd.schemas.SampleRegistered) decoded;
-                yield new String[] {sample.getDataset(), Validation.sample(key, sample)};
+                final String problem = Validation.sample(key, sample);
+                yield problem != null ? new String[] {null, problem}
+                        : new String[] {sharded ? sample.getDataset() + "/" + sample.getSampleId() : sample.getDataset(), null};
             }
             case PREDICTION -> {
                 final SamplePrediction p = (SamplePrediction) decoded;
                 final String problem = Validation.prediction(key, p);
-                yield problem != null ? new String[] {null, problem} : datasetOf(p.getRunId());
+                final String[] dataset = problem != null ? new String[] {null, problem} : datasetOf(p.getRunId());
+                yield dataset[1] != null || !sharded ? new String[] {dataset[1] == null ? p.getRunId() : null, dataset[1]}
+                        : new String[] {dataset[0] + "/" + p.getSampleId(), null};
             }
             case PROGRESS -> {
                 final TrainerProgress p = (TrainerProgress) decoded;
-                final String problem = Validation.progress(p);
-                yield problem != null ? new String[] {null, problem} : datasetOf(p.getRunId());
+                yield byRun(p.getRunId(), Validation.progress(p));
             }
-            case SHARD -> new String[] {null, "malformed: an internal sampler message on a contract topic"};
+            case PREDICTION_BATCH -> {
+                final String runId = ((PredictionRows) decoded).header().getRunId();
+                yield byRun(runId, Validation.runKey(key, runId));
+            }
+            case SHARD, POPULATION -> new String[] {null, "malformed: an internal sampler message on a contract topic"};
         };
     }
 
+    /** {runId, null} for a known run without a field problem, else {null, reason}. */
+    private String[] byRun(final String runId, final String problem) {
+        final String[] dataset = problem != null ? new String[] {null, problem} : datasetOf(runId);
+        return new String[] {dataset[1] == null ? runId : null, dataset[1]};
+    }
+
+    /** {dataset, null} for a known run, else {null, reason}. */
     private String[] datasetOf(final String runId) {
         final RunSpec spec = runId == null ? null : runs.get(runId);
         return spec == null

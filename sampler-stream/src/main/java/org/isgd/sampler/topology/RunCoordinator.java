@@ -18,6 +18,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.isgd.sampler.run.IndexBatches;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.policy.SamplingPolicy;
 import org.isgd.sampler.policy.ShardedDraw;
@@ -307,11 +308,11 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
                     size, spec.getBatchSize());
         }
         parts.get(spec.getRunId()).remove(seq);
-        final IndexBatch batch = Batches.of(spec, seq, run.progress().acked().length, ids, weights, probabilities,
+        final IndexBatch batch = IndexBatches.of(spec, seq, run.progress().acked().length, ids, weights, probabilities,
                 pending.phase(), now());
         context.forward(new Record<>(spec.getRunId(), Routed.of(batch), now()));
         metrics.batchEmitted(size);
-        lastEss.put(spec.getRunId(), Batches.effectiveSampleSize(weights));
+        lastEss.put(spec.getRunId(), IndexBatches.effectiveSampleSize(weights));
         pendingOf(spec.getRunId()).remove(seq);
         pendingStore.delete(StoreKeys.key(spec.getRunId(), seq));
         return new Coordinated(run.progress().afterBatch(labels), run.nextRequested(), run.shards(), false);

@@ -21,7 +21,11 @@ public final class SamplerEvent {
     public enum Kind {
         SAMPLE(Topics.SAMPLES.name()), PREDICTION(Topics.PREDICTIONS.name()), PROGRESS(Topics.PROGRESS.name()),
         /** Between the shards and the coordinator of a sharded run (internal topics only). */
-        SHARD(SamplerTopology.SHARD_EVENTS);
+        SHARD(SamplerTopology.SHARD_EVENTS),
+        /** A trainer's prediction batch (the batched contract). */
+        PREDICTION_BATCH(Topics.PREDICTION_BATCHES.name()),
+        /** Samples of a dataset for one of its runs, from the dataset's task to the run's (internal). */
+        POPULATION(SamplerTopology.BY_RUN);
 
         private final String topic;
 
@@ -75,6 +79,38 @@ public final class SamplerEvent {
         return (ShardMessage) decoded;
     }
 
+    public org.isgd.sampler.run.PredictionRows predictionBatch() {
+        return (org.isgd.sampler.run.PredictionRows) decoded;
+    }
+
+    PopulationChunk population() {
+        return (PopulationChunk) decoded;
+    }
+
+    /** Where the event came from: the partition of its contract topic, -1 for internal messages. */
+    int partition() {
+        return partition;
+    }
+
+    byte[] key() {
+        return key;
+    }
+
+    byte[] value() {
+        return value;
+    }
+
+    /** An event that arrived on a contract topic, with its coordinates (decoded lazily by {@link #decode}). */
+    static SamplerEvent of(final Kind kind, final int partition, final long offset, final byte[] key, final byte[] value,
+                           final Object decoded) {
+        return new SamplerEvent(kind, partition, offset, key, value, decoded);
+    }
+
+    /** Samples for a run, as an event on the sampler's internal topics. */
+    static SamplerEvent of(final PopulationChunk chunk) {
+        return new SamplerEvent(Kind.POPULATION, -1, -1L, null, chunk.encode(), chunk);
+    }
+
     /** An internal message of a sharded run, as an event on the sampler's internal topics. */
     static SamplerEvent of(final ShardMessage message) {
         return new SamplerEvent(Kind.SHARD, -1, -1L, null, ShardMessage.encode(message), message);
@@ -91,6 +127,8 @@ public final class SamplerEvent {
             case PREDICTION -> PREDICTIONS.decode(value);
             case PROGRESS -> PROGRESS.decode(value);
             case SHARD -> ShardMessage.decode(value);
+            case PREDICTION_BATCH -> org.isgd.sampler.run.PredictionRows.decode(value);
+            case POPULATION -> PopulationChunk.decode(value);
         };
     }
 

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.LongAdder;
  * Counters the sampler keeps: what it emitted, applied, ignored and refused (by reason), and how
  * long predictions took from the trainer to the importance store.
  */
-public final class SamplerMetrics {
+public final class SamplerMetrics implements org.isgd.sampler.run.RunListener {
     /** Prometheus name of the prediction-to-sampling latency histogram. */
     public static final String LATENCY_NAME = "isgd_prediction_latency_ms";
     /**
@@ -24,13 +24,34 @@ public final class SamplerMetrics {
     private final LongAdder indicesEmitted = new LongAdder();
     private final LongAdder predictionsApplied = new LongAdder();
     private final LongAdder duplicatesIgnored = new LongAdder();
+    private final LongAdder misrouted = new LongAdder();
     private final Map<String, LongAdder> deadLetters = new ConcurrentHashMap<>();
     // a library histogram: lock-free on the hot path, cumulative buckets that a reader can difference
     private final Histogram predictionLatency = Histogram.builder().name(LATENCY_NAME)
             .help("Milliseconds from a prediction's timestamp (set by the trainer) to its application here")
             .classicOnly().classicUpperBounds(LATENCY_BOUNDS_MS).withoutExemplars().build();
 
-    void batchEmitted(final int indices) {
+    @Override
+    public void predictionsApplied(final int rows, final long latencyMs) {
+        predictionsApplied.add(rows);
+        final double latency = Math.max(0, latencyMs); // a trainer clock ahead of ours is not negative latency
+        for (int i = 0; i < rows; i++) {
+            predictionLatency.observe(latency);
+        }
+    }
+
+    /** A prediction batch arrived on a partition other than its run's, and was passed on to it. */
+    void misrouted() {
+        misrouted.increment();
+    }
+
+    /** Prediction batches that arrived on another partition than their run's (producers not partitioning like Java). */
+    public long misroutedBatches() {
+        return misrouted.sum();
+    }
+
+    @Override
+    public void batchEmitted(final int indices) {
         batchesEmitted.increment();
         indicesEmitted.add(indices);
     }
@@ -41,11 +62,13 @@ public final class SamplerMetrics {
         predictionLatency.observe(Math.max(0, latencyMs)); // a trainer clock ahead of ours is not negative latency
     }
 
-    void duplicateIgnored() {
+    @Override
+    public void duplicateIgnored() {
         duplicatesIgnored.increment();
     }
 
-    void deadLetter(final String reason) {
+    @Override
+    public void deadLetter(final String reason) {
         deadLetters.computeIfAbsent(DeadLetters.kind(reason), k -> new LongAdder()).increment();
     }
 

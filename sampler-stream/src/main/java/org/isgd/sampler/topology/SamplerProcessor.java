@@ -15,6 +15,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.isgd.sampler.run.IndexBatches;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.policy.SamplingPolicy;
 import org.isgd.sampler.policy.ShardedDraw;
@@ -146,6 +147,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
             case PREDICTION -> onPrediction(event.prediction());
             case PROGRESS -> sharded ? passToCoordinator(event) : onProgress(event.progress());
             case SHARD -> onDrawRequest((ShardMessage.DrawRequest) event.shardMessage());
+            case PREDICTION_BATCH, POPULATION -> "malformed: a " + event.kind() + " event reached a shard task";
         };
         if (problem != null) {
             metrics.deadLetter(problem);
@@ -418,7 +420,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         final long seq = run.nextBatchSeq();
         final SamplingPolicy.Draw drawn = sampler.draw(seq, spec.getBatchSize(),
                 new SplittableRandom(spec.getSeed() * 0x9E3779B97F4A7C15L + seq));
-        final IndexBatch batch = Batches.of(spec, seq, run.acked().length, drawn.sampleIds(), drawn.weights(),
+        final IndexBatch batch = IndexBatches.of(spec, seq, run.acked().length, drawn.sampleIds(), drawn.weights(),
                 drawn.probabilities(), drawn.phase(), now());
         final String before = phases.put(spec.getRunId(), drawn.phase());
         if (!drawn.phase().equals(before)) {
@@ -427,7 +429,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         }
         context.forward(new Record<>(spec.getRunId(), Routed.of(batch), now()));
         metrics.batchEmitted(drawn.sampleIds().length);
-        lastEss.put(spec.getRunId(), Batches.effectiveSampleSize(drawn.weights()));
+        lastEss.put(spec.getRunId(), IndexBatches.effectiveSampleSize(drawn.weights()));
         return drawn.sampleIds();
     }
 

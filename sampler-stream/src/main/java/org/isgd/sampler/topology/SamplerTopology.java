@@ -16,56 +16,67 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 import org.isgd.contract.Topic;
 import org.isgd.contract.Topics;
+import org.isgd.sampler.run.RunSettings;
+import org.isgd.sampler.run.RunTable;
+import org.isgd.sampler.status.RunDirectory;
 import org.isgd.sampler.status.RunSnapshots;
 import org.isgd.sampler.store.StoreKeys;
 import org.isgd.schemas.DeadLetter;
 import org.isgd.schemas.IndexBatch;
 
 /**
- * The sampler's topology:
+ * The sampler's topology. By default each run belongs to one task, chosen by its id exactly as
+ * a trainer's producer partitions the run's prediction batches, so they arrive without a hop:
  *
  * <pre>
- * isgd.runs ─────────► global store runs-global (every instance)
- * isgd.samples ──────► route-samples ─┐
- * isgd.predictions ──► route-predictions ─┼─► repartition by dataset ─► sampler ─► isgd.batches
- * isgd.progress ─────► route-progress ─┘        (population, importance,     └─► isgd.dead-letters
- *                       └─► isgd.dead-letters     run-progress: RocksDB, changelogged)
+ * isgd.runs ───────────────► global store runs-global (every instance)
+ * isgd.samples ────────────► route ─► by-dataset ─► population (dataset task: population, its log, runs' cursors)
+ *                                                        │ samples for each run of the dataset
+ * isgd.predictions, ───────► route ───────────────┐      ▼
+ * isgd.progress (older)                            └──► by-run ──┐
+ * isgd.prediction-batches (key runId) ─► route ─────────────────┴─► run task (runs, journal, snapshots)
+ *                                                                       ├─► isgd.batches
+ *                                                                       └─► isgd.dead-letters (every stage)
  * </pre>
  *
- * One task owns each dataset, so a run's population, importance and flow control live together.
+ * With {@code shards} &gt; 1 every run is spread over that many shard tasks and drawn from by a
+ * per-run coordinator instead ({@link SamplerProcessor}, {@link RunCoordinator}).
  */
 public final class SamplerTopology {
-    public static final String REPARTITION = "by-dataset";
-    /** Sharded mode: the repartition topic from the shards to the runs' coordinators. */
+    /** The repartition topic that takes samples to their dataset's task. */
+    public static final String BY_DATASET = "by-dataset";
+    /** The repartition topic to the run tasks (and, sharded, from the shards to the runs' coordinators). */
     public static final String BY_RUN = "by-run";
     /** Sharded mode: the internal topic "{application.id}-shard-events"; its partitions are the shards. */
     public static final String SHARD_EVENTS = "shard-events";
-    private static final String[] STORES = {StoreKeys.POPULATION, StoreKeys.IMPORTANCE, StoreKeys.HISTORY,
+    /** How often tasks apply isgd.runs, start settled runs, checkpoint and publish snapshots. */
+    public static final java.time.Duration SYNC_INTERVAL = java.time.Duration.ofMillis(100);
+    private static final String[] SHARD_STORES = {StoreKeys.POPULATION, StoreKeys.IMPORTANCE, StoreKeys.HISTORY,
         StoreKeys.RUN_PROGRESS};
+    private static final String[] DATASET_STORES = {StoreKeys.POPULATION, StoreKeys.POPULATION_LOG,
+        StoreKeys.POPULATION_CURSORS};
+    private static final String[] RUN_STORES = {StoreKeys.RUNS, StoreKeys.JOURNAL, StoreKeys.SNAPSHOTS};
 
     private SamplerTopology() {
     }
 
-    /** How long a new run waits for its dataset's registrations to pause; see {@link SamplerProcessor}. */
-    public static final java.time.Duration DEFAULT_SETTLE = java.time.Duration.ofSeconds(1);
+    /** How long a new run waits for its dataset's registrations to pause; see {@link RunSettings#settle()}. */
+    public static final java.time.Duration DEFAULT_SETTLE = RunSettings.DEFAULT_SETTLE;
 
+    /** The single-task topology with default settings and one partition per topic (tests). */
     public static Topology build(final SamplerMetrics metrics) {
-        return build(metrics, new RunSnapshots(), DEFAULT_SETTLE);
-    }
-
-    public static Topology build(final SamplerMetrics metrics, final RunSnapshots snapshots,
-                                 final java.time.Duration settle) {
-        return build(metrics, snapshots, settle, null, 1);
+        return build(metrics, new RunSnapshots(), new RunDirectory<>(), RunSettings.defaults(), null, 1, 1);
     }
 
     /**
-     * @param shardTopic null for the single-task topology (one task owns a dataset and its runs);
-     *     else the internal topic of the sharded topology, whose partitions are the shards
+     * @param shardTopic null for the single-task topology (one task owns each run); else the
+     *     internal topic of the sharded topology, whose partitions are the shards
      * @param shards the number of shards (partitions of {@code shardTopic}), 1 without
+     * @param partitions partitions of isgd.prediction-batches: the run tasks (and dataset tasks)
      */
     public static Topology build(final SamplerMetrics metrics, final RunSnapshots snapshots,
-                                 final java.time.Duration settle, final String shardTopic, final int shards) {
-        final boolean sharded = shardTopic != null;
+                                 final RunDirectory<RunTable> directory, final RunSettings settings,
+                                 final String shardTopic, final int shards, final int partitions) {
         final StreamsBuilder builder = new StreamsBuilder();
         builder.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreKeys.RUNS_GLOBAL), Serdes.String(),
@@ -73,44 +84,93 @@ public final class SamplerTopology {
                 Topics.RUNS.name(),
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("runs-source"),
                 () -> new RunSpecStoreUpdater(metrics));
-        for (final String store : STORES) {
+        if (shardTopic != null) {
+            return buildSharded(builder, metrics, snapshots, settings.settle(), shardTopic, shards);
+        }
+        addStores(builder, DATASET_STORES);
+        addStores(builder, RUN_STORES);
+
+        final KStream<String, Routed<SamplerEvent>> samples = route(builder, Topics.SAMPLES, SamplerEvent.Kind.SAMPLE,
+                metrics, false);
+        final KStream<String, SamplerEvent> population = accepted(samples, "samples")
+                .repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(BY_DATASET)
+                        .withNumberOfPartitions(partitions))
+                .process(() -> new PopulationProcessor(metrics, partitions), Named.as("population"), DATASET_STORES);
+
+        final KStream<String, Routed<SamplerEvent>> older = route(builder, Topics.PREDICTIONS,
+                SamplerEvent.Kind.PREDICTION, metrics, false)
+                .merge(route(builder, Topics.PROGRESS, SamplerEvent.Kind.PROGRESS, metrics, false),
+                        Named.as("merge-progress"));
+        final KStream<String, SamplerEvent> byRun = accepted(older, "older")
+                .merge(population, Named.as("merge-population"))
+                .repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(BY_RUN)
+                        .withNumberOfPartitions(partitions));
+        final KStream<String, SamplerEvent> predictionBatches = accepted(route(builder, Topics.PREDICTION_BATCHES,
+                SamplerEvent.Kind.PREDICTION_BATCH, metrics, false), "prediction-batches");
+
+        final Map<String, KStream<String, RunOutput>> out = predictionBatches.merge(byRun, Named.as("merge-by-run"))
+                .process(() -> new RunProcessor(metrics, snapshots, directory, settings, partitions), Named.as("runs"),
+                        RUN_STORES)
+                .split(Named.as("runs-"))
+                .branch((k, v) -> v instanceof RunOutput.Batch, Branched.as("batches"))
+                .branch((k, v) -> v instanceof RunOutput.Letter, Branched.as("dead-letters"))
+                .defaultBranch(Branched.as("reroute"));
+        toBatches(out.get("runs-batches").mapValues(v -> ((RunOutput.Batch) v).batch(), Named.as("run-batches")),
+                "batches-sink");
+        toDeadLetters(out.get("runs-dead-letters").mapValues(v -> Routed.<Object>rejected(((RunOutput.Letter) v).letter()),
+                Named.as("run-dead-letters")), "runs");
+        out.get("runs-reroute")
+                .map((k, v) -> KeyValue.pair(((RunOutput.Reroute) v).key(), ((RunOutput.Reroute) v).value()),
+                        Named.as("reroute-values"))
+                .to(Topics.PREDICTION_BATCHES.name(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withStreamPartitioner((topic, key, value, n) -> Optional.of(Set.of(
+                                KeyPartitions.of(new String(key, java.nio.charset.StandardCharsets.UTF_8), n))))
+                        .withName("reroute-sink"));
+        return builder.build();
+    }
+
+    private static void addStores(final StreamsBuilder builder, final String[] stores) {
+        for (final String store : stores) {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store),
                     Serdes.String(), Serdes.ByteArray()));
         }
+    }
 
-        final KStream<String, Routed<SamplerEvent>> routed = route(builder, Topics.SAMPLES, SamplerEvent.Kind.SAMPLE, metrics, sharded)
-                .merge(route(builder, Topics.PREDICTIONS, SamplerEvent.Kind.PREDICTION, metrics, sharded), Named.as("merge-predictions"))
-                .merge(route(builder, Topics.PROGRESS, SamplerEvent.Kind.PROGRESS, metrics, sharded), Named.as("merge-progress"));
-
-        final Map<String, KStream<String, Routed<SamplerEvent>>> events = routed.split(Named.as("routed-"))
+    /** The records a router accepted; its dead letters go to isgd.dead-letters. */
+    private static KStream<String, SamplerEvent> accepted(final KStream<String, Routed<SamplerEvent>> routed,
+                                                          final String name) {
+        final Map<String, KStream<String, Routed<SamplerEvent>>> split = routed.split(Named.as(name + "-"))
                 .branch((k, v) -> v.isRejected(), Branched.as("rejected"))
                 .defaultBranch(Branched.as("ok"));
-        toDeadLetters(events.get("routed-rejected"), "route");
+        toDeadLetters(split.get(name + "-rejected"), "route-" + name);
+        return split.get(name + "-ok").mapValues(Routed::value, Named.as("unwrap-" + name));
+    }
 
-        final KStream<String, SamplerEvent> ok = events.get("routed-ok").mapValues(Routed::value, Named.as("unwrap-events"));
-        final KStream<String, SamplerEvent> owned;
-        if (sharded) {
-            ok.to(shardTopic, Produced.with(Serdes.String(), SamplerEvent.serde()).withName("shard-events-sink"));
-            owned = builder.stream(shardTopic, Consumed.with(Serdes.String(), SamplerEvent.serde()).withName("shard-events-source"));
-        } else {
-            owned = ok.repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(REPARTITION));
-        }
+    private static Topology buildSharded(final StreamsBuilder builder, final SamplerMetrics metrics,
+                                         final RunSnapshots snapshots, final java.time.Duration settle,
+                                         final String shardTopic, final int shards) {
+        addStores(builder, SHARD_STORES);
+        final KStream<String, Routed<SamplerEvent>> routed = route(builder, Topics.SAMPLES, SamplerEvent.Kind.SAMPLE, metrics, true)
+                .merge(route(builder, Topics.PREDICTIONS, SamplerEvent.Kind.PREDICTION, metrics, true), Named.as("merge-predictions"))
+                .merge(route(builder, Topics.PROGRESS, SamplerEvent.Kind.PROGRESS, metrics, true), Named.as("merge-progress"))
+                .merge(route(builder, Topics.PREDICTION_BATCHES, SamplerEvent.Kind.PREDICTION_BATCH, metrics, true),
+                        Named.as("merge-prediction-batches"));
+        accepted(routed, "routed").to(shardTopic, Produced.with(Serdes.String(), SamplerEvent.serde())
+                .withName("shard-events-sink"));
+        final KStream<String, SamplerEvent> owned = builder.stream(shardTopic,
+                Consumed.with(Serdes.String(), SamplerEvent.serde()).withName("shard-events-source"));
         final KStream<String, Routed<Object>> emitted = owned
-                .process(() -> new SamplerProcessor(metrics, snapshots, settle, sharded ? shards : 1), Named.as("sampler"), STORES);
+                .process(() -> new SamplerProcessor(metrics, snapshots, settle, shards), Named.as("sampler"), SHARD_STORES);
         final Map<String, KStream<String, Routed<Object>>> outputs = emitted.split(Named.as("emitted-"))
                 .branch((k, v) -> v.isRejected(), Branched.as("rejected"))
-                .defaultBranch(Branched.as("batches"));
+                .defaultBranch(Branched.as("to-coordinator"));
         toDeadLetters(outputs.get("emitted-rejected"), "sampler");
-        if (!sharded) {
-            toBatches(outputs.get("emitted-batches"), "batches-sink");
-            return builder.build();
-        }
 
         for (final String store : new String[] {RunCoordinator.RUNS, RunCoordinator.PARTS, RunCoordinator.PENDING}) {
             builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store),
                     Serdes.String(), Serdes.ByteArray()));
         }
-        final KStream<String, Routed<Object>> coordinated = outputs.get("emitted-batches")
+        final KStream<String, Routed<Object>> coordinated = outputs.get("emitted-to-coordinator")
                 .mapValues(v -> (SamplerEvent) v.value(), Named.as("unwrap-shard-messages"))
                 .repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(BY_RUN))
                 .process(() -> new RunCoordinator(metrics, snapshots, settle), Named.as("coordinator"),
@@ -120,7 +180,8 @@ public final class SamplerTopology {
                 .branch((k, v) -> v.value() instanceof IndexBatch, Branched.as("batches"))
                 .defaultBranch(Branched.as("requests"));
         toDeadLetters(out.get("coordinated-rejected"), "coordinator");
-        toBatches(out.get("coordinated-batches"), "coordinator-batches-sink");
+        toBatches(out.get("coordinated-batches").mapValues(v -> (IndexBatch) v.value(), Named.as("unwrap-coordinator-batches")),
+                "coordinator-batches-sink");
         out.get("coordinated-requests")
                 .mapValues(v -> (SamplerEvent) v.value(), Named.as("unwrap-requests"))
                 .to(shardTopic, Produced.with(Serdes.String(), SamplerEvent.serde())
@@ -130,9 +191,8 @@ public final class SamplerTopology {
         return builder.build();
     }
 
-    private static void toBatches(final KStream<String, Routed<Object>> batches, final String name) {
-        batches.mapValues(v -> (IndexBatch) v.value(), Named.as("unwrap-" + name))
-                .to(Topics.BATCHES.name(), Produced.with(Topics.BATCHES.keySerde(), Topics.BATCHES.valueSerde())
+    private static void toBatches(final KStream<String, IndexBatch> batches, final String name) {
+        batches.to(Topics.BATCHES.name(), Produced.with(Topics.BATCHES.keySerde(), Topics.BATCHES.valueSerde())
                         .withName(name));
     }
 

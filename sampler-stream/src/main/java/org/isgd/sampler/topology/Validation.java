@@ -63,6 +63,17 @@ final class Validation {
         return null;
     }
 
+    /** The key of a prediction batch is its runId in UTF-8: it decides which task gets the record. */
+    static String runKey(final byte[] key, final String runId) {
+        final String problem = name("runId", runId);
+        if (problem != null) {
+            return problem;
+        }
+        final String keyText = key == null ? null : new String(key, java.nio.charset.StandardCharsets.UTF_8);
+        return runId.equals(keyText) ? null
+                : KEY_MISMATCH + ": key must be the runId '" + runId + "' in UTF-8, was " + (key == null ? "null" : "'" + keyText + "'");
+    }
+
     /** The key of samples and predictions is the sampleId as Kafka's LongSerializer writes it. */
     private static String sampleKey(final byte[] key, final long sampleId) {
         if (key == null || key.length != Long.BYTES) {

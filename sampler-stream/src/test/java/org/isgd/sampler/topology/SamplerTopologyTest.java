@@ -20,6 +20,11 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.isgd.contract.Topic;
 import org.isgd.contract.Topics;
+import org.isgd.sampler.run.History;
+import org.isgd.sampler.run.RunSettings;
+import org.isgd.sampler.run.RunTable;
+import org.isgd.sampler.status.RunDirectory;
+import org.isgd.sampler.status.RunSnapshots;
 import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.SampleState;
 import org.isgd.sampler.store.StoreKeys;
@@ -39,6 +44,7 @@ class SamplerTopologyTest {
 
     private TopologyTestDriver driver;
     private SamplerMetrics metrics;
+    private final RunDirectory<RunTable> directory = new RunDirectory<>();
     private TestInputTopic<String, RunSpec> runs;
     private TestInputTopic<Long, SampleRegistered> samples;
     private TestInputTopic<Long, SamplePrediction> predictions;
@@ -56,7 +62,8 @@ class SamplerTopologyTest {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         metrics = new SamplerMetrics();
-        driver = new TopologyTestDriver(SamplerTopology.build(metrics), props);
+        driver = new TopologyTestDriver(SamplerTopology.build(metrics, new RunSnapshots(), directory,
+                RunSettings.defaults(), null, 1, 1), props);
         runs = input(Topics.RUNS);
         samples = input(Topics.SAMPLES);
         predictions = input(Topics.PREDICTIONS);
@@ -132,7 +139,7 @@ class SamplerTopologyTest {
         final long[] perClass = new long[10];
         emitted.forEach(b -> b.getSampleIds().forEach(id -> perClass[(int) (id % 10)]++));
         final RunProgress progress = RunProgress.fromBytes(
-                driver.<String, byte[]>getKeyValueStore(StoreKeys.RUN_PROGRESS).get("r1"));
+                driver.<String, byte[]>getKeyValueStore(StoreKeys.RUNS).get("r1"));
         assertArrayEquals(perClass, progress.classDraws(), "draws per class are counted as batches go out");
         for (final IndexBatch batch : emitted) {
             assertEquals("r1", batch.getRunId());
@@ -166,8 +173,7 @@ class SamplerTopologyTest {
         assertTrue(e.stream().allMatch(b -> b.getSampleIds().size() == 8 && b.getPolicy().equals("early-importance")));
         final SampleState uState = stateOrNull("u", 7);
         assertEquals(null, uState, "a prediction for run e leaves run u's importance alone");
-        assertEquals(1, SampleState.fromBytes(driver.<String, byte[]>getKeyValueStore(StoreKeys.IMPORTANCE)
-                .get(StoreKeys.key("e", 7))).visits());
+        assertEquals(1, stateOrNull("e", 7).visits());
     }
 
     @Test
@@ -204,9 +210,11 @@ class SamplerTopologyTest {
         assertEquals(List.of(0, 1), emitted.stream().map(IndexBatch::getRank).toList());
     }
 
+    /** A sample's state as the query API gets it: asked of the run's task (here, the test's own thread). */
     private SampleState stateOrNull(final String runId, final long sampleId) {
-        final byte[] bytes = driver.<String, byte[]>getKeyValueStore(StoreKeys.IMPORTANCE).get(StoreKeys.key(runId, sampleId));
-        return bytes == null ? null : SampleState.fromBytes(bytes);
+        final RunTable.SampleView view = directory.await(runId, table -> table.sample(runId, sampleId),
+                Duration.ofSeconds(1));
+        return view == null ? null : view.state();
     }
 
     @Test
@@ -226,8 +234,7 @@ class SamplerTopologyTest {
         predictions.pipeInput(3L, prediction(3, 0.25f));
         predictions.pipeInput(3L, prediction(3, 0.75f));
 
-        final KeyValueStore<String, byte[]> store = driver.getKeyValueStore(StoreKeys.IMPORTANCE);
-        final SampleState state = SampleState.fromBytes(store.get(StoreKeys.key("r1", 3)));
+        final SampleState state = stateOrNull("r1", 3);
         assertEquals(2, state.visits());
         assertEquals(0.75f, state.pCorrect());
         assertEquals(2, metrics.predictionsApplied());
@@ -277,8 +284,7 @@ class SamplerTopologyTest {
         final SamplePrediction older = prediction(3, 0.9f);
         older.setBatchSeq(4L);
         predictions.pipeInput(3L, older); // arrives late: older than the store
-        final SampleState state = SampleState.fromBytes(
-                driver.<String, byte[]>getKeyValueStore(StoreKeys.IMPORTANCE).get(StoreKeys.key("r1", 3)));
+        final SampleState state = stateOrNull("r1", 3);
         assertEquals(2, state.visits());
         assertEquals(0.5f, state.pCorrect());
         assertEquals(2, metrics.duplicatesIgnored(), "redelivery and late prediction ignored, not dead-lettered");
@@ -297,12 +303,12 @@ class SamplerTopologyTest {
         }
         final List<Float> pCorrect = new java.util.ArrayList<>();
         final List<Long> times = new java.util.ArrayList<>();
-        try (var it = driver.<String, byte[]>getKeyValueStore(StoreKeys.HISTORY)
-                .prefixScan(StoreKeys.key("r1", 2) + "/", new org.apache.kafka.common.serialization.StringSerializer())) {
-            it.forEachRemaining(kv -> {
-                pCorrect.add(SampleState.fromBytes(kv.value).pCorrect());
-                times.add(StoreKeys.historyTimestamp(kv.key));
-            });
+        final RunTable.SampleView view = directory.await("r1", table -> table.sample("r1", 2), Duration.ofSeconds(1));
+        final KeyValueStore<String, byte[]> journal = driver.getKeyValueStore(StoreKeys.JOURNAL);
+        for (final History.Entry entry : History.of(2, view.state().label(), view.lastApply(),
+                index -> journal.get(RunTable.journalKey("r1", index)))) {
+            pCorrect.add(entry.state().pCorrect());
+            times.add(entry.timestamp());
         }
         assertEquals(List.of(0.2f, 0.5f, 0.8f), pCorrect);
         assertEquals(List.of(1000L, 2000L, 3000L), times);

@@ -39,9 +39,11 @@ import org.isgd.trainer.train.TrainingBatch;
  * <p>Only committed batches are read ({@code read_committed}: the sampler writes transactionally),
  * and offsets are committed by {@link #acknowledge} after a batch was trained and published, with
  * the batchSeq in the offset's metadata ({@code batchSeq=K}), so {@link #resume} restarts a rank
- * right after its last acknowledged batch. Offsets go through the consumer, or through a
- * transactional {@link KafkaPredictionPublisher} ({@link #commitThrough}) so that a batch's
- * predictions, progress and offset are committed together or not at all. The consumer is a static
+ * right after its last acknowledged batch. Offsets go through the consumer, asynchronously (a
+ * trainer killed may train again the few batches whose commit had not landed; the sampler ignores
+ * their repeated prediction batches), or through a transactional {@link KafkaPredictionPublisher}
+ * ({@link #commitThrough}) so that a batch's predictions, acknowledgement and offset are committed
+ * together or not at all. The consumer is a static
  * group member ({@code group.instance.id} = the group id), so a restarted rank takes its partitions
  * over at once instead of waiting for the killed one's session to expire. Not thread-safe except
  * {@link #stop()}.
@@ -59,6 +61,9 @@ public final class KafkaBatchSource implements BatchSource {
     private final Map<Long, Long> offsetOf = new HashMap<>();
     private final long first;
     private OffsetCommitter committer;
+    private final java.util.concurrent.atomic.AtomicReference<Exception> commitFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private Map<TopicPartition, OffsetAndMetadata> lastOffsets;
     private long expected;
     private long duplicatesDropped;
     private long otherRecordsSkipped;
@@ -91,7 +96,7 @@ public final class KafkaBatchSource implements BatchSource {
         this.worldSize = worldSize;
         this.first = firstBatchSeq;
         this.expected = firstBatchSeq;
-        this.committer = (offsets, group) -> consumer.commitSync(offsets);
+        this.committer = this::commitAsync;
         consumer.subscribe(List.of(Topics.BATCHES.name()), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsAssigned(final Collection<TopicPartition> partitions) {
@@ -334,6 +339,25 @@ public final class KafkaBatchSource implements BatchSource {
         return otherRecordsSkipped;
     }
 
+    /**
+     * The default: offsets commit through the consumer without waiting for the broker (the sampler
+     * learns of the batch from its prediction batch, not from this offset); the last one is
+     * committed synchronously on {@link #close}. A failed commit is rethrown by the next one.
+     */
+    private void commitAsync(final Map<TopicPartition, OffsetAndMetadata> offsets, final ConsumerGroupMetadata group) {
+        final Exception failed = commitFailure.get();
+        if (failed != null) {
+            throw new IllegalStateException("committing the offset of an acknowledged batch of run '" + runId
+                    + "' rank " + rank + " failed: " + failed.getMessage(), failed);
+        }
+        lastOffsets = offsets;
+        consumer.commitAsync(offsets, (committed, error) -> {
+            if (error != null) {
+                commitFailure.compareAndSet(null, error);
+            }
+        });
+    }
+
     /** Makes a blocked or later {@link #next} return empty; safe from any thread (e.g. a shutdown hook). */
     public void stop() {
         stopped = true;
@@ -342,6 +366,15 @@ public final class KafkaBatchSource implements BatchSource {
 
     @Override
     public void close() {
-        consumer.close();
+        try {
+            if (lastOffsets != null && commitFailure.get() == null) {
+                consumer.commitSync(lastOffsets); // the last acknowledged batch: a restart resumes right after it
+            }
+        } catch (RuntimeException e) {
+            System.err.println("isgd: could not commit the last acknowledged offset of run '" + runId + "' rank " + rank
+                    + " (" + e.getMessage() + "); a restart may train a few batches again");
+        } finally {
+            consumer.close();
+        }
     }
 }

@@ -3,6 +3,12 @@ package org.isgd.trainer.feed;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -13,68 +19,111 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.isgd.contract.Topic;
+import org.isgd.contract.Columns;
 import org.isgd.contract.Topics;
-import org.isgd.schemas.SamplePrediction;
-import org.isgd.schemas.TrainerProgress;
+import org.isgd.schemas.PredictionBatch;
 import org.isgd.trainer.train.BatchOutcome;
 import org.isgd.trainer.train.PredictionSink;
 import org.isgd.trainer.train.TrainingBatch;
 
 /**
- * Publishes a trained batch to the sampler: one {@code SamplePrediction} per sample to
- * {@code isgd.predictions} (key sampleId), then one {@code TrainerProgress} to {@code isgd.progress}
- * (key runId), the acknowledgement that lets the sampler emit further batches. Sends are
- * asynchronous ({@code acks=all}, {@code linger.ms=5}); the first failed send is rethrown by the
- * next {@link #publish} or by {@link #close}, so no failure goes unnoticed.
+ * Publishes each trained batch to the sampler as one {@code PredictionBatch} on
+ * {@code isgd.prediction-batches} (key runId): the batch's acknowledgement and a row per sample.
+ * {@link #publish} only hands the batch to a background thread, which encodes and sends it, so
+ * the next training step starts at once. The first failure there is rethrown by the next
+ * {@link #publish}, {@link #flush} or {@link #close}, so none goes unnoticed.
  *
- * <p>A {@link #transactional} publisher puts each batch's records in one transaction that the
- * batch source's acknowledgement commits together with its consumer offset ({@link #commit}): a
- * trainer killed at any point has either published and acknowledged a batch, or neither, so no
- * batch is trained twice and no prediction is lost or duplicated. Its transactional id is per run
- * and rank; starting a publisher with it fences a killed trainer and aborts its open transaction.
+ * <p>A {@link #transactional} publisher puts batches and the batch source's offsets
+ * ({@link #commit}) into transactions, each committed once {@code commitEvery} batches are in it
+ * or {@code commitInterval} has passed since it began, whichever comes first, and on
+ * {@link #flush} (before a checkpoint) and {@link #close}. The sampler sees a batch's predictions
+ * and acknowledgement when its transaction commits; a trainer killed at any point has published
+ * and acknowledged a batch together with its offset, or neither, so after a restart it trains
+ * again at most the batches of the open transaction (up to {@code commitEvery}) and the sampler
+ * never sees a prediction twice. Its transactional id is per run and rank; starting a publisher
+ * with it fences a killed trainer and aborts its open transaction.
  */
 public final class KafkaPredictionPublisher implements PredictionSink, OffsetCommitter {
+    /** Batches per transaction at most: well under the default lead (8), so the sampler keeps ahead. */
+    public static final int DEFAULT_COMMIT_EVERY = 4;
+    public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofMillis(100);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
     private final Producer<byte[], byte[]> producer;
     private final String trainerId;
     private final boolean transactional;
-    private boolean inTransaction;
+    private final int commitEvery;
+    private final long commitIntervalNanos;
+    private final BlockingQueue<Object> queue;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
     private final Callback onCompletion = (metadata, exception) -> {
         if (exception != null) {
             failure.compareAndSet(null, exception);
         }
     };
+    private final Thread sender;
+    // owned by the sender thread
+    private boolean inTransaction;
+    private long transactionStart;
+    private int batchesInTransaction;
+    /** Batches in the open transaction whose offsets have not come yet: it waits for them before committing. */
+    private int awaitingOffsets;
+    private final Map<TopicPartition, OffsetAndMetadata> pendingOffsets = new HashMap<>();
+    private ConsumerGroupMetadata pendingGroup;
+
+    private record Published(TrainingBatch batch, long step, BatchOutcome outcome, long timestamp) {
+    }
+
+    private record Offsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
+    }
+
+    private record Flush(CompletableFuture<Void> done) {
+    }
 
     /**
      * @param extraProperties Kafka client settings passed through unchanged (security, batching,
      *     {@code client.id}, ...); they may override the defaults but not the serializers
-     * @param trainerId written into every prediction, to tell trainers apart
+     * @param trainerId written into every record, to tell trainers apart
      */
     public KafkaPredictionPublisher(final String bootstrapServers, final Map<String, Object> extraProperties,
                                     final String trainerId) {
-        this(new KafkaProducer<>(producerConfig(bootstrapServers, extraProperties)), trainerId, false);
+        this(new KafkaProducer<>(producerConfig(bootstrapServers, extraProperties)), trainerId, false,
+                DEFAULT_COMMIT_EVERY, DEFAULT_COMMIT_INTERVAL);
     }
 
     KafkaPredictionPublisher(final Producer<byte[], byte[]> producer, final String trainerId) {
-        this(producer, trainerId, false);
+        this(producer, trainerId, false, DEFAULT_COMMIT_EVERY, DEFAULT_COMMIT_INTERVAL);
     }
 
-    KafkaPredictionPublisher(final Producer<byte[], byte[]> producer, final String trainerId, final boolean transactional) {
+    KafkaPredictionPublisher(final Producer<byte[], byte[]> producer, final String trainerId, final boolean transactional,
+                             final int commitEvery, final Duration commitInterval) {
+        if (commitEvery < 1) {
+            throw new IllegalArgumentException("commitEvery must be at least 1, was " + commitEvery);
+        }
         this.producer = producer;
         this.trainerId = trainerId;
         this.transactional = transactional;
+        this.commitEvery = commitEvery;
+        this.commitIntervalNanos = commitInterval.toNanos();
+        // bounded: a trainer far ahead of its broker waits instead of filling the heap
+        this.queue = new LinkedBlockingQueue<>(4 * commitEvery + 16);
+        this.sender = new Thread(this::send, "isgd-publisher-" + trainerId);
+        sender.setDaemon(true);
+        sender.start();
     }
 
     /**
      * A publisher whose records become visible (to {@code read_committed} readers such as the
-     * sampler) only when {@link #commit} commits them with the batch's offset.
+     * sampler) only when a transaction commits them with the batches' offsets.
      *
      * @param transactionalId stable per run and rank, e.g. {@link KafkaBatchSource#groupId}
+     * @param commitEvery batches per transaction at most
+     * @param commitInterval a transaction commits at the latest this long after it began
      */
     public static KafkaPredictionPublisher transactional(final String bootstrapServers,
                                                          final Map<String, Object> extraProperties,
-                                                         final String trainerId, final String transactionalId) {
+                                                         final String trainerId, final String transactionalId,
+                                                         final int commitEvery, final Duration commitInterval) {
         final Map<String, Object> config = producerConfig(bootstrapServers, extraProperties);
         config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -87,13 +136,21 @@ public final class KafkaPredictionPublisher implements PredictionSink, OffsetCom
                     + e.getMessage() + "; the brokers must support transactions (on one broker set "
                     + "transaction.state.log.replication.factor=1 and transaction.state.log.min.isr=1)", e);
         }
-        return new KafkaPredictionPublisher(producer, trainerId, true);
+        return new KafkaPredictionPublisher(producer, trainerId, true, commitEvery, commitInterval);
+    }
+
+    public static KafkaPredictionPublisher transactional(final String bootstrapServers,
+                                                         final Map<String, Object> extraProperties,
+                                                         final String trainerId, final String transactionalId) {
+        return transactional(bootstrapServers, extraProperties, trainerId, transactionalId, DEFAULT_COMMIT_EVERY,
+                DEFAULT_COMMIT_INTERVAL);
     }
 
     static Map<String, Object> producerConfig(final String bootstrapServers, final Map<String, Object> extra) {
         final Map<String, Object> config = new HashMap<>();
         config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // one record per trained batch: waiting for more only delays the acknowledgement
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         config.putAll(extra);
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -103,43 +160,12 @@ public final class KafkaPredictionPublisher implements PredictionSink, OffsetCom
 
     @Override
     public void publish(final TrainingBatch batch, final long step, final BatchOutcome outcome) {
-        rethrowFailure();
-        if (transactional && !inTransaction) {
-            producer.beginTransaction();
-            inTransaction = true;
-        }
-        final long now = System.currentTimeMillis();
-        for (int i = 0; i < batch.size(); i++) {
-            final SamplePrediction prediction = SamplePrediction.newBuilder()
-                    .setRunId(batch.runId())
-                    .setSampleId(batch.sampleIds()[i])
-                    .setBatchSeq(batch.batchSeq())
-                    .setStep(step)
-                    .setLabel(outcome.labels()[i])
-                    .setPCorrect(outcome.pCorrect()[i])
-                    .setLoss(outcome.loss()[i])
-                    .setGradNormBound(outcome.gradNormBound()[i])
-                    .setPredicted(outcome.predicted()[i])
-                    .setTrainerId(trainerId)
-                    .setPosition(i)
-                    .setTimestamp(now)
-                    .build();
-            send(Topics.PREDICTIONS, batch.sampleIds()[i], prediction);
-        }
-        final TrainerProgress progress = TrainerProgress.newBuilder()
-                .setRunId(batch.runId())
-                .setRank(batch.rank())
-                .setBatchSeq(batch.batchSeq())
-                .setStep(step)
-                .setTrainLoss(outcome.trainLoss())
-                .setTimestamp(now)
-                .build();
-        send(Topics.PROGRESS, batch.runId(), progress);
+        enqueue(new Published(batch, step, outcome, System.currentTimeMillis()));
     }
 
     /**
-     * Commits the open transaction, and with it every record published since the last commit and
-     * {@code offsets} for {@code group}.
+     * Adds {@code offsets} for {@code group} to the open transaction: they commit with the batches
+     * published before them. Returns at once.
      */
     @Override
     public void commit(final Map<TopicPartition, OffsetAndMetadata> offsets, final ConsumerGroupMetadata group) {
@@ -147,36 +173,152 @@ public final class KafkaPredictionPublisher implements PredictionSink, OffsetCom
             throw new IllegalStateException("publisher '" + trainerId + "' is not transactional; create it with "
                     + "KafkaPredictionPublisher.transactional to commit offsets through it");
         }
-        if (!inTransaction) {
-            producer.beginTransaction();
+        enqueue(new Offsets(Map.copyOf(offsets), group));
+    }
+
+    /** Waits until every batch published so far is sent (transactional: committed, with its offsets). */
+    @Override
+    public void flush() {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        enqueue(new Flush(done));
+        try {
+            done.get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while flushing published batches", e);
+        } catch (ExecutionException | TimeoutException e) {
+            rethrowFailure();
+            throw new IllegalStateException("publishing for trainer '" + trainerId + "' did not finish within "
+                    + CLOSE_TIMEOUT.toSeconds() + " s; check the broker connection", e);
         }
-        producer.sendOffsetsToTransaction(offsets, group);
-        producer.commitTransaction();
-        inTransaction = false;
         rethrowFailure();
     }
 
-    private <K, V> void send(final Topic<K, V> topic, final K key, final V value) {
-        final byte[] keyBytes = topic.keySerde().serializer().serialize(topic.name(), key);
-        final byte[] valueBytes = topic.valueSerde().serializer().serialize(topic.name(), value);
-        producer.send(new ProducerRecord<>(topic.name(), keyBytes, valueBytes), onCompletion);
+    private void enqueue(final Object item) {
+        rethrowFailure();
+        try {
+            while (!queue.offer(item, 100, TimeUnit.MILLISECONDS)) {
+                rethrowFailure();
+                if (!sender.isAlive()) {
+                    throw new IllegalStateException("the publisher of trainer '" + trainerId + "' has stopped");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while publishing", e);
+        }
+    }
+
+    /** The sender thread: encodes and sends what was published, and commits transactions when due. */
+    private void send() {
+        try {
+            while (true) {
+                final Object item = inTransaction && awaitingOffsets == 0
+                        ? queue.poll(Math.max(0, transactionStart + commitIntervalNanos - System.nanoTime()),
+                        TimeUnit.NANOSECONDS)
+                        : queue.take();
+                if (item == null) {
+                    commitTransaction(); // the interval passed
+                } else if (item instanceof Published p) {
+                    beginTransaction();
+                    producer.send(record(p), onCompletion);
+                    awaitingOffsets += transactional ? 1 : 0;
+                } else if (item instanceof Offsets o) {
+                    beginTransaction();
+                    awaitingOffsets = 0;
+                    pendingOffsets.putAll(o.offsets());
+                    pendingGroup = o.group();
+                    if (++batchesInTransaction >= commitEvery) {
+                        commitTransaction();
+                    }
+                } else if (item instanceof Flush f) {
+                    commitTransaction();
+                    producer.flush();
+                    f.done().complete(null);
+                } else {
+                    return; // closing
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            failure.compareAndSet(null, e);
+            queue.forEach(item -> {
+                if (item instanceof Flush f) {
+                    f.done().completeExceptionally(e);
+                }
+            });
+        }
+    }
+
+    private void beginTransaction() {
+        if (transactional && !inTransaction) {
+            producer.beginTransaction();
+            inTransaction = true;
+            transactionStart = System.nanoTime();
+            batchesInTransaction = 0;
+        }
+    }
+
+    private void commitTransaction() {
+        if (!inTransaction) {
+            return;
+        }
+        if (!pendingOffsets.isEmpty()) {
+            producer.sendOffsetsToTransaction(Map.copyOf(pendingOffsets), pendingGroup);
+            pendingOffsets.clear();
+        }
+        producer.commitTransaction();
+        inTransaction = false;
+    }
+
+    private ProducerRecord<byte[], byte[]> record(final Published p) {
+        final TrainingBatch batch = p.batch();
+        final BatchOutcome outcome = p.outcome();
+        final PredictionBatch value = PredictionBatch.newBuilder()
+                .setRunId(batch.runId())
+                .setRank(batch.rank())
+                .setBatchSeq(batch.batchSeq())
+                .setStep(p.step())
+                .setTrainLoss(outcome.trainLoss())
+                .setTrainerId(trainerId)
+                .setTimestamp(p.timestamp())
+                .setCount(batch.size())
+                .setSampleIds(Columns.ofLongs(batch.sampleIds()))
+                .setLabels(Columns.ofInts(outcome.labels()))
+                .setPCorrect(Columns.ofFloats(outcome.pCorrect()))
+                .setLoss(Columns.ofFloats(outcome.loss()))
+                .setGradNormBound(Columns.ofFloats(outcome.gradNormBound()))
+                .setPredicted(Columns.ofInts(outcome.predicted()))
+                .build();
+        return new ProducerRecord<>(Topics.PREDICTION_BATCHES.name(),
+                Topics.PREDICTION_BATCHES.keySerde().serializer().serialize(null, batch.runId()),
+                Topics.PREDICTION_BATCHES.valueSerde().serializer().serialize(null, value));
     }
 
     private void rethrowFailure() {
         final Exception e = failure.get();
         if (e != null) {
-            throw new IllegalStateException("publishing predictions/progress for trainer '" + trainerId
+            throw new IllegalStateException("publishing prediction batches for trainer '" + trainerId
                     + "' failed: " + e.getMessage() + "; check the broker connection and the topics' ACLs", e);
         }
     }
 
-    /** Flushes every pending send, closes the producer, and rethrows a send failure if there was one. */
+    /** Sends (transactional: commits) everything published, closes the producer, rethrows a failure if there was one. */
     @Override
     public void close() {
         try {
-            producer.flush();
+            if (failure.get() == null && sender.isAlive()) {
+                flush();
+            }
         } finally {
-            producer.close(Duration.ofSeconds(30));
+            queue.offer(Boolean.FALSE);
+            try {
+                sender.join(CLOSE_TIMEOUT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            producer.close(CLOSE_TIMEOUT);
         }
         rethrowFailure();
     }

@@ -13,8 +13,16 @@ public interface PredictionSink extends AutoCloseable {
         }
     };
 
-    /** Publishes the outcome of training {@code batch} as optimizer step {@code step}. */
+    /** Publishes the outcome of training {@code batch} as optimizer step {@code step}; may return before it is sent. */
     void publish(TrainingBatch batch, long step, BatchOutcome outcome);
+
+    /**
+     * Waits until everything published so far is durable (and, through a transactional sink,
+     * acknowledged with its offsets): before a checkpoint, so that a trainer restarted from it
+     * resumes exactly where the checkpoint is.
+     */
+    default void flush() {
+    }
 
     @Override
     void close();

@@ -74,9 +74,11 @@ public final class TrainingLoop {
                 windowSteps = 0;
             }
             if (checkpointing && step % options.checkpointEvery() == 0) {
+                sink.flush();
                 checkpoints.save(session, new Checkpoint(step, lastBatchSeq, options.model()));
             }
         }
+        sink.flush();
         if (checkpointing && lastBatchSeq >= 0 && step % options.checkpointEvery() != 0) {
             checkpoints.save(session, new Checkpoint(step, lastBatchSeq, options.model()));
         }

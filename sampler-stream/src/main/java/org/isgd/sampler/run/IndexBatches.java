@@ -1,15 +1,15 @@
-package org.isgd.sampler.topology;
+package org.isgd.sampler.run;
 
 import java.util.List;
 import org.isgd.schemas.IndexBatch;
 import org.isgd.schemas.RunSpec;
 
 /** Building an {@link IndexBatch}, the same whether one task drew it or a coordinator assembled it. */
-final class Batches {
-    private Batches() {
+public final class IndexBatches {
+    private IndexBatches() {
     }
 
-    static IndexBatch of(final RunSpec spec, final long seq, final int worldSize, final long[] sampleIds,
+    public static IndexBatch of(final RunSpec spec, final long seq, final int worldSize, final long[] sampleIds,
                          final float[] weights, final double[] probabilities, final String phase, final long now) {
         return IndexBatch.newBuilder()
                 .setRunId(spec.getRunId())
@@ -25,7 +25,7 @@ final class Batches {
     }
 
     /** (Σw)²/Σw² / n: 1 when all weights are equal, small when a few samples carry the batch. */
-    static double effectiveSampleSize(final float[] weights) {
+    public static double effectiveSampleSize(final float[] weights) {
         double sum = 0;
         double squares = 0;
         for (final float w : weights) {

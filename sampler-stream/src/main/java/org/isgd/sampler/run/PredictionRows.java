@@ -1,0 +1,95 @@
+package org.isgd.sampler.run;
+
+import org.apache.kafka.common.errors.SerializationException;
+import org.isgd.contract.AvroSerde;
+import org.isgd.contract.Columns;
+import org.isgd.schemas.PredictionBatch;
+import org.isgd.schemas.SamplePrediction;
+
+/**
+ * A {@code PredictionBatch} with its columns unpacked into primitive arrays, and the bytes it
+ * arrived as (what the journal keeps). {@code positions} and {@code trained} are null when the
+ * trainer left them empty: row i is position i, and every row was trained.
+ */
+public record PredictionRows(PredictionBatch header, byte[] raw, long[] ids, int[] labels, float[] pCorrect,
+                             float[] loss, float[] gradNormBound, int[] predicted, int[] positions, boolean[] trained) {
+    /** Most rows a record may carry (a batch of 8 192 candidates is 270 KB). */
+    public static final int MAX_ROWS = 65_536;
+    public static final String INVALID_FIELD = "invalid-field";
+    private static final AvroSerde<PredictionBatch> SERDE = AvroSerde.of(PredictionBatch.class);
+
+    /**
+     * Unpacks a decoded record.
+     *
+     * @throws SerializationException naming the column whose length does not match {@code count}
+     */
+    public static PredictionRows of(final PredictionBatch batch, final byte[] raw) {
+        final int n = batch.getCount();
+        if (n < 0 || n > MAX_ROWS) {
+            throw new SerializationException("count " + n + " is outside [0, " + MAX_ROWS + "]");
+        }
+        return new PredictionRows(batch, raw, Columns.longs("sampleIds", batch.getSampleIds(), n),
+                Columns.ints("labels", batch.getLabels(), n), Columns.floats("pCorrect", batch.getPCorrect(), n),
+                Columns.floats("loss", batch.getLoss(), n), Columns.floats("gradNormBound", batch.getGradNormBound(), n),
+                Columns.ints("predicted", batch.getPredicted(), n),
+                Columns.absent(batch.getPositions()) ? null : Columns.ints("positions", batch.getPositions(), n),
+                Columns.absent(batch.getTrained()) ? null : Columns.flags("trained", batch.getTrained(), n));
+    }
+
+    /** Decodes and unpacks the bytes of a PredictionBatch. */
+    public static PredictionRows decode(final byte[] raw) {
+        return of(SERDE.decode(raw), raw);
+    }
+
+    /** One prediction of the older per-sample contract, as a record of one row. */
+    public static PredictionRows ofPrediction(final SamplePrediction p) {
+        final PredictionBatch batch = PredictionBatch.newBuilder().setRunId(p.getRunId())
+                .setRank(0).setBatchSeq(p.getBatchSeq()).setStep(p.getStep()).setTrainLoss(Float.NaN)
+                .setTrainerId(p.getTrainerId()).setTimestamp(p.getTimestamp()).setCount(1)
+                .setSampleIds(Columns.ofLongs(new long[] {p.getSampleId()}))
+                .setLabels(Columns.ofInts(new int[] {p.getLabel()}))
+                .setPCorrect(Columns.ofFloats(new float[] {p.getPCorrect()}))
+                .setLoss(Columns.ofFloats(new float[] {p.getLoss()}))
+                .setGradNormBound(Columns.ofFloats(new float[] {p.getGradNormBound()}))
+                .setPredicted(Columns.ofInts(new int[] {p.getPredicted()}))
+                .setPositions(Columns.ofInts(new int[] {p.getPosition()}))
+                .build();
+        return of(batch, SERDE.encode(batch));
+    }
+
+    public int count() {
+        return ids.length;
+    }
+
+    public int position(final int row) {
+        return positions == null ? row : positions[row];
+    }
+
+    public boolean trained(final int row) {
+        return trained == null || trained[row];
+    }
+
+    /** Why row {@code i}'s values cannot be applied whatever the run ("invalid-field: ..."), or null. */
+    public String valueProblem(final int i) {
+        final String row = " (row " + i + ", sample " + ids[i] + ")";
+        if (ids[i] < 0) {
+            return INVALID_FIELD + ": negative sampleId" + row;
+        }
+        if (!(pCorrect[i] >= 0f && pCorrect[i] <= 1f)) {
+            return INVALID_FIELD + ": pCorrect must be in [0, 1], was " + pCorrect[i] + row;
+        }
+        if (!(loss[i] >= 0f) || Float.isInfinite(loss[i])) {
+            return INVALID_FIELD + ": loss must be finite and >= 0, was " + loss[i] + row;
+        }
+        if (!(gradNormBound[i] >= 0f) || gradNormBound[i] > 2f) {
+            return INVALID_FIELD + ": gradNormBound must be in [0, sqrt 2], was " + gradNormBound[i] + row;
+        }
+        if (predicted[i] < 0) {
+            return INVALID_FIELD + ": negative predicted class " + predicted[i] + row;
+        }
+        if (positions != null && positions[i] < -1) {
+            return INVALID_FIELD + ": position must be >= 0 (or -1: not given), was " + positions[i] + row;
+        }
+        return null;
+    }
+}

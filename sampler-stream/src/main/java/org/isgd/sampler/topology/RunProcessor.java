@@ -1,0 +1,180 @@
+package org.isgd.sampler.topology;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.isgd.sampler.run.RunSettings;
+import org.isgd.sampler.run.RunTable;
+import org.isgd.sampler.status.RunDirectory;
+import org.isgd.sampler.status.RunSnapshots;
+import org.isgd.sampler.store.RunProgress;
+import org.isgd.sampler.store.StoreKeys;
+import org.isgd.schemas.DeadLetter;
+import org.isgd.schemas.IndexBatch;
+import org.isgd.schemas.RunSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A run task: the thin Kafka side of a {@link RunTable}. It holds the runs whose id hashes to its
+ * partition of isgd.prediction-batches, takes their prediction batches straight from that topic
+ * and everything else (samples from the dataset tasks, the older per-sample predictions and
+ * acknowledgements) from the by-run topic, and sends on the batches the table draws and the dead
+ * letters of what it refuses. Runs are created from the global isgd.runs store; the query API's
+ * questions are answered between records and at every punctuation.
+ */
+final class RunProcessor implements Processor<String, SamplerEvent, String, RunOutput> {
+    private static final Logger LOG = LoggerFactory.getLogger(RunProcessor.class);
+
+    private final SamplerMetrics metrics;
+    private final RunSnapshots snapshots;
+    private final RunDirectory<RunTable> directory;
+    private final RunSettings settings;
+    private final int partitions;
+    private ProcessorContext<String, RunOutput> context;
+    private KeyValueStore<String, byte[]> runStore;
+    private RunSpecLookup runSpecs;
+    private RunTable table;
+    private RunDirectory.Mailbox<RunTable> mailbox;
+    private final RunTable.Output output = new RunTable.Output() {
+        @Override
+        public void batch(final IndexBatch batch) {
+            context.forward(new Record<>(batch.getRunId(), new RunOutput.Batch(batch), now()));
+        }
+
+        @Override
+        public void refused(final RunSpec spec, final String reason) {
+            letter(DeadLetters.ofRunSpec(spec, reason, now()));
+        }
+    };
+
+    /** @param partitions partitions of isgd.prediction-batches (and of the by-run topic): the run tasks */
+    RunProcessor(final SamplerMetrics metrics, final RunSnapshots snapshots, final RunDirectory<RunTable> directory,
+                 final RunSettings settings, final int partitions) {
+        this.metrics = metrics;
+        this.snapshots = snapshots;
+        this.directory = directory;
+        this.settings = settings;
+        this.partitions = partitions;
+    }
+
+    @Override
+    public void init(final ProcessorContext<String, RunOutput> context) {
+        this.context = context;
+        runStore = context.getStateStore(StoreKeys.RUNS);
+        runSpecs = new RunSpecLookup(context.getStateStore(StoreKeys.RUNS_GLOBAL));
+        table = new RunTable(new StoreRunStorage(runStore, context.getStateStore(StoreKeys.JOURNAL),
+                context.getStateStore(StoreKeys.SNAPSHOTS)), settings, metrics);
+        mailbox = new RunDirectory.Mailbox<>(table);
+        final List<RunProgress> stored = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> all = runStore.all()) {
+            all.forEachRemaining(kv -> {
+                if (!kv.key.startsWith(StoreKeys.REFUSED_RUN_PREFIX)) {
+                    stored.add(RunProgress.fromBytes(kv.value));
+                }
+            });
+        }
+        // a task revived after an aborted transaction is initialised again: the table is rebuilt from the stores
+        table.restore(stored, this::owns, now());
+        table.runIds().forEach(runId -> directory.register(runId, mailbox));
+        context.schedule(SamplerTopology.SYNC_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+
+    @Override
+    public void process(final Record<String, SamplerEvent> record) {
+        final SamplerEvent event = record.value();
+        final String problem = switch (event.kind()) {
+            case PREDICTION_BATCH -> onPredictionBatch(event);
+            case POPULATION -> withRun(event.population().runId(), () -> table.samples(event.population().runId(),
+                    event.population().fromSeq(), event.population().ids(), event.population().labels(),
+                    event.population().grewAt(), now(), output));
+            case PREDICTION -> withRun(event.prediction().getRunId(), () -> table.prediction(event.prediction(), now()));
+            case PROGRESS -> withRun(event.progress().getRunId(), () -> table.progress(event.progress(), now(), output));
+            default -> "malformed: a " + event.kind() + " event reached a run task";
+        };
+        if (problem != null) {
+            metrics.deadLetter(problem);
+            letter(event.reject(problem, now()));
+        }
+        mailbox.answer();
+    }
+
+    private String onPredictionBatch(final SamplerEvent event) {
+        final String runId = event.predictionBatch().header().getRunId();
+        final int owner = KeyPartitions.of(runId, partitions);
+        if (event.partition() >= 0 && owner != event.partition()) {
+            // the producer did not partition like Java's default: pass it on to the run's own partition
+            metrics.misrouted();
+            context.forward(new Record<>(runId, new RunOutput.Reroute(event.key(), event.value(), owner), now()));
+            return null;
+        }
+        return withRun(runId, () -> table.predictionBatch(event.predictionBatch(), now(), output));
+    }
+
+    /** Runs {@code work} once the table holds the run, creating it from isgd.runs if it is new. */
+    private String withRun(final String runId, final java.util.function.Supplier<String> work) {
+        if (!table.has(runId)) {
+            final RunSpec spec = runSpecs.get(runId);
+            if (spec != null) {
+                apply(spec);
+            }
+        }
+        return work.get();
+    }
+
+    private void punctuate(final long now) {
+        runSpecs.forEach((runId, spec) -> {
+            if (owns(runId)) {
+                apply(spec);
+            }
+        }, this::forwardRefusedSpec);
+        table.tick(now, output);
+        snapshots.publishAll(table.snapshots(now));
+        mailbox.answer();
+    }
+
+    private void apply(final RunSpec spec) {
+        table.applySpec(spec, now(), output);
+        if (table.has(spec.getRunId())) {
+            directory.register(spec.getRunId(), mailbox);
+        }
+    }
+
+    private boolean owns(final String runId) {
+        return KeyPartitions.of(runId, partitions) == context.taskId().partition();
+    }
+
+    /**
+     * A run spec the global store refused becomes a dead letter here, exactly once: only the task
+     * of partition 0 sends it, and remembers that it did in its changelogged store.
+     */
+    private void forwardRefusedSpec(final String key, final DeadLetter letter) {
+        if (context.taskId().partition() != 0 || runStore.get(key) != null) {
+            return;
+        }
+        runStore.put(key, new byte[0]);
+        letter(letter);
+    }
+
+    private void letter(final DeadLetter letter) {
+        context.forward(new Record<>(null, new RunOutput.Letter(letter), now()));
+    }
+
+    private long now() {
+        return context.currentSystemTimeMs();
+    }
+
+    @Override
+    public void close() {
+        for (final String runId : table.runIds()) {
+            directory.unregister(runId, mailbox);
+            snapshots.remove(runId); // another instance owns them now
+        }
+        LOG.debug("run task {} closed", context.taskId());
+    }
+}
