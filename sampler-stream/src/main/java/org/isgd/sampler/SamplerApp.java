@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 import org.isgd.contract.AvroSerde;
+import org.isgd.contract.Topics;
 import org.isgd.sampler.run.History;
 import org.isgd.sampler.run.RunTable;
 import org.isgd.sampler.status.RunDirectory;
@@ -55,9 +56,10 @@ public final class SamplerApp implements AutoCloseable {
         if (config.shardTopic() != null) {
             ShardTopic.ensure(config);
         }
-        final int partitions = sharded ? 1 : RunPartitions.of(config);
+        final int partitions = sharded ? 1 : RunPartitions.of(config, Topics.PREDICTION_BATCHES.name());
+        final int progressPartitions = sharded ? 1 : RunPartitions.of(config, Topics.PROGRESS.name());
         final Topology topology = SamplerTopology.build(metrics, snapshots, directory, config.runSettings(),
-                config.shardTopic(), config.shards(), partitions);
+                config.shardTopic(), config.shards(), partitions, progressPartitions);
         this.streams = new KafkaStreams(topology, config.streamsProperties());
         streams.setStateListener((now, before) -> {
             state.set(now);

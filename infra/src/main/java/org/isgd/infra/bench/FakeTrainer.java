@@ -19,16 +19,17 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.isgd.contract.Topics;
-import org.isgd.schemas.IndexBatch;
+import org.isgd.contract.IndexBatchCodec;
 import org.isgd.schemas.TrainerProgress;
 
 /**
  * A trainer that trains nothing: it reads the benchmark runs' batches from isgd.batches
  * ({@code read_committed}, in order) and, depending on its mode, either acknowledges each at once
- * ({@link Mode#ACK}: the sampler's emission is the only limit), or publishes a prediction for every
- * sample of the batch and then the acknowledgement, paced to a rate of predictions per second
- * ({@link Mode#TRAIN}: a trainer's steady load, under which latency is measured). While
- * {@link Mode#PAUSED} it reads nothing.
+ * with a bare {@code TrainerProgress} ({@link Mode#ACK}: the sampler's emission is the only limit),
+ * or answers each with a {@code PredictionBatch} of made-up predictions for every sample, as fast
+ * as it can or paced to a rate of predictions per second ({@link Mode#TRAIN}: the sampler's update
+ * rate, or a trainer's steady load under which latency is measured). While {@link Mode#PAUSED} it
+ * reads nothing.
  */
 final class FakeTrainer implements AutoCloseable {
     enum Mode { PAUSED, ACK, TRAIN }
@@ -54,6 +55,7 @@ final class FakeTrainer implements AutoCloseable {
         final Map<String, Object> producerConfig = new LinkedHashMap<>(client);
         producerConfig.put("acks", "all");
         producerConfig.put("linger.ms", 2);
+        producerConfig.put("batch.size", 256 * 1024);
         this.producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
         this.runs = runs;
         final List<TopicPartition> partitions = consumer.partitionsFor(Topics.BATCHES.name(), Duration.ofSeconds(30))
@@ -69,7 +71,7 @@ final class FakeTrainer implements AutoCloseable {
         mode = Mode.ACK;
     }
 
-    /** Trains at {@code predictionsPerSecond} (all runs together). */
+    /** Trains at {@code predictionsPerSecond} (all runs together); infinite = as fast as it goes. */
     void train(final double predictionsPerSecond) {
         rate = predictionsPerSecond;
         mode = Mode.TRAIN;
@@ -107,17 +109,21 @@ final class FakeTrainer implements AutoCloseable {
                     if (!runs.contains(record.key())) {
                         continue;
                     }
-                    final IndexBatch batch = Topics.BATCHES.valueSerde().deserializer().deserialize(record.topic(),
-                            record.value());
+                    final IndexBatchCodec.Batch batch = IndexBatchCodec.decode(record.value());
                     if (mode == Mode.TRAIN) {
-                        due = Math.max(due, System.nanoTime() - 1_000_000_000L); // no catching up after a stall
-                        due += (long) (batch.getSampleIds().size() * 1e9 / rate);
-                        LockSupport.parkNanos(due - System.nanoTime());
-                        predict(batch, random);
+                        if (!Double.isInfinite(rate)) {
+                            due = Math.max(due, System.nanoTime() - 1_000_000_000L); // no catching up after a stall
+                            due += (long) (batch.size() * 1e9 / rate);
+                            LockSupport.parkNanos(due - System.nanoTime());
+                        }
+                        send(Topics.PREDICTION_BATCHES.name(), record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                Topics.PREDICTION_BATCHES.valueSerde().serializer().serialize(null,
+                                        SyntheticData.predictions(batch, random)));
+                    } else {
+                        acknowledge(batch);
                     }
-                    acknowledge(batch);
                     batches.incrementAndGet();
-                    indices.addAndGet(batch.getSampleIds().size());
+                    indices.addAndGet(batch.size());
                 }
             }
         } catch (InterruptedException e) {
@@ -129,25 +135,15 @@ final class FakeTrainer implements AutoCloseable {
         }
     }
 
-    private void predict(final IndexBatch batch, final SplittableRandom random) {
-        final List<Long> ids = batch.getSampleIds();
-        for (int i = 0; i < ids.size(); i++) {
-            send(Topics.PREDICTIONS.keySerde().serializer().serialize(Topics.PREDICTIONS.name(), ids.get(i)),
-                    Topics.PREDICTIONS.valueSerde().serializer().serialize(Topics.PREDICTIONS.name(),
-                            SyntheticData.prediction(batch.getRunId(), ids.get(i), batch.getBatchSeq(), i, random)),
-                    Topics.PREDICTIONS.name());
-        }
-    }
-
-    private void acknowledge(final IndexBatch batch) {
-        final TrainerProgress ack = TrainerProgress.newBuilder().setRunId(batch.getRunId()).setRank(batch.getRank())
-                .setBatchSeq(batch.getBatchSeq()).setStep(batch.getBatchSeq()).setTrainLoss(0f)
+    private void acknowledge(final IndexBatchCodec.Batch batch) {
+        final TrainerProgress ack = TrainerProgress.newBuilder().setRunId(batch.runId()).setRank(batch.rank())
+                .setBatchSeq(batch.batchSeq()).setStep(batch.batchSeq()).setTrainLoss(0f)
                 .setTimestamp(System.currentTimeMillis()).build();
-        send(Topics.PROGRESS.keySerde().serializer().serialize(Topics.PROGRESS.name(), batch.getRunId()),
-                Topics.PROGRESS.valueSerde().serializer().serialize(Topics.PROGRESS.name(), ack), Topics.PROGRESS.name());
+        send(Topics.PROGRESS.name(), Topics.PROGRESS.keySerde().serializer().serialize(Topics.PROGRESS.name(),
+                batch.runId()), Topics.PROGRESS.valueSerde().serializer().serialize(Topics.PROGRESS.name(), ack));
     }
 
-    private void send(final byte[] key, final byte[] value, final String topic) {
+    private void send(final String topic, final byte[] key, final byte[] value) {
         producer.send(new ProducerRecord<>(topic, key, value), (meta, error) -> {
             if (error != null) {
                 failure.compareAndSet(null, error);

@@ -36,9 +36,9 @@ import org.isgd.schemas.RunState;
  * {@code isgd bench sampler}, one cell (a size and an instance count) at a time: a broker and the
  * sampler instances in processes of their own, N synthetic samples registered per run, then three
  * phases measured from the samplers' own counters — prediction updates absorbed per second (a
- * producer saturates them), weighted indices emitted per second (a trainer that acknowledges every
- * batch at once), prediction-to-sampling latency under a trainer's steady load — and the RSS of
- * every sampler after loading and at the end.
+ * trainer that answers every batch at once with a prediction batch), weighted indices emitted per
+ * second (a trainer that acknowledges every batch at once), prediction-to-sampling latency under a
+ * trainer's steady load — and the RSS of every sampler after loading and at the end.
  */
 public final class SamplerBench {
     static final String APPLIED = "isgd_predictions_applied_total";
@@ -94,8 +94,8 @@ public final class SamplerBench {
 
     private SamplerBenchResult result(final String machine, final String command, final List<SamplerBenchResult.Cell> cells) {
         return new SamplerBenchResult(command, machine, stamp, settings.describe(), settings.samplerJvm(),
-                settings.samplerCommandArgs(), SamplerBenchResult.Targets.ISSUE_5, List.copyOf(cells),
-                SamplerBenchTable.verdicts(cells, SamplerBenchResult.Targets.ISSUE_5), List.copyOf(failures));
+                settings.samplerCommandArgs(), SamplerBenchResult.Targets.BATCHED, List.copyOf(cells),
+                SamplerBenchTable.verdicts(cells, SamplerBenchResult.Targets.BATCHED), List.copyOf(failures));
     }
 
     private void write(final SamplerBenchResult result) throws IOException {
@@ -183,12 +183,14 @@ public final class SamplerBench {
                                             final SamplerWatch watch, final List<URI> apis,
                                             final Path diag) throws Exception {
         awaitRunning(watch, samplers);
-        final int partitions = topics.partitions().getOrDefault(Topics.SAMPLES.name(), 6);
-        final List<String> datasets = datasets(settings.runs(instanceCount), partitions);
+        final int partitions = topics.partitions().getOrDefault(Topics.PREDICTION_BATCHES.name(), 6);
+        final List<String> runIds = spread("bench-" + stamp + "-n" + size + "-i" + instanceCount + "-r",
+                settings.runs(instanceCount), partitions);
         final Map<String, String> runs = new LinkedHashMap<>(); // runId -> dataset
-        for (int i = 0; i < datasets.size(); i++) {
-            runs.put("bench-" + stamp + "-n" + size + "-i" + instanceCount + "-r" + i, datasets.get(i));
+        for (int i = 0; i < runIds.size(); i++) {
+            runs.put(runIds.get(i), "bench-synthetic-" + i);
         }
+        final List<String> datasets = List.copyOf(new java.util.LinkedHashSet<>(runs.values()));
         createRuns(client, runs, size);
         final long t0 = System.nanoTime();
         final java.time.Instant loadStart = java.time.Instant.now();
@@ -203,10 +205,11 @@ public final class SamplerBench {
         layout.forEach(r -> System.out.printf("run %s on %s: instance(s) %s%n", r.runId(), r.dataset(), r.owners()));
         final List<ChildJvm.Rss> afterLoad = rss(samplers, diag, "after-load");
 
-        final SamplerBenchResult.Rate updates = updates(client, watch, samplers, List.copyOf(runs.keySet()), size);
+        final SamplerBenchResult.Rate updates;
         final SamplerBenchResult.Rate indices;
         final SamplerBenchResult.Latency latency;
         try (FakeTrainer trainer = new FakeTrainer(client, Set.copyOf(runs.keySet()))) {
+            updates = updates(watch, samplers, trainer);
             trainer.ack();
             indices = window("indices", watch, samplers, INDICES, trainer::indices, trainer::check);
             trainer.train(settings.latencyRate() * runs.size());
@@ -261,15 +264,15 @@ public final class SamplerBench {
     }
 
     /**
-     * Dataset names whose records land on different partitions of the sampler's by-dataset
-     * repartition topic (Kafka's default partitioner: murmur2 of the key), so that different
-     * tasks, and given the assignment different instances, own them.
+     * Run ids ({@code prefix} + a number) whose prediction batches land on different partitions of
+     * isgd.prediction-batches (Kafka's default partitioner: murmur2 of the key), so that different
+     * run tasks, and given the assignment different instances, own them.
      */
-    static List<String> datasets(final int count, final int partitions) {
+    static List<String> spread(final String prefix, final int count, final int partitions) {
         final List<String> names = new ArrayList<>();
         final Set<Integer> used = new HashSet<>();
         for (int i = 0; names.size() < count; i++) {
-            final String name = "bench-synthetic-" + i;
+            final String name = prefix + i;
             final int partition = Utils.toPositive(Utils.murmur2(name.getBytes(StandardCharsets.UTF_8))) % partitions;
             if (used.add(partition) || used.size() >= partitions) {
                 names.add(name);
@@ -325,34 +328,24 @@ public final class SamplerBench {
         return layout;
     }
 
-    /** Phase (a): predictions as fast as the samplers apply them, then a drain so the next phase starts clean. */
-    private SamplerBenchResult.Rate updates(final Map<String, Object> client, final SamplerWatch watch,
-                                           final List<ChildJvm> samplers, final List<String> runs, final int size)
-            throws Exception {
+    /**
+     * Phase (a): a trainer that answers every batch at once with a prediction batch of all its
+     * samples: the samplers apply predictions as fast as they can emit and take them in (the lead
+     * bounds what is in flight). Dead letters fail the phase.
+     */
+    private SamplerBenchResult.Rate updates(final SamplerWatch watch, final List<ChildJvm> samplers,
+                                           final FakeTrainer trainer) throws Exception {
         final double deadBefore = watch.total(DEAD_LETTERS);
-        try (PredictionBlaster blaster = new PredictionBlaster(client, runs, size,
-                () -> (long) watch.total(APPLIED), settings.maxAhead())) {
-            final long appliedBefore = (long) watch.total(APPLIED);
-            final SamplerBenchResult.Rate rate = window("updates", watch, samplers, APPLIED, blaster::sent, blaster::check);
-            final long sent = blaster.stop();
-            final long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
-            try (ProgressBar bar = Progress.bar("drain", sent, "predictions")) {
-                while ((long) watch.total(APPLIED) - appliedBefore < sent) {
-                    samplers.forEach(ChildJvm::requireAlive);
-                    bar.stepTo((long) watch.total(APPLIED) - appliedBefore);
-                    if (watch.total(DEAD_LETTERS) > deadBefore) {
-                        throw new UsageException("the samplers sent benchmark predictions to isgd.dead-letters; see "
-                                + samplers.get(0).log());
-                    }
-                    if (System.nanoTime() > deadline) {
-                        throw new UsageException("the samplers did not apply the " + sent + " predictions sent within "
-                                + DRAIN_TIMEOUT.toMinutes() + " min");
-                    }
-                    Thread.sleep(250);
-                }
+        trainer.train(Double.POSITIVE_INFINITY);
+        final SamplerBenchResult.Rate rate = window("updates", watch, samplers, APPLIED, trainer::indices, () -> {
+            trainer.check();
+            if (watch.total(DEAD_LETTERS) > deadBefore) {
+                throw new UsageException("the samplers sent benchmark predictions to isgd.dead-letters; see "
+                        + samplers.get(0).log());
             }
-            return rate;
-        }
+        });
+        trainer.pause();
+        return rate;
     }
 
     /** Phase (c): a trainer's steady load; the latency histogram's growth over the window. */

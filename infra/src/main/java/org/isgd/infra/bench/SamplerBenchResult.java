@@ -9,8 +9,17 @@ public record SamplerBenchResult(String command, String machine, String stamp, M
                                  List<Cell> cells, List<Verdict> verdicts, List<Failure> failures) {
 
     /** The issue's targets, per sampler instance, exactly-once on. */
-    public record Targets(double updatesPerSecond, double indicesPerSecond, double p99LatencyMs, long rssBytesAt10M) {
-        static final Targets ISSUE_5 = new Targets(200_000, 1_000_000, 250, 2L << 30);
+    /**
+     * The goals a cell is checked against.
+     *
+     * @param updatesPerSecond per instance, below 10M samples
+     * @param updatesPerSecondAt10M per instance, at 10M samples and more
+     * @param cpuMicrosPerPrediction sampler CPU per applied prediction in the updates phase, at most
+     */
+    public record Targets(double updatesPerSecond, double updatesPerSecondAt10M, double cpuMicrosPerPrediction,
+                          double indicesPerSecond, double p99LatencyMs, long rssBytesAt10M) {
+        /** The batched data path's targets (issue 11). */
+        static final Targets BATCHED = new Targets(250_000, 200_000, 4, 2_000_000, 150, 3L << 29);
     }
 
     /** One size × instance count. */
@@ -37,6 +46,11 @@ public record SamplerBenchResult(String command, String machine, String stamp, M
                        List<Double> samplerCores, double brokerCores, double loadCores, double machineCores) {
         double perInstanceMean() {
             return perInstance.isEmpty() ? 0 : total / perInstance.size();
+        }
+
+        /** Sampler CPU (all instances) per counted event, microseconds. */
+        double cpuMicrosPerEvent() {
+            return total > 0 ? samplerCores.stream().mapToDouble(Double::doubleValue).sum() / total * 1e6 : Double.NaN;
         }
     }
 

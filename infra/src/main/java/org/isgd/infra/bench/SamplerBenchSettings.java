@@ -13,20 +13,19 @@ import java.util.Map;
  * @param instances sampler processes, one cell each
  * @param layout how runs are laid out over the instances
  * @param lead the runs' flow-control lead: large, so that acknowledgements, not flow control, pace emission
- * @param maxAhead how far the prediction load may run ahead of what the samplers applied
  * @param latencyRate predictions per second per run while latency is measured
  * @param rocksDbMemory bytes of RocksDB block cache and memtables per sampler (0 = Kafka Streams' defaults)
  * @param profile record each sampler with Java Flight Recorder and report where its time went per phase
  */
 public record SamplerBenchSettings(List<Integer> sizes, List<Integer> instances, Layout layout, String policy,
-                                   int batchSize, int lead, Duration warmup, Duration duration, long maxAhead,
+                                   int batchSize, int lead, Duration warmup, Duration duration,
                                    double latencyRate, List<String> samplerJvmOptions, List<String> brokerJvmOptions,
                                    List<String> samplerArgs, long rocksDbMemory, boolean nativeMemoryTracking, boolean profile,
                                    Path workDir, Path out, boolean keepWork) {
 
     /** Where the runs live. */
     public enum Layout {
-        /** One run per instance, each on a dataset of its own (a run lives on its dataset's task today). */
+        /** One run per instance, each on a dataset of its own, their ids hashing to different run tasks. */
         PER_INSTANCE,
         /** One run on one dataset whatever the instance count: for a sampler that shards a run (--shards). */
         SHARED
@@ -39,8 +38,8 @@ public record SamplerBenchSettings(List<Integer> sizes, List<Integer> instances,
         if (instances.isEmpty() || instances.stream().anyMatch(n -> n < 1 || n > 8)) {
             throw new IllegalArgumentException("--instances must be in [1, 8], were " + instances);
         }
-        if (batchSize < 1 || lead < 1 || maxAhead < 1 || latencyRate <= 0 || rocksDbMemory < 0) {
-            throw new IllegalArgumentException("--batch-size, --lead, --max-ahead and --latency-rate must be > 0, "
+        if (batchSize < 1 || lead < 1 || latencyRate <= 0 || rocksDbMemory < 0) {
+            throw new IllegalArgumentException("--batch-size, --lead and --latency-rate must be > 0, "
                     + "--rocksdb-memory >= 0");
         }
         if (duration.toSeconds() < 1 || warmup.isNegative()) {
@@ -86,7 +85,6 @@ public record SamplerBenchSettings(List<Integer> sizes, List<Integer> instances,
         d.put("lead", lead);
         d.put("warmupSeconds", warmup.toSeconds());
         d.put("durationSeconds", duration.toSeconds());
-        d.put("maxAhead", maxAhead);
         d.put("latencyRatePerRun", latencyRate);
         d.put("brokerJvmOptions", brokerJvmOptions);
         d.put("rocksDbMemoryBytes", rocksDbMemory);

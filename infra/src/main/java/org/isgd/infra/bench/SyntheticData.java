@@ -1,12 +1,14 @@
 package org.isgd.infra.bench;
 
 import java.util.SplittableRandom;
-import org.isgd.schemas.SamplePrediction;
+import org.isgd.contract.Columns;
+import org.isgd.contract.IndexBatchCodec;
+import org.isgd.schemas.PredictionBatch;
 
 /**
  * The sampler benchmark's synthetic dataset: sample i has label i mod 10, and a prediction for it
  * carries made-up but valid numbers (what a 10-class softmax could give), so the sampler does all
- * the work a real one costs: validation, state update, sum-tree update.
+ * the work a real one costs: decoding, validation, state update, sum-tree update, journal.
  */
 final class SyntheticData {
     static final int CLASSES = 10;
@@ -27,29 +29,27 @@ final class SyntheticData {
         return labels;
     }
 
-    /**
-     * @param position index in its batch, or any number that grows within one batchSeq: the sampler
-     *     takes a same-batch prediction with a position at or below the last one it applied for a
-     *     redelivery
-     */
-    static SamplePrediction prediction(final String runId, final long sampleId, final long batchSeq, final int position,
-                                       final SplittableRandom random) {
-        final int label = label(sampleId);
-        final float pCorrect = (float) random.nextDouble(0.01, 1.0);
-        final boolean right = pCorrect > 0.5f;
-        return SamplePrediction.newBuilder()
-                .setRunId(runId)
-                .setSampleId(sampleId)
-                .setBatchSeq(batchSeq)
-                .setStep(batchSeq)
-                .setLabel(label)
-                .setPCorrect(pCorrect)
-                .setLoss((float) -Math.log(pCorrect))
-                .setGradNormBound((float) (Math.sqrt(2) * (1 - pCorrect)))
-                .setPredicted(right ? label : (label + 1) % CLASSES)
-                .setTrainerId(TRAINER_ID)
-                .setPosition(position)
-                .setTimestamp(System.currentTimeMillis())
-                .build();
+    /** A trainer's answer to {@code batch}: a made-up but valid prediction for each of its samples. */
+    static PredictionBatch predictions(final IndexBatchCodec.Batch batch, final SplittableRandom random) {
+        final int n = batch.size();
+        final long[] ids = new long[n];
+        final int[] labels = new int[n];
+        final float[] pCorrect = new float[n];
+        final float[] loss = new float[n];
+        final float[] gradNormBound = new float[n];
+        final int[] predicted = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = batch.sampleIds()[i];
+            labels[i] = label(ids[i]);
+            pCorrect[i] = (float) random.nextDouble(0.01, 1.0);
+            loss[i] = (float) -Math.log(pCorrect[i]);
+            gradNormBound[i] = (float) (Math.sqrt(2) * (1 - pCorrect[i]));
+            predicted[i] = pCorrect[i] > 0.5f ? labels[i] : (labels[i] + 1) % CLASSES;
+        }
+        return PredictionBatch.newBuilder().setRunId(batch.runId()).setRank(batch.rank())
+                .setBatchSeq(batch.batchSeq()).setStep(batch.batchSeq()).setTrainLoss(0.5f).setTrainerId(TRAINER_ID)
+                .setTimestamp(System.currentTimeMillis()).setCount(n).setSampleIds(Columns.ofLongs(ids))
+                .setLabels(Columns.ofInts(labels)).setPCorrect(Columns.ofFloats(pCorrect)).setLoss(Columns.ofFloats(loss))
+                .setGradNormBound(Columns.ofFloats(gradNormBound)).setPredicted(Columns.ofInts(predicted)).build();
     }
 }

@@ -26,9 +26,10 @@ import picocli.CommandLine.Spec;
                 + "(same class path as this one, 127.0.0.1 only); a trainer stand-in in this process acknowledges "
                 + "or predicts.",
             "Per cell: register N synthetic samples (label = id mod 10) per run, then (a) --warmup + --duration of "
-                + "predictions for random samples as fast as the samplers apply them, (b) the same of a trainer "
-                + "acknowledging every batch at once, (c) the same of a trainer predicting every sample of its "
-                + "batches at --latency-rate, over which the latency histogram is read. Results: a JSON file, "
+                + "a trainer answering every batch at once with a prediction batch of all its samples (updates/s), "
+                + "(b) the same of a trainer acknowledging every batch at once with a bare TrainerProgress "
+                + "(indices/s), (c) the same of a trainer predicting every sample of its batches at --latency-rate, "
+                + "over which the latency histogram is read. Results: a JSON file, "
                 + "a Markdown table, and per-cell logs, native-memory summaries and heap histograms."})
 final class SamplerBenchCommand implements Callable<Integer> {
     @Spec
@@ -40,7 +41,7 @@ final class SamplerBenchCommand implements Callable<Integer> {
     @Option(names = "--instances", split = ",", defaultValue = "1,2", description = "Sampler instances (processes).")
     List<Integer> instances;
     @Option(names = "--layout", defaultValue = "per-instance", description = "per-instance: one run per instance, each "
-            + "on its own dataset (a run lives on its dataset's task); shared: one run whatever the instance count, "
+            + "on its own dataset, their ids hashing to different run tasks; shared: one run whatever the instance count, "
             + "for a sampler that spreads a run over instances (pass its flag with --sampler-arg).")
     String layout;
     @Option(names = "--policy", defaultValue = UpperBoundPolicy.NAME, description = "Policy of the runs.")
@@ -54,9 +55,6 @@ final class SamplerBenchCommand implements Callable<Integer> {
     long warmup;
     @Option(names = "--duration", defaultValue = "30", paramLabel = "SECONDS", description = "Measuring window of each phase.")
     long duration;
-    @Option(names = "--max-ahead", defaultValue = "200000", description = "Predictions the load may be ahead of what "
-            + "the samplers applied in phase (a): enough to keep them busy, bounded so phase (b) starts clean.")
-    long maxAhead;
     @Option(names = "--latency-rate", defaultValue = "5000", description = "Predictions per second per run in the "
             + "latency phase: a trainer's steady load (one DJL trainer on this machine trains ~4-5k images/s).")
     double latencyRate;
@@ -102,7 +100,7 @@ final class SamplerBenchCommand implements Callable<Integer> {
         final SamplerBenchSettings settings;
         try {
             settings = new SamplerBenchSettings(sizes, instances, layout(), policy, batchSize, lead,
-                    Duration.ofSeconds(warmup), Duration.ofSeconds(duration), maxAhead, latencyRate,
+                    Duration.ofSeconds(warmup), Duration.ofSeconds(duration), latencyRate,
                     words(samplerJvmOptions), words(brokerJvmOptions), samplerArgs, rocksDbMemoryMiB << 20,
                     nativeMemoryTracking, profile, workDir.resolve(stamp), out, keepWork);
         } catch (IllegalArgumentException e) {

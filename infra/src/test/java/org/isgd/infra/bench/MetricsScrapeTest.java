@@ -47,8 +47,8 @@ class MetricsScrapeTest {
     }
 
     @Test
-    void benchmarkDatasetsLandOnDifferentPartitionsOfTheRepartitionTopic() {
-        final List<String> names = SamplerBench.datasets(4, 6);
+    void benchmarkRunsLandOnDifferentPartitionsOfThePredictionBatchTopic() {
+        final List<String> names = SamplerBench.spread("bench-run-", 4, 6);
         final Set<Integer> partitions = new HashSet<>();
         names.forEach(n -> partitions.add(Utils.toPositive(Utils.murmur2(n.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % 6));
         assertEquals(4, partitions.size());

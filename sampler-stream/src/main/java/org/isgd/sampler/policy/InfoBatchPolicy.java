@@ -68,6 +68,7 @@ public final class InfoBatchPolicy extends ScoredPolicy {
         }
         annealing = anneal;
         final long[] ids = new long[batchSize];
+        final int[] labels = new int[batchSize];
         final float[] weights = new float[batchSize];
         final double[] probabilities = new double[batchSize];
         for (int i = 0; i < batchSize; i++) {
@@ -77,10 +78,11 @@ public final class InfoBatchPolicy extends ScoredPolicy {
             final int slot = epoch.poll();
             final boolean up = !annealing && upweighted.get(slot);
             ids[i] = pool.idAt(slot);
+            labels[i] = pool.labelAt(slot);
             weights[i] = up ? keptWeight : 1f;
             probabilities[i] = annealing ? 1.0 / pool.size() : (up ? 1 - pruneRatio : 1.0) / expectedDraws;
         }
-        return new Draw(ids, weights, probabilities, annealing ? ANNEAL : PRUNE);
+        return new Draw(ids, labels, weights, probabilities, annealing ? ANNEAL : PRUNE);
     }
 
     private void startEpoch(final SplittableRandom random) {

@@ -72,8 +72,13 @@ public interface SamplingPolicy {
         return java.util.Set.of();
     }
 
-    /** One drawn batch. */
-    record Draw(long[] sampleIds, float[] weights, double[] probabilities, String phase) {
+    /** Whether one sample is flagged as possibly mislabelled (without copying {@link #suspects}). */
+    default boolean isSuspect(final long sampleId) {
+        return false;
+    }
+
+    /** One drawn batch, with each drawn sample's label (what the class shares of draws count). */
+    record Draw(long[] sampleIds, int[] labels, float[] weights, double[] probabilities, String phase) {
     }
 
     // ---- sharded runs: one run spread over several stream tasks (see ShardedDraw) ----

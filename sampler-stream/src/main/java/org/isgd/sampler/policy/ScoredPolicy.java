@@ -157,6 +157,11 @@ abstract class ScoredPolicy implements SamplingPolicy {
         return guard.suspects();
     }
 
+    @Override
+    public boolean isSuspect(final long sampleId) {
+        return guard.isSuspect(sampleId);
+    }
+
     /** The unbiased weight 1/(N·q), clipped at {@code maxWeight}. */
     final float clippedWeight(final double q, final double maxWeight) {
         return clippedWeight(q, pool.size(), maxWeight);
@@ -189,19 +194,21 @@ abstract class ScoredPolicy implements SamplingPolicy {
         final double shardMass = pool.total(unseenMass);
         final double proportional = share.proportional();
         final long[] ids = new long[count];
+        final int[] labels = new int[count];
         final float[] weights = new float[count];
         final double[] probabilities = new double[count];
         for (int i = 0; i < count; i++) {
             final int slot = shardMass > 0 && random.nextDouble() < proportional
                     ? pool.proportionalSlot(random, unseenMass) : pool.uniformSlot(random);
             ids[i] = pool.idAt(slot);
+            labels[i] = pool.labelAt(slot);
             final double inShard = shardMass > 0
                     ? proportional * pool.massAt(slot, unseenMass) / shardMass + (1 - proportional) / pool.size()
                     : 1.0 / pool.size();
             probabilities[i] = share.chance() * inShard;
             weights[i] = clippedWeight(probabilities[i], totals.population(), maxWeight);
         }
-        return new Draw(ids, weights, probabilities, plan.phase());
+        return new Draw(ids, labels, weights, probabilities, plan.phase());
     }
 
     /**
@@ -211,15 +218,17 @@ abstract class ScoredPolicy implements SamplingPolicy {
     final Draw mixtureDraw(final int batchSize, final SplittableRandom random, final double share,
                            final double maxWeight, final String phase) {
         final long[] ids = new long[batchSize];
+        final int[] labels = new int[batchSize];
         final float[] weights = new float[batchSize];
         final double[] probabilities = new double[batchSize];
         for (int i = 0; i < batchSize; i++) {
             final int slot = pool.mixtureSlot(random, share);
             ids[i] = pool.idAt(slot);
+            labels[i] = pool.labelAt(slot);
             probabilities[i] = pool.probability(slot, share);
             weights[i] = clippedWeight(probabilities[i], maxWeight);
         }
-        return new Draw(ids, weights, probabilities, phase);
+        return new Draw(ids, labels, weights, probabilities, phase);
     }
 
     /** The sampling mass (capped score) of a sample; the highest score for an unseen one. */

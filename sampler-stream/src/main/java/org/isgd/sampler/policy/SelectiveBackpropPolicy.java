@@ -55,6 +55,7 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
     @Override
     public Draw draw(final long batchSeq, final int batchSize, final SplittableRandom random) {
         final long[] ids = new long[batchSize];
+        final int[] labels = new int[batchSize];
         final float[] weights = new float[batchSize];
         final double[] probabilities = new double[batchSize];
         Arrays.fill(weights, 1f);
@@ -68,10 +69,11 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
             final double keep = keepProbability(slot);
             if (random.nextDouble() < keep) {
                 ids[kept] = pool.idAt(slot);
+                labels[kept] = pool.labelAt(slot);
                 probabilities[kept++] = keep / pool.size();
             }
         }
-        return new Draw(ids, weights, probabilities, PHASE);
+        return new Draw(ids, labels, weights, probabilities, PHASE);
     }
 
     /** p_i of the class comment. */

@@ -92,13 +92,16 @@ public final class UniformPolicy implements SamplingPolicy {
 
     private Draw uniform(final int batchSize, final int population, final SplittableRandom random) {
         final long[] ids = new long[batchSize];
+        final int[] labels = new int[batchSize];
         for (int i = 0; i < batchSize; i++) {
-            ids[i] = pool.idAt(pool.uniformSlot(random));
+            final int slot = pool.uniformSlot(random);
+            ids[i] = pool.idAt(slot);
+            labels[i] = pool.labelAt(slot);
         }
         final float[] weights = new float[batchSize];
         Arrays.fill(weights, 1f);
         final double[] probabilities = new double[batchSize];
         Arrays.fill(probabilities, 1.0 / population);
-        return new Draw(ids, weights, probabilities, PHASE);
+        return new Draw(ids, labels, weights, probabilities, PHASE);
     }
 }

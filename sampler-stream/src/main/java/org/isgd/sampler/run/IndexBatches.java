@@ -1,6 +1,6 @@
 package org.isgd.sampler.run;
 
-import java.util.List;
+import org.isgd.contract.IndexBatchCodec;
 import org.isgd.schemas.IndexBatch;
 import org.isgd.schemas.RunSpec;
 
@@ -10,18 +10,16 @@ public final class IndexBatches {
     }
 
     public static IndexBatch of(final RunSpec spec, final long seq, final int worldSize, final long[] sampleIds,
-                         final float[] weights, final double[] probabilities, final String phase, final long now) {
-        return IndexBatch.newBuilder()
-                .setRunId(spec.getRunId())
-                .setBatchSeq(seq)
-                .setRank((int) (seq % worldSize))
-                .setSampleIds(java.util.Arrays.stream(sampleIds).boxed().toList())
-                .setWeights(boxed(weights))
-                .setProbabilities(java.util.Arrays.stream(probabilities).boxed().toList())
-                .setPolicy(spec.getPolicy())
-                .setPhase(phase)
-                .setCreatedAt(now)
-                .build();
+                                final float[] weights, final double[] probabilities, final String phase, final long now) {
+        return batch(spec, seq, worldSize, sampleIds, weights, probabilities, phase, now).toRecord();
+    }
+
+    /** The batch as arrays, ready for {@link IndexBatchCodec#encode}. */
+    public static IndexBatchCodec.Batch batch(final RunSpec spec, final long seq, final int worldSize,
+                                              final long[] sampleIds, final float[] weights,
+                                              final double[] probabilities, final String phase, final long now) {
+        return new IndexBatchCodec.Batch(spec.getRunId(), seq, (int) (seq % worldSize), sampleIds, weights,
+                probabilities, spec.getPolicy(), phase, now);
     }
 
     /** (Σw)²/Σw² / n: 1 when all weights are equal, small when a few samples carry the batch. */
@@ -35,11 +33,4 @@ public final class IndexBatches {
         return squares == 0 ? 0 : sum * sum / squares / weights.length;
     }
 
-    private static List<Float> boxed(final float[] values) {
-        final Float[] boxed = new Float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            boxed[i] = values[i];
-        }
-        return List.of(boxed);
-    }
 }

@@ -71,25 +71,22 @@ public record PredictionRows(PredictionBatch header, byte[] raw, long[] ids, int
 
     /** Why row {@code i}'s values cannot be applied whatever the run ("invalid-field: ..."), or null. */
     public String valueProblem(final int i) {
-        final String row = " (row " + i + ", sample " + ids[i] + ")";
+        final String problem;
         if (ids[i] < 0) {
-            return INVALID_FIELD + ": negative sampleId" + row;
+            problem = "negative sampleId";
+        } else if (!(pCorrect[i] >= 0f && pCorrect[i] <= 1f)) {
+            problem = "pCorrect must be in [0, 1], was " + pCorrect[i];
+        } else if (!(loss[i] >= 0f) || Float.isInfinite(loss[i])) {
+            problem = "loss must be finite and >= 0, was " + loss[i];
+        } else if (!(gradNormBound[i] >= 0f) || gradNormBound[i] > 2f) {
+            problem = "gradNormBound must be in [0, sqrt 2], was " + gradNormBound[i];
+        } else if (predicted[i] < 0) {
+            problem = "negative predicted class " + predicted[i];
+        } else if (positions != null && positions[i] < -1) {
+            problem = "position must be >= 0 (or -1: not given), was " + positions[i];
+        } else {
+            return null;
         }
-        if (!(pCorrect[i] >= 0f && pCorrect[i] <= 1f)) {
-            return INVALID_FIELD + ": pCorrect must be in [0, 1], was " + pCorrect[i] + row;
-        }
-        if (!(loss[i] >= 0f) || Float.isInfinite(loss[i])) {
-            return INVALID_FIELD + ": loss must be finite and >= 0, was " + loss[i] + row;
-        }
-        if (!(gradNormBound[i] >= 0f) || gradNormBound[i] > 2f) {
-            return INVALID_FIELD + ": gradNormBound must be in [0, sqrt 2], was " + gradNormBound[i] + row;
-        }
-        if (predicted[i] < 0) {
-            return INVALID_FIELD + ": negative predicted class " + predicted[i] + row;
-        }
-        if (positions != null && positions[i] < -1) {
-            return INVALID_FIELD + ": position must be >= 0 (or -1: not given), was " + positions[i] + row;
-        }
-        return null;
+        return INVALID_FIELD + ": " + problem + " (row " + i + ", sample " + ids[i] + ")";
     }
 }

@@ -5,7 +5,6 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.policy.SamplingPolicy;
@@ -14,7 +13,7 @@ import org.isgd.sampler.status.RunSnapshot;
 import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.SampleState;
 import org.isgd.sampler.store.StoreKeys;
-import org.isgd.schemas.IndexBatch;
+import org.isgd.contract.IndexBatchCodec;
 import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.SamplePrediction;
 
@@ -301,25 +300,21 @@ final class Run {
     }
 
     /** Emits every batch flow control allows now. */
-    void emitReady(final long now, final Consumer<IndexBatch> out, final RunListener listener) {
+    void emitReady(final long now, final Consumer<IndexBatchCodec.Batch> out, final RunListener listener) {
         if (policy.population() == 0 || progress.nextBatchSeq() == 0 && !readyToStart(now)) {
             return;
         }
         while (FlowControl.mayEmitNext(progress)) {
-            final IndexBatch batch = draw(now, listener);
-            out.accept(batch);
+            out.accept(draw(now, listener));
         }
     }
 
-    private IndexBatch draw(final long now, final RunListener listener) {
+    private IndexBatchCodec.Batch draw(final long now, final RunListener listener) {
         final RunSpec spec = spec();
         final long seq = progress.nextBatchSeq();
         final SamplingPolicy.Draw drawn = policy.draw(seq, spec.getBatchSize(),
                 new SplittableRandom(spec.getSeed() * 0x9E3779B97F4A7C15L + seq));
-        final int[] labels = new int[drawn.sampleIds().length];
-        for (int i = 0; i < labels.length; i++) {
-            labels[i] = policy.labelOf(drawn.sampleIds()[i]);
-        }
+        final int[] labels = drawn.labels();
         if (!drawn.phase().equals(phase)) {
             RunTable.LOG.info("run {}: phase {} from batch {} (population {})", runId(), drawn.phase(), seq,
                     policy.population());
@@ -328,7 +323,7 @@ final class Run {
         progress = progress.afterBatch(labels);
         lastEss = IndexBatches.effectiveSampleSize(drawn.weights());
         listener.batchEmitted(labels.length);
-        return IndexBatches.of(spec, seq, progress.acked().length, drawn.sampleIds(), drawn.weights(),
+        return IndexBatches.batch(spec, seq, progress.acked().length, drawn.sampleIds(), drawn.weights(),
                 drawn.probabilities(), drawn.phase(), now);
     }
 
@@ -420,7 +415,7 @@ final class Run {
             return null;
         }
         return new SampleLookup(columns.state(slot, policy.labelAt(slot)), columns.lastApply(slot),
-                policy.suspects().contains(sampleId));
+                policy.isSuspect(sampleId));
     }
 
     /** Every sample that has a state, by sampleId. */
@@ -463,7 +458,7 @@ final class Run {
                 FlowControl.budgetSpent(spec, progress.nextBatchSeq()) ? "FINISHED" : spec.getState().name(), phase,
                 policy.population(), progress.nextBatchSeq(), progress.acked().clone(), FlowControl.leads(progress),
                 progress.classDraws().clone(), lastEss, lastPredictionAt < 0 ? -1 : now - lastPredictionAt,
-                Map.copyOf(policy.stats()), List.copyOf(new TreeSet<>(policy.suspects())), now);
+                Map.copyOf(policy.stats()), List.copyOf(policy.suspects()), now);
     }
 
     /** A sample as the stream thread sees it now. */

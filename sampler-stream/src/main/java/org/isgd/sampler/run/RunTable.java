@@ -13,7 +13,7 @@ import org.isgd.sampler.status.RunSnapshot;
 import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.SampleState;
 import org.isgd.sampler.store.StoreKeys;
-import org.isgd.schemas.IndexBatch;
+import org.isgd.contract.IndexBatchCodec;
 import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.SamplePrediction;
 import org.isgd.schemas.TrainerProgress;
@@ -40,7 +40,7 @@ public final class RunTable {
     /** Where a table's output goes. */
     public interface Output {
         /** A batch for a trainer. */
-        void batch(IndexBatch batch);
+        void batch(IndexBatchCodec.Batch batch);
 
         /** A run spec that cannot be run, with the reason; reported once per spec. */
         void refused(RunSpec spec, String reason);

@@ -2,7 +2,7 @@ package org.isgd.sampler.sampling;
 
 /**
  * The maximum of non-negative values over dense slots, in a complete binary tree: O(log n)
- * update, O(1) maximum. The companion of {@link SumTree} for "the highest current score".
+ * update (a few levels in practice: it stops where the maximum stops changing), O(1) maximum. The companion of {@link SumTree} for "the highest current score".
  */
 public final class MaxTree {
     private double[] nodes; // nodes[1] = root; leaves at [capacity, 2 * capacity)
@@ -42,8 +42,14 @@ public final class MaxTree {
         }
         int node = capacity + slot;
         nodes[node] = value;
+        // an ancestor whose maximum does not change leaves every one above it as it was: most updates
+        // stop within a level or two instead of climbing all log n
         for (node >>>= 1; node >= 1; node >>>= 1) {
-            nodes[node] = Math.max(nodes[2 * node], nodes[2 * node + 1]);
+            final double max = Math.max(nodes[2 * node], nodes[2 * node + 1]);
+            if (nodes[node] == max) {
+                return;
+            }
+            nodes[node] = max;
         }
     }
 

@@ -6,6 +6,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.isgd.sampler.run.RunSettings;
@@ -15,16 +16,16 @@ import org.isgd.sampler.status.RunSnapshots;
 import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.StoreKeys;
 import org.isgd.schemas.DeadLetter;
-import org.isgd.schemas.IndexBatch;
+import org.isgd.contract.IndexBatchCodec;
 import org.isgd.schemas.RunSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A run task: the thin Kafka side of a {@link RunTable}. It holds the runs whose id hashes to its
- * partition of isgd.prediction-batches, takes their prediction batches straight from that topic
- * and everything else (samples from the dataset tasks, the older per-sample predictions and
- * acknowledgements) from the by-run topic, and sends on the batches the table draws and the dead
+ * partition of isgd.prediction-batches, takes their prediction batches (and, when isgd.progress has
+ * as many partitions, the older acknowledgements) straight from their topics and everything else
+ * (samples from the dataset tasks, the older per-sample predictions) from the by-run topic, and sends on the batches the table draws and the dead
  * letters of what it refuses. Runs are created from the global isgd.runs store; the query API's
  * questions are answered between records and at every punctuation.
  */
@@ -43,8 +44,8 @@ final class RunProcessor implements Processor<String, SamplerEvent, String, RunO
     private RunDirectory.Mailbox<RunTable> mailbox;
     private final RunTable.Output output = new RunTable.Output() {
         @Override
-        public void batch(final IndexBatch batch) {
-            context.forward(new Record<>(batch.getRunId(), new RunOutput.Batch(batch), now()));
+        public void batch(final IndexBatchCodec.Batch batch) {
+            context.forward(new Record<>(batch.runId(), new RunOutput.Batch(IndexBatchCodec.encode(batch)), now()));
         }
 
         @Override
@@ -94,7 +95,8 @@ final class RunProcessor implements Processor<String, SamplerEvent, String, RunO
                     event.population().fromSeq(), event.population().ids(), event.population().labels(),
                     event.population().grewAt(), now(), output));
             case PREDICTION -> withRun(event.prediction().getRunId(), () -> table.prediction(event.prediction(), now()));
-            case PROGRESS -> withRun(event.progress().getRunId(), () -> table.progress(event.progress(), now(), output));
+            case PROGRESS -> misrouted(event.progress().getRunId(), event) ? null
+                    : withRun(event.progress().getRunId(), () -> table.progress(event.progress(), now(), output));
             default -> "malformed: a " + event.kind() + " event reached a run task";
         };
         if (problem != null) {
@@ -106,14 +108,22 @@ final class RunProcessor implements Processor<String, SamplerEvent, String, RunO
 
     private String onPredictionBatch(final SamplerEvent event) {
         final String runId = event.predictionBatch().header().getRunId();
-        final int owner = KeyPartitions.of(runId, partitions);
-        if (event.partition() >= 0 && owner != event.partition()) {
-            // the producer did not partition like Java's default: pass it on to the run's own partition
-            metrics.misrouted();
-            context.forward(new Record<>(runId, new RunOutput.Reroute(event.key(), event.value(), owner), now()));
-            return null;
+        return misrouted(runId, event) ? null
+                : withRun(runId, () -> table.predictionBatch(event.predictionBatch(), now(), output));
+    }
+
+    /**
+     * Whether a record read straight from a contract topic sits on another partition than its run's
+     * (its producer does not partition like Java's default); if so it is passed on to the right one.
+     */
+    private boolean misrouted(final String runId, final SamplerEvent event) {
+        final String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("");
+        if (!topic.equals(event.kind().topic()) || KeyPartitions.of(runId, partitions) == event.partition()) {
+            return false; // it came through the by-run topic, or it is where it belongs
         }
-        return withRun(runId, () -> table.predictionBatch(event.predictionBatch(), now(), output));
+        metrics.misrouted();
+        context.forward(new Record<>(runId, new RunOutput.Reroute(topic, event.key(), event.value()), now()));
+        return true;
     }
 
     /** Runs {@code work} once the table holds the run, creating it from isgd.runs if it is new. */

@@ -65,7 +65,7 @@ public final class SamplerTopology {
 
     /** The single-task topology with default settings and one partition per topic (tests). */
     public static Topology build(final SamplerMetrics metrics) {
-        return build(metrics, new RunSnapshots(), new RunDirectory<>(), RunSettings.defaults(), null, 1, 1);
+        return build(metrics, new RunSnapshots(), new RunDirectory<>(), RunSettings.defaults(), null, 1, 1, 1);
     }
 
     /**
@@ -73,10 +73,13 @@ public final class SamplerTopology {
      *     internal topic of the sharded topology, whose partitions are the shards
      * @param shards the number of shards (partitions of {@code shardTopic}), 1 without
      * @param partitions partitions of isgd.prediction-batches: the run tasks (and dataset tasks)
+     * @param progressPartitions partitions of isgd.progress: when they are as many, the run tasks
+     *     read the older acknowledgements straight from it, else through the by-run topic
      */
     public static Topology build(final SamplerMetrics metrics, final RunSnapshots snapshots,
                                  final RunDirectory<RunTable> directory, final RunSettings settings,
-                                 final String shardTopic, final int shards, final int partitions) {
+                                 final String shardTopic, final int shards, final int partitions,
+                                 final int progressPartitions) {
         final StreamsBuilder builder = new StreamsBuilder();
         builder.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreKeys.RUNS_GLOBAL), Serdes.String(),
@@ -97,34 +100,42 @@ public final class SamplerTopology {
                         .withNumberOfPartitions(partitions))
                 .process(() -> new PopulationProcessor(metrics, partitions), Named.as("population"), DATASET_STORES);
 
-        final KStream<String, Routed<SamplerEvent>> older = route(builder, Topics.PREDICTIONS,
-                SamplerEvent.Kind.PREDICTION, metrics, false)
-                .merge(route(builder, Topics.PROGRESS, SamplerEvent.Kind.PROGRESS, metrics, false),
-                        Named.as("merge-progress"));
+        // acknowledgements are keyed by run: with as many partitions they reach the run tasks without a hop
+        final boolean progressDirect = progressPartitions == partitions;
+        KStream<String, Routed<SamplerEvent>> older = route(builder, Topics.PREDICTIONS, SamplerEvent.Kind.PREDICTION,
+                metrics, false);
+        final KStream<String, Routed<SamplerEvent>> progress = route(builder, Topics.PROGRESS,
+                SamplerEvent.Kind.PROGRESS, metrics, false);
+        if (!progressDirect) {
+            older = older.merge(progress, Named.as("merge-progress"));
+        }
         final KStream<String, SamplerEvent> byRun = accepted(older, "older")
                 .merge(population, Named.as("merge-population"))
                 .repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(BY_RUN)
                         .withNumberOfPartitions(partitions));
-        final KStream<String, SamplerEvent> predictionBatches = accepted(route(builder, Topics.PREDICTION_BATCHES,
+        KStream<String, SamplerEvent> direct = accepted(route(builder, Topics.PREDICTION_BATCHES,
                 SamplerEvent.Kind.PREDICTION_BATCH, metrics, false), "prediction-batches");
+        if (progressDirect) {
+            direct = direct.merge(accepted(progress, "progress"), Named.as("merge-direct-progress"));
+        }
 
-        final Map<String, KStream<String, RunOutput>> out = predictionBatches.merge(byRun, Named.as("merge-by-run"))
+        final Map<String, KStream<String, RunOutput>> out = direct.merge(byRun, Named.as("merge-by-run"))
                 .process(() -> new RunProcessor(metrics, snapshots, directory, settings, partitions), Named.as("runs"),
                         RUN_STORES)
                 .split(Named.as("runs-"))
                 .branch((k, v) -> v instanceof RunOutput.Batch, Branched.as("batches"))
                 .branch((k, v) -> v instanceof RunOutput.Letter, Branched.as("dead-letters"))
                 .defaultBranch(Branched.as("reroute"));
-        toBatches(out.get("runs-batches").mapValues(v -> ((RunOutput.Batch) v).batch(), Named.as("run-batches")),
-                "batches-sink");
+        out.get("runs-batches").mapValues(v -> ((RunOutput.Batch) v).batch(), Named.as("run-batches"))
+                .to(Topics.BATCHES.name(), Produced.with(Topics.BATCHES.keySerde(), Serdes.ByteArray())
+                        .withName("batches-sink"));
         toDeadLetters(out.get("runs-dead-letters").mapValues(v -> Routed.<Object>rejected(((RunOutput.Letter) v).letter()),
                 Named.as("run-dead-letters")), "runs");
         out.get("runs-reroute")
-                .map((k, v) -> KeyValue.pair(((RunOutput.Reroute) v).key(), ((RunOutput.Reroute) v).value()),
-                        Named.as("reroute-values"))
-                .to(Topics.PREDICTION_BATCHES.name(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
-                        .withStreamPartitioner((topic, key, value, n) -> Optional.of(Set.of(
-                                KeyPartitions.of(new String(key, java.nio.charset.StandardCharsets.UTF_8), n))))
+                .map((k, v) -> KeyValue.pair(k, (RunOutput.Reroute) v), Named.as("reroute-values"))
+                .to((key, reroute, context) -> reroute.topic(), Produced.with(Serdes.String(), Serdes.serdeFrom(
+                        (String topic, RunOutput.Reroute reroute) -> reroute.value(), (topic, bytes) -> null))
+                        .withStreamPartitioner((topic, key, value, n) -> Optional.of(Set.of(KeyPartitions.of(key, n))))
                         .withName("reroute-sink"));
         return builder.build();
     }

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.isgd.contract.AvroSerde;
 import org.isgd.contract.Columns;
+import org.isgd.contract.IndexBatchCodec;
 import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.SampleState;
 import org.isgd.sampler.store.StoreKeys;
@@ -33,8 +34,8 @@ class RunTableTest {
     private final List<String> refused = new ArrayList<>();
     private final RunTable.Output out = new RunTable.Output() {
         @Override
-        public void batch(final IndexBatch batch) {
-            emitted.add(batch);
+        public void batch(final IndexBatchCodec.Batch batch) {
+            emitted.add(batch.toRecord());
         }
 
         @Override
@@ -211,8 +212,8 @@ class RunTableTest {
     private static RunTable.Output collect(final List<IndexBatch> into) {
         return new RunTable.Output() {
             @Override
-            public void batch(final IndexBatch batch) {
-                into.add(batch);
+            public void batch(final IndexBatchCodec.Batch batch) {
+                into.add(batch.toRecord());
             }
 
             @Override

@@ -63,7 +63,7 @@ class SamplerTopologyTest {
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         metrics = new SamplerMetrics();
         driver = new TopologyTestDriver(SamplerTopology.build(metrics, new RunSnapshots(), directory,
-                RunSettings.defaults(), null, 1, 1), props);
+                RunSettings.defaults(), null, 1, 1, 1), props);
         runs = input(Topics.RUNS);
         samples = input(Topics.SAMPLES);
         predictions = input(Topics.PREDICTIONS);

@@ -24,7 +24,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.isgd.contract.Topics;
-import org.isgd.schemas.IndexBatch;
+import org.isgd.contract.IndexBatchCodec;
 import org.isgd.trainer.train.BatchSource;
 import org.isgd.trainer.train.BatchTimeoutException;
 import org.isgd.trainer.train.TrainingBatch;
@@ -239,12 +239,16 @@ public final class KafkaBatchSource implements BatchSource {
 
     /** The batch {@code record} holds if it is the expected one, null if it is to be skipped. */
     private TrainingBatch accept(final ConsumerRecord<String, byte[]> record) {
-        final IndexBatch value = decode(record);
-        if (!runId.equals(value.getRunId()) || value.getRank() != rank) {
+        if (!runId.equals(record.key())) {
+            otherRecordsSkipped++; // keyed by runId: another run's batch needs no decoding
+            return null;
+        }
+        final IndexBatchCodec.Batch value = decode(record);
+        if (!runId.equals(value.runId()) || value.rank() != rank) {
             otherRecordsSkipped++;
             return null;
         }
-        final long seq = value.getBatchSeq();
+        final long seq = value.batchSeq();
         if (seq < expected) {
             duplicatesDropped++;
             return null;
@@ -261,25 +265,20 @@ public final class KafkaBatchSource implements BatchSource {
         return batch;
     }
 
-    private static IndexBatch decode(final ConsumerRecord<String, byte[]> record) {
+    private static IndexBatchCodec.Batch decode(final ConsumerRecord<String, byte[]> record) {
         try {
-            return Topics.BATCHES.valueSerde().deserializer().deserialize(record.topic(), record.value());
+            return IndexBatchCodec.decode(record.value());
         } catch (RuntimeException e) {
             throw new IllegalStateException("cannot decode the IndexBatch at " + where(record) + ": " + e.getMessage()
                     + "; the record was not written by an isgd sampler of a compatible version", e);
         }
     }
 
-    private static TrainingBatch toTrainingBatch(final IndexBatch value, final ConsumerRecord<String, byte[]> record) {
-        final long[] ids = value.getSampleIds().stream().mapToLong(Long::longValue).toArray();
-        final List<Float> weightList = value.getWeights();
-        final float[] weights = new float[weightList.size()];
-        for (int i = 0; i < weights.length; i++) {
-            weights[i] = weightList.get(i);
-        }
+    private static TrainingBatch toTrainingBatch(final IndexBatchCodec.Batch value,
+                                                 final ConsumerRecord<String, byte[]> record) {
         try {
-            return new TrainingBatch(value.getRunId(), value.getBatchSeq(), value.getRank(), ids, weights,
-                    value.getPolicy(), value.getPhase());
+            return new TrainingBatch(value.runId(), value.batchSeq(), value.rank(), value.sampleIds(), value.weights(),
+                    value.policy(), value.phase());
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("malformed IndexBatch at " + where(record) + ": " + e.getMessage(), e);
         }
