@@ -47,9 +47,10 @@ final class SamplerCommand implements Callable<Integer> {
                     + "many hours, then deleted; 0 keeps them forever (the journal grows by ~40 bytes per prediction).")
     long historyRetentionHours;
 
-    @Option(names = "--checkpoint-interval-s", defaultValue = "30", paramLabel = "S",
-            description = "Each run writes the snapshot of its samples that changed at least this often (and every "
-                    + "4M predictions); a restarted sampler replays at most that much of the journal.")
+    @Option(names = "--checkpoint-interval-s", defaultValue = "60", paramLabel = "S",
+            description = "Each run rewrites the snapshot segments of its samples that changed within about this many "
+                    + "seconds, a few at a time (278 KB per 4,096 samples); a restarted sampler replays about that much "
+                    + "of the journal. Longer writes less, shorter restarts faster.")
     long checkpointIntervalS;
 
     @Option(names = "--api-port", defaultValue = "" + QueryServer.DEFAULT_PORT,
@@ -86,7 +87,7 @@ final class SamplerCommand implements Callable<Integer> {
         kafka.requireReachable();
         final RunSettings runs = RunSettings.defaults()
                 .withHistoryRetention(Duration.ofHours(historyRetentionHours))
-                .withCheckpoints(Duration.ofSeconds(checkpointIntervalS), RunSettings.DEFAULT_CHECKPOINT_ROWS);
+                .withCheckpointInterval(Duration.ofSeconds(checkpointIntervalS));
         final SamplerConfig config = new SamplerConfig(kafka.bootstrapServers(), applicationId, stateDir, threads,
                 commitIntervalMs, kafka.overrides(), apiEndpoint, shards, runs);
         try (SamplerApp app = SamplerApp.start(config);

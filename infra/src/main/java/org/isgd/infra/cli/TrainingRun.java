@@ -58,8 +58,8 @@ final class TrainingRun {
     static void printResult(final PrintStream out, final Outcome outcome) {
         final TrainingResult result = outcome.result();
         final Evaluation last = result.finalEvaluation();
-        out.printf(Locale.ROOT, "trained %d batches (%d images) in %.1f s, %.0f images/s%n", result.steps(),
-                result.images(), result.seconds(), result.imagesPerSecond());
+        out.printf(Locale.ROOT, "trained %d batches (%d images) in %.1f s, %.0f images/s (first batch after %.1f s)%n",
+                result.steps(), result.images(), result.seconds(), result.imagesPerSecond(), result.firstBatchSeconds());
         out.printf(Locale.ROOT, "test accuracy %.4f, balanced accuracy %.4f%n", last.testAccuracy(), last.balancedAccuracy());
         out.println("per-class accuracy: " + java.util.stream.IntStream.range(0, last.perClassAccuracy().length)
                 .mapToObj(c -> String.format(Locale.ROOT, "%s %.2f", c < FASHION_MNIST_CLASSES.length

@@ -1,6 +1,5 @@
 package org.isgd.sampler.policy;
 
-import it.unimi.dsi.fastutil.longs.Long2IntOpenHashMap;
 import it.unimi.dsi.fastutil.longs.LongOpenHashSet;
 import java.util.Collections;
 import java.util.Set;
@@ -18,26 +17,34 @@ final class NoiseGuard {
     static final double CONFIDENT = 0.9;
     private final double suspectP;
     private final int suspectVisits;
-    // primitive collections: consulted for every prediction (boxed maps and a TreeSet were a fifth of the sampler's time)
-    private final Long2IntOpenHashMap streaks = new Long2IntOpenHashMap();
+    /** Consecutive suspicious visits per slot, counting up to 32 767 (a streak that long is flagged whatever suspectVisits). */
+    private short[] streaks = new short[1024];
     private final LongOpenHashSet suspects = new LongOpenHashSet();
 
     NoiseGuard(final double suspectP, final int suspectVisits) {
         this.suspectP = suspectP;
-        this.suspectVisits = suspectVisits;
+        this.suspectVisits = Math.min(suspectVisits, Short.MAX_VALUE);
     }
 
     boolean suspicious(final SampleState state) {
         return state.pCorrect() < suspectP && state.predicted() != state.label() && 1 - state.pCorrect() >= CONFIDENT;
     }
 
-    /** Counts a visit; returns whether the sample's flag changed. */
-    boolean observe(final long sampleId, final SampleState after) {
-        if (!suspicious(after)) {
-            streaks.remove(sampleId);
-            return after.predicted() == after.label() && suspects.remove(sampleId);
+    private void ensure(final int slot) {
+        if (slot >= streaks.length) {
+            streaks = java.util.Arrays.copyOf(streaks, Math.max(slot + 1, streaks.length * 2));
         }
-        final int streak = streaks.addTo(sampleId, 1) + 1;
+    }
+
+    /** Counts a visit of the sample in {@code slot}; returns whether its flag changed. */
+    boolean observe(final int slot, final long sampleId, final SampleState after) {
+        ensure(slot);
+        if (!suspicious(after)) {
+            streaks[slot] = 0;
+            return after.predicted() == after.label() && !suspects.isEmpty() && suspects.remove(sampleId);
+        }
+        final int streak = Math.min(Short.MAX_VALUE, streaks[slot] + 1);
+        streaks[slot] = (short) streak;
         return streak >= suspectVisits && suspects.add(sampleId);
     }
 
@@ -45,9 +52,10 @@ final class NoiseGuard {
      * Rebuild from a stored state, which holds only the latest visit: a suspicious one counts as a
      * streak of 1. The flag itself is not stored and has to be earned again.
      */
-    void restore(final long sampleId, final SampleState state) {
+    void restore(final int slot, final long sampleId, final SampleState state) {
+        ensure(slot);
         if (suspicious(state)) {
-            streaks.put(sampleId, 1);
+            streaks[slot] = 1;
             if (suspectVisits <= 1) {
                 suspects.add(sampleId);
             }
@@ -55,13 +63,19 @@ final class NoiseGuard {
     }
 
     /** The sample's label changed: its history says nothing about the new label. */
-    void forget(final long sampleId) {
-        streaks.remove(sampleId);
+    void forget(final int slot, final long sampleId) {
+        ensure(slot);
+        streaks[slot] = 0;
         suspects.remove(sampleId);
     }
 
+    /** Makes room for {@code slots} slots at once. */
+    void reserve(final int slots) {
+        ensure(slots - 1);
+    }
+
     boolean isSuspect(final long sampleId) {
-        return suspects.contains(sampleId);
+        return !suspects.isEmpty() && suspects.contains(sampleId);
     }
 
     /** The suspects, sorted: a copy. */

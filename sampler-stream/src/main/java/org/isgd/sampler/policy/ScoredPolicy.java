@@ -79,12 +79,12 @@ abstract class ScoredPolicy implements SamplingPolicy {
             scores[slot] = Double.NaN;
             admitted(slot);
         } else if (state != null && state.label() != label) {
-            guard.forget(sampleId);
+            guard.forget(slot, sampleId);
         }
         if (state != null) {
             final double score = score(state);
             observeScore(score);
-            guard.restore(sampleId, state);
+            guard.restore(slot, sampleId, state);
             scores[slot] = score;
             refresh(slot);
         }
@@ -99,7 +99,7 @@ abstract class ScoredPolicy implements SamplingPolicy {
         }
         final double score = score(after);
         observeScore(score);
-        final boolean flagChanged = guardActive() && guard.observe(sampleId, after);
+        final boolean flagChanged = guardActive() && guard.observe(slot, sampleId, after);
         if (!scoreFixed(slot)) {
             scores[slot] = score;
         } else if (!flagChanged) {
@@ -113,14 +113,15 @@ abstract class ScoredPolicy implements SamplingPolicy {
         if (Double.isNaN(score)) {
             return;
         }
-        final double median = recentScores.quantile(0.5);
-        final boolean capped = guard.isSuspect(pool.idAt(slot)) && !Double.isNaN(median);
-        pool.setMass(slot, capped ? Math.min(score, median) : score);
+        // the median only matters for a suspect: most updates never compute it
+        final double median = guard.isSuspect(pool.idAt(slot)) ? recentScores.quantile(0.5) : Double.NaN;
+        pool.setMass(slot, Double.isNaN(median) ? score : Math.min(score, median));
     }
 
     @Override
     public void reserve(final int expectedPopulation) {
         pool.reserve(expectedPopulation);
+        guard.reserve(expectedPopulation);
         if (scores.length < expectedPopulation) {
             scores = Arrays.copyOf(scores, expectedPopulation);
         }

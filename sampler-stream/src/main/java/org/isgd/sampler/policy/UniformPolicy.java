@@ -3,7 +3,7 @@ package org.isgd.sampler.policy;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.isgd.sampler.sampling.WeightedPool;
+import org.isgd.sampler.sampling.Population;
 import org.isgd.sampler.store.SampleState;
 import org.isgd.schemas.RunSpec;
 
@@ -12,7 +12,7 @@ public final class UniformPolicy implements SamplingPolicy {
     public static final String NAME = "uniform";
     public static final String PHASE = "uniform";
     public static final List<Param> PARAMS = List.of();
-    private final WeightedPool pool = new WeightedPool(1024);
+    private final Population pool = new Population(1024);
 
     public UniformPolicy(final RunSpec spec) {
         PolicyParams.of(NAME, PARAMS, spec.getParams()); // uniform has no parameters: any given one is an error
@@ -25,7 +25,7 @@ public final class UniformPolicy implements SamplingPolicy {
 
     @Override
     public void put(final long sampleId, final int label, final SampleState state) {
-        pool.put(sampleId, label, 1.0);
+        pool.put(sampleId, label);
     }
 
     @Override
@@ -94,7 +94,7 @@ public final class UniformPolicy implements SamplingPolicy {
         final long[] ids = new long[batchSize];
         final int[] labels = new int[batchSize];
         for (int i = 0; i < batchSize; i++) {
-            final int slot = pool.uniformSlot(random);
+            final int slot = random.nextInt(pool.size());
             ids[i] = pool.idAt(slot);
             labels[i] = pool.labelAt(slot);
         }

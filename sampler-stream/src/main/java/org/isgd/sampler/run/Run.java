@@ -1,7 +1,6 @@
 package org.isgd.sampler.run;
 
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -27,16 +26,13 @@ import org.isgd.schemas.SamplePrediction;
 final class Run {
     static final String UNKNOWN_SAMPLE = "unknown-sample";
     static final String LABEL_MISMATCH = "label-mismatch";
-    private static final int SEGMENT_SHIFT = Integer.numberOfTrailingZeros(SnapshotSegment.SLOTS);
 
     private final RunStorage storage;
     private final RunSettings settings;
     private final SamplingPolicy policy;
     private final SampleColumns columns = new SampleColumns();
-    /** Snapshot segments changed since the last checkpoint. */
-    private final BitSet dirty = new BitSet();
+    private final Checkpoints checkpoints;
     private RunProgress progress;
-    private long rowsSinceCheckpoint;
     private final long firstSeen;
     private long lastGrowth;
     private long lastPredictionAt = -1;
@@ -48,6 +44,7 @@ final class Run {
         this.storage = storage;
         this.settings = settings;
         this.policy = Policies.forRun(progress.spec());
+        this.checkpoints = new Checkpoints(progress.spec().getRunId(), storage, settings.checkpointInterval().toMillis());
         this.firstSeen = now;
         final Long min = progress.spec().getMinPopulation();
         if (min != null) {
@@ -64,19 +61,28 @@ final class Run {
         return run;
     }
 
-    /** A run rebuilt from its stored progress: the snapshot segments, then the journal after them. */
+    /**
+     * A run rebuilt from its stored progress: the stored snapshot segments in slot order, then the
+     * journal from the smallest segment mark, each row onto a segment that does not have it yet.
+     */
     static Run restore(final RunProgress progress, final RunStorage storage, final RunSettings settings, final long now) {
         final Run run = new Run(progress, storage, settings, now);
         final String runId = progress.spec().getRunId();
+        run.checkpoints.load();
         storage.range(RunStorage.Area.SNAPSHOTS, StoreKeys.key(runId, 0), StoreKeys.key(runId, Long.MAX_VALUE),
                 (key, value) -> {
+                    final int segment = (int) StoreKeys.sampleId(key);
+                    if (segment << Checkpoints.SHIFT != run.columns.size() || run.checkpoints.stored(segment) == 0) {
+                        return false; // segments are stored in slot order: nothing after a gap is current
+                    }
                     run.load(SnapshotSegment.fromBytes(value));
                     return true;
                 });
         final RunProgress.Journal journal = progress.journal();
-        if (journal.next() > journal.checkpoint()) {
-            storage.range(RunStorage.Area.JOURNAL, StoreKeys.key(runId, journal.checkpoint()),
-                    StoreKeys.key(runId, journal.next() - 1), (key, value) -> {
+        final long from = Math.max(journal.start(), run.checkpoints.replayFrom(journal.next()));
+        if (journal.next() > from) {
+            storage.range(RunStorage.Area.JOURNAL, StoreKeys.key(runId, from), StoreKeys.key(runId, journal.next() - 1),
+                    (key, value) -> {
                         run.replay(StoreKeys.sampleId(key), JournalEntry.fromBytes(value));
                         return true;
                     });
@@ -119,23 +125,24 @@ final class Run {
         final long index = progress.journal().next();
         storage.put(RunStorage.Area.JOURNAL, StoreKeys.key(runId(), index),
                 JournalEntry.samples(now, fromSeq + skip, newIds, newLabels).toBytes());
-        admit(newIds, newLabels);
+        admit(newIds, newLabels, index);
         progress = progress.withJournal(progress.journal().appended(1)
                 .withPopulationSeq(fromSeq + ids.length - 1));
         lastGrowth = Math.max(lastGrowth, grewAt);
     }
 
-    private void admit(final long[] ids, final int[] labels) {
+    /** Samples that joined (or changed label), by journal entry {@code entry}; known ones with their label are skipped. */
+    private void admit(final long[] ids, final int[] labels, final long entry) {
         for (int i = 0; i < ids.length; i++) {
             final int known = policy.slotOf(ids[i]);
             if (known < 0) {
                 policy.put(ids[i], labels[i], null);
                 final int slot = columns.add();
                 assert policy.slotOf(ids[i]) == slot : "policy and columns disagree on the slot of " + ids[i];
-                dirty.set(slot >>> SEGMENT_SHIFT);
+                checkpoints.touched(slot, entry);
             } else if (policy.labelAt(known) != labels[i]) {
                 policy.put(ids[i], labels[i], columns.state(known, labels[i]));
-                dirty.set(known >>> SEGMENT_SHIFT);
+                checkpoints.touched(known, entry);
             }
         }
     }
@@ -150,13 +157,14 @@ final class Run {
 
     private void replay(final long index, final JournalEntry entry) {
         if (entry.kind() == JournalEntry.SAMPLES) {
-            admit(entry.ids(), entry.labels());
+            admit(entry.ids(), entry.labels(), index);
             return;
         }
         final PredictionRows rows = PredictionRows.decode(entry.batch());
         for (int i = 0; i < rows.count(); i++) {
-            if (entry.visits()[i] >= 0) {
-                record(rows, i, policy.slotOf(rows.ids()[i]), index);
+            final int slot = policy.slotOf(rows.ids()[i]);
+            if (entry.visits()[i] >= 0 && checkpoints.replays(slot, index)) {
+                record(rows, i, slot, index);
             }
         }
     }
@@ -200,7 +208,6 @@ final class Run {
             storage.put(RunStorage.Area.JOURNAL, StoreKeys.key(runId(), index),
                     JournalEntry.predictions(now, prev, visits, rows.raw()).toBytes());
             progress = progress.withJournal(progress.journal().appended(1));
-            rowsSinceCheckpoint += n - refused;
             lastPredictionAt = now;
         }
         if (refused == 0) {
@@ -237,7 +244,7 @@ final class Run {
         return null;
     }
 
-    /** Row {@code i} applied as journal entry {@code index}: columns, policy, dirty segment. Returns its visits. */
+    /** Row {@code i} applied as journal entry {@code index}: columns, policy, changed segment. Returns its visits. */
     private int record(final PredictionRows rows, final int i, final int slot, final long index) {
         final int label = policy.labelAt(slot);
         final SampleState before = columns.state(slot, label);
@@ -245,7 +252,7 @@ final class Run {
                 rows.predicted()[i], rows.trained(i), rows.header().getStep(), rows.header().getBatchSeq(),
                 rows.position(i), rows.header().getTimestamp(), index);
         policy.update(rows.ids()[i], before, columns.state(slot, label));
-        dirty.set(slot >>> SEGMENT_SHIFT);
+        checkpoints.touched(slot, index);
         return visits;
     }
 
@@ -346,34 +353,43 @@ final class Run {
         storage.put(RunStorage.Area.RUNS, runId(), progress.toBytes());
     }
 
-    /** Writes the snapshot segments that changed, if a checkpoint is due; returns whether it did. */
+    /** Writes the changed snapshot segments that are due (a few per call, see {@link Checkpoints}); returns whether any. */
     boolean checkpointIfDue(final long now) {
-        final boolean due = !dirty.isEmpty() && (rowsSinceCheckpoint >= settings.checkpointRows()
-                || now - progress.journal().checkpointedAt() >= settings.checkpointInterval().toMillis());
-        if (due) {
-            checkpoint(now);
-        }
-        return due;
+        return checkpoint(now, false);
     }
 
+    /** Writes every changed snapshot segment now. */
     void checkpoint(final long now) {
-        final int size = columns.size();
-        for (int segment = dirty.nextSetBit(0); segment >= 0; segment = dirty.nextSetBit(segment + 1)) {
-            final int from = segment << SEGMENT_SHIFT;
-            final int to = Math.min(size, from + SnapshotSegment.SLOTS);
+        checkpoint(now, true);
+    }
+
+    private boolean checkpoint(final long now, final boolean all) {
+        final RunProgress.Journal journal = progress.journal();
+        final int written = checkpoints.write(now, journal.next(), snapshotSource, all);
+        if (written > 0) {
+            progress = progress.withJournal(new RunProgress.Journal(journal.next(),
+                    checkpoints.replayFrom(journal.next()), journal.start(), journal.populationSeq(), now));
+        }
+        return written > 0;
+    }
+
+    private final Checkpoints.Source snapshotSource = new Checkpoints.Source() {
+        @Override
+        public int size() {
+            return columns.size();
+        }
+
+        @Override
+        public byte[] segment(final int from, final int to) {
             final long[] ids = new long[to - from];
             final int[] labels = new int[to - from];
             for (int slot = from; slot < to; slot++) {
                 ids[slot - from] = policy.idAt(slot);
                 labels[slot - from] = policy.labelAt(slot);
             }
-            storage.put(RunStorage.Area.SNAPSHOTS, StoreKeys.key(runId(), segment),
-                    columns.segment(from, to, ids, labels));
+            return columns.segment(from, to, ids, labels);
         }
-        dirty.clear();
-        rowsSinceCheckpoint = 0;
-        progress = progress.withJournal(progress.journal().checkpointed(now));
-    }
+    };
 
     /**
      * Deletes journal entries older than the history retention that a checkpoint covers, at most
@@ -384,14 +400,15 @@ final class Run {
             return 0;
         }
         final RunProgress.Journal journal = progress.journal();
-        if (journal.start() >= journal.checkpoint()) {
+        final long needed = checkpoints.replayFrom(journal.next()); // a restore replays from here
+        if (journal.start() >= needed) {
             return 0;
         }
         final long cutoff = now - settings.historyRetention().toMillis();
         final long[] next = {journal.start()};
         final List<String> expired = new ArrayList<>();
         storage.range(RunStorage.Area.JOURNAL, StoreKeys.key(runId(), journal.start()),
-                StoreKeys.key(runId(), journal.checkpoint() - 1), (key, value) -> {
+                StoreKeys.key(runId(), needed - 1), (key, value) -> {
                     if (expired.size() >= limit || JournalEntry.appliedAt(value) >= cutoff) {
                         return false;
                     }

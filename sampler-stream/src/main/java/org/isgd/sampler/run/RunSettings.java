@@ -7,33 +7,31 @@ import java.time.Duration;
  *
  * @param settle how long a new run without a minPopulation waits for its dataset's registrations
  *     to pause before its first batch (it never waits more than 30 times this in all)
- * @param checkpointInterval a run writes the snapshot segments that changed at least this often
- *     while predictions arrive, so a restore replays at most this much of its journal
- * @param checkpointRows ... and also once this many prediction rows arrived since the last checkpoint
+ * @param checkpointInterval a run rewrites each snapshot segment that changed within about this
+ *     long, a few segments at a time, so a restore replays about this much of its journal; longer
+ *     writes less (a segment of 4 096 samples is 278 KB), shorter restores faster
  * @param historyRetention journal entries (a sample's past states) older than this are deleted once
  *     a checkpoint covers them; {@link Duration#ZERO} or negative keeps them forever
  */
-public record RunSettings(Duration settle, Duration checkpointInterval, long checkpointRows, Duration historyRetention) {
+public record RunSettings(Duration settle, Duration checkpointInterval, Duration historyRetention) {
     public static final Duration DEFAULT_SETTLE = Duration.ofSeconds(1);
-    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
-    public static final long DEFAULT_CHECKPOINT_ROWS = 4_000_000;
+    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(60);
     public static final Duration DEFAULT_HISTORY_RETENTION = Duration.ofDays(7);
 
     public static RunSettings defaults() {
-        return new RunSettings(DEFAULT_SETTLE, DEFAULT_CHECKPOINT_INTERVAL, DEFAULT_CHECKPOINT_ROWS,
-                DEFAULT_HISTORY_RETENTION);
+        return new RunSettings(DEFAULT_SETTLE, DEFAULT_CHECKPOINT_INTERVAL, DEFAULT_HISTORY_RETENTION);
     }
 
     public RunSettings withSettle(final Duration value) {
-        return new RunSettings(value, checkpointInterval, checkpointRows, historyRetention);
+        return new RunSettings(value, checkpointInterval, historyRetention);
     }
 
     public RunSettings withHistoryRetention(final Duration value) {
-        return new RunSettings(settle, checkpointInterval, checkpointRows, value);
+        return new RunSettings(settle, checkpointInterval, value);
     }
 
-    public RunSettings withCheckpoints(final Duration interval, final long rows) {
-        return new RunSettings(settle, interval, rows, historyRetention);
+    public RunSettings withCheckpointInterval(final Duration interval) {
+        return new RunSettings(settle, interval, historyRetention);
     }
 
     /** A run never waits for registrations to pause longer than this many settle times in all. */

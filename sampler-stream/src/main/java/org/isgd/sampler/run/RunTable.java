@@ -34,6 +34,12 @@ public final class RunTable {
     public static final String UNKNOWN_RUN = "unknown-run";
     public static final String INVALID_RUN = "invalid-run-spec";
     public static final String EMPTY_BATCH = "empty-batch";
+    public static final String OVERSIZED = "oversized";
+    /**
+     * Rows a prediction batch may have per sample of the batch it answers: a trainer that scores
+     * candidates reports more rows than it trained, but not beyond this many times the batch size.
+     */
+    public static final int MAX_ROWS_PER_SAMPLE = 64;
     /** Journal entries one run deletes per {@link #tick} at most, so pruning never stalls the thread. */
     static final int PRUNE_PER_TICK = 256;
 
@@ -187,6 +193,12 @@ public final class RunTable {
         if (rows.count() == 0) {
             return EMPTY_BATCH + ": batch " + batchSeq + " of run " + runId + " has no rows; report the samples the "
                     + "batch trained (an acknowledgement without predictions is a TrainerProgress)";
+        }
+        final long maxRows = (long) run.spec().getBatchSize() * MAX_ROWS_PER_SAMPLE;
+        if (rows.count() > maxRows) {
+            return OVERSIZED + ": batch " + batchSeq + " of run " + runId + " has " + rows.count() + " rows, at most "
+                    + maxRows + " (" + MAX_ROWS_PER_SAMPLE + " per sample of a batch of " + run.spec().getBatchSize()
+                    + ") are taken";
         }
         final Run.Applied applied = run.apply(rows, now);
         listener.predictionsApplied(applied.rows(), now - rows.header().getTimestamp());

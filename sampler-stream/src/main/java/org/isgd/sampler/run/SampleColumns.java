@@ -4,24 +4,22 @@ import java.util.Arrays;
 import org.isgd.sampler.store.SampleState;
 
 /**
- * What a run knows of each sample, one primitive array per field, indexed by the sample's slot
- * in the run's population (the order samples joined it). The live copy the sampler updates per
- * prediction without a store read; {@link SnapshotSegment}s and the {@link JournalEntry} log are
- * its durable form. {@code lastApply} is the journal entry of the sample's latest prediction, -1
- * before any: following it, and each entry's pointer to the one before, gives the sample's history.
+ * What a run knows of each sample, indexed by the sample's slot in the run's population (the
+ * order samples joined it). The live copy the sampler updates per prediction without a store
+ * read; {@link SnapshotSegment}s and the {@link JournalEntry} log are its durable form.
+ * {@code lastApply} is the journal entry of the sample's latest prediction, -1 before any:
+ * following it, and each entry's pointer to the one before, gives the sample's history.
+ *
+ * <p>One sample's fields sit side by side in {@link #WORDS} longs of one array, so applying a
+ * prediction to a sample of a population of millions touches one or two cache lines, not one per
+ * field: at 10M samples, separate arrays per field cost a cache and TLB miss each.
  */
 final class SampleColumns {
+    /** pCorrect | loss (float bits), gradNormBound | predicted, visits | lastPosition, lastStep, lastBatchSeq, updatedAt, lastApply. */
+    static final int WORDS = 7;
+    private static final long LOW = 0xFFFF_FFFFL;
+    private long[] data = new long[0];
     private int size;
-    private float[] pCorrect = new float[0];
-    private float[] loss = new float[0];
-    private float[] gradNormBound = new float[0];
-    private int[] predicted = new int[0];
-    private int[] visits = new int[0];
-    private int[] lastPosition = new int[0];
-    private long[] lastStep = new long[0];
-    private long[] lastBatchSeq = new long[0];
-    private long[] updatedAt = new long[0];
-    private long[] lastApply = new long[0];
 
     int size() {
         return size;
@@ -29,58 +27,58 @@ final class SampleColumns {
 
     /** Makes room for {@code slots} samples at once. */
     void reserve(final int slots) {
-        if (slots > pCorrect.length) {
-            resize(slots);
+        if ((long) slots * WORDS > data.length) {
+            data = Arrays.copyOf(data, Math.multiplyExact(slots, WORDS));
         }
     }
 
     /** Appends a sample that has no prediction yet; returns its slot. */
     int add() {
-        if (size == pCorrect.length) {
-            resize(Math.max(1024, size * 2));
+        if ((long) (size + 1) * WORDS > data.length) {
+            reserve(Math.max(1024, size * 2));
         }
-        visits[size] = 0;
-        lastApply[size] = -1;
-        lastBatchSeq[size] = -1;
-        lastPosition[size] = -1;
+        final int at = size * WORDS;
+        Arrays.fill(data, at, at + WORDS, 0L);
+        data[at + 2] = pair(0, -1); // no visits, no position
+        data[at + 4] = -1L; // lastBatchSeq
+        data[at + 6] = -1L; // lastApply
         return size++;
     }
 
-    private void resize(final int capacity) {
-        pCorrect = Arrays.copyOf(pCorrect, capacity);
-        loss = Arrays.copyOf(loss, capacity);
-        gradNormBound = Arrays.copyOf(gradNormBound, capacity);
-        predicted = Arrays.copyOf(predicted, capacity);
-        visits = Arrays.copyOf(visits, capacity);
-        lastPosition = Arrays.copyOf(lastPosition, capacity);
-        lastStep = Arrays.copyOf(lastStep, capacity);
-        lastBatchSeq = Arrays.copyOf(lastBatchSeq, capacity);
-        updatedAt = Arrays.copyOf(updatedAt, capacity);
-        lastApply = Arrays.copyOf(lastApply, capacity);
+    private static long pair(final int high, final int low) {
+        return (long) high << 32 | low & LOW;
+    }
+
+    private static int high(final long word) {
+        return (int) (word >> 32);
+    }
+
+    private static int low(final long word) {
+        return (int) word;
     }
 
     boolean seen(final int slot) {
-        return lastApply[slot] >= 0 || visits[slot] > 0;
+        return lastApply(slot) >= 0;
     }
 
     int visits(final int slot) {
-        return visits[slot];
+        return high(data[slot * WORDS + 2]);
     }
 
     long lastApply(final int slot) {
-        return lastApply[slot];
+        return data[slot * WORDS + 6];
     }
 
     long lastBatchSeq(final int slot) {
-        return lastBatchSeq[slot];
+        return data[slot * WORDS + 4];
     }
 
     int lastPosition(final int slot) {
-        return lastPosition[slot];
+        return low(data[slot * WORDS + 2]);
     }
 
     float loss(final int slot) {
-        return loss[slot];
+        return Float.intBitsToFloat(low(data[slot * WORDS]));
     }
 
     /** The sample's state, or null if it has no prediction yet. */
@@ -88,26 +86,42 @@ final class SampleColumns {
         if (!seen(slot)) {
             return null;
         }
-        return new SampleState(label, pCorrect[slot], loss[slot], gradNormBound[slot], predicted[slot], visits[slot],
-                lastStep[slot], lastBatchSeq[slot], updatedAt[slot], lastPosition[slot]);
+        final int at = slot * WORDS;
+        final long w0 = data[at];
+        final long w1 = data[at + 1];
+        final long w2 = data[at + 2];
+        return new SampleState(label, Float.intBitsToFloat(high(w0)), Float.intBitsToFloat(low(w0)),
+                Float.intBitsToFloat(high(w1)), low(w1), high(w2), data[at + 3], data[at + 4], data[at + 5], low(w2));
     }
 
     /** Records one prediction; {@code trained} counts a visit. Returns the visits after it. */
     int record(final int slot, final float p, final float l, final float g, final int argmax, final boolean trained,
                final long step, final long batchSeq, final int position, final long time, final long apply) {
-        pCorrect[slot] = p;
-        loss[slot] = l;
-        gradNormBound[slot] = g;
-        predicted[slot] = argmax;
-        if (trained) {
-            visits[slot]++;
+        final int at = slot * WORDS;
+        final int visits = high(data[at + 2]) + (trained ? 1 : 0);
+        data[at] = pair(Float.floatToRawIntBits(p), Float.floatToRawIntBits(l));
+        data[at + 1] = pair(Float.floatToRawIntBits(g), argmax);
+        data[at + 2] = pair(visits, position);
+        data[at + 3] = step;
+        data[at + 4] = batchSeq;
+        data[at + 5] = time;
+        data[at + 6] = apply;
+        return visits;
+    }
+
+    /** Restores a slot from a snapshot: its whole state ({@code state} null: never predicted) and journal pointer. */
+    void restore(final int slot, final SampleState state, final long apply) {
+        if (state == null) {
+            return;
         }
-        lastStep[slot] = step;
-        lastBatchSeq[slot] = batchSeq;
-        lastPosition[slot] = position;
-        updatedAt[slot] = time;
-        lastApply[slot] = apply;
-        return visits[slot];
+        final int at = slot * WORDS;
+        data[at] = pair(Float.floatToRawIntBits(state.pCorrect()), Float.floatToRawIntBits(state.loss()));
+        data[at + 1] = pair(Float.floatToRawIntBits(state.gradNormBound()), state.predicted());
+        data[at + 2] = pair(state.visits(), state.lastPosition());
+        data[at + 3] = state.lastStep();
+        data[at + 4] = state.lastBatchSeq();
+        data[at + 5] = state.updatedAt();
+        data[at + 6] = apply;
     }
 
     /** Slots {@code [from, to)} with their ids and labels, as one {@link SnapshotSegment}. */
@@ -121,53 +135,27 @@ final class SampleColumns {
         for (int i = 0; i < n; i++) {
             out.putInt(labels[i]);
         }
-        for (int s = from; s < to; s++) {
-            out.putFloat(pCorrect[s]);
+        // the segment's column layout: pCorrect, loss, gradNormBound; predicted, visits, lastPosition;
+        // lastStep, lastBatchSeq, updatedAt, lastApply
+        final int[][] floats = {{0, 1}, {0, 0}, {1, 1}};
+        for (final int[] f : floats) {
+            for (int s = from; s < to; s++) {
+                final long w = data[s * WORDS + f[0]];
+                out.putInt(f[1] == 1 ? high(w) : low(w));
+            }
         }
-        for (int s = from; s < to; s++) {
-            out.putFloat(loss[s]);
+        final int[][] ints = {{1, 0}, {2, 1}, {2, 0}};
+        for (final int[] f : ints) {
+            for (int s = from; s < to; s++) {
+                final long w = data[s * WORDS + f[0]];
+                out.putInt(f[1] == 1 ? high(w) : low(w));
+            }
         }
-        for (int s = from; s < to; s++) {
-            out.putFloat(gradNormBound[s]);
-        }
-        for (int s = from; s < to; s++) {
-            out.putInt(predicted[s]);
-        }
-        for (int s = from; s < to; s++) {
-            out.putInt(visits[s]);
-        }
-        for (int s = from; s < to; s++) {
-            out.putInt(lastPosition[s]);
-        }
-        for (int s = from; s < to; s++) {
-            out.putLong(lastStep[s]);
-        }
-        for (int s = from; s < to; s++) {
-            out.putLong(lastBatchSeq[s]);
-        }
-        for (int s = from; s < to; s++) {
-            out.putLong(updatedAt[s]);
-        }
-        for (int s = from; s < to; s++) {
-            out.putLong(lastApply[s]);
+        for (int word = 3; word < WORDS; word++) {
+            for (int s = from; s < to; s++) {
+                out.putLong(data[s * WORDS + word]);
+            }
         }
         return out.array();
-    }
-
-    /** Restores a slot from a snapshot: its whole state ({@code state} null: never predicted) and journal pointer. */
-    void restore(final int slot, final SampleState state, final long apply) {
-        if (state == null) {
-            return;
-        }
-        pCorrect[slot] = state.pCorrect();
-        loss[slot] = state.loss();
-        gradNormBound[slot] = state.gradNormBound();
-        predicted[slot] = state.predicted();
-        visits[slot] = state.visits();
-        lastStep[slot] = state.lastStep();
-        lastBatchSeq[slot] = state.lastBatchSeq();
-        lastPosition[slot] = state.lastPosition();
-        updatedAt[slot] = state.updatedAt();
-        lastApply[slot] = apply;
     }
 }

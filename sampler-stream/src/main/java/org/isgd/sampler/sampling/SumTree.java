@@ -57,6 +57,14 @@ public final class SumTree {
      * Slots of zero mass are never returned, whatever the rounding.
      */
     public int draw(final double u) {
+        return draw(u, null);
+    }
+
+    /**
+     * {@link #draw(double)}, also giving where in the slot's interval {@code u} fell: {@code u}
+     * minus the mass of the slots before it, in {@code remainder[0]} (when not null).
+     */
+    public int draw(final double u, final double[] remainder) {
         if (!(nodes[1] > 0)) {
             throw new IllegalStateException("cannot draw: total mass is " + nodes[1]);
         }
@@ -73,11 +81,17 @@ public final class SumTree {
                 node = left + 1;
             }
         }
-        return nodes[node] > 0 ? node - capacity : drawAvoidingZeros(start);
+        if (!(nodes[node] > 0)) {
+            return drawAvoidingZeros(start, remainder);
+        }
+        if (remainder != null) {
+            remainder[0] = Math.min(rest, Math.nextDown(nodes[node]));
+        }
+        return node - capacity;
     }
 
     /** The same descent, rare: rounding led the fast one onto a leaf of zero mass. */
-    private int drawAvoidingZeros(final double u) {
+    private int drawAvoidingZeros(final double u, final double[] remainder) {
         double rest = u;
         int node = 1;
         while (node < capacity) {
@@ -90,6 +104,9 @@ public final class SumTree {
                 rest -= left;
                 node = 2 * node + 1;
             }
+        }
+        if (remainder != null) {
+            remainder[0] = Math.max(0, Math.min(rest, Math.nextDown(nodes[node])));
         }
         return node - capacity;
     }

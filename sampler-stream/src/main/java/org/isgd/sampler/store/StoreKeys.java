@@ -12,7 +12,7 @@ public final class StoreKeys {
     public static final String RUN_PROGRESS = "run-progress";
     /** A dataset's population in the order samples joined: "{dataset}/{seq}" → sampleId and label. */
     public static final String POPULATION_LOG = "population-log";
-    /** Each run's position in its dataset's population log ("{runId}"), and each log's head ("head/{dataset}"). */
+    /** Each run's position in its dataset's population log ("{runId}" → position, dataset). */
     public static final String POPULATION_CURSORS = "population-cursors";
     /** Each run's progress: flow control, journal position (run tasks of the single-task topology). */
     public static final String RUNS = "runs";

@@ -33,7 +33,6 @@ final class PopulationProcessor implements Processor<String, SamplerEvent, Strin
     static final int CHUNKS_PER_PUNCTUATION = 32;
     /** Samples a run is sent one by one per punctuation interval, before they wait to go together. */
     static final int IMMEDIATE_PER_PUNCTUATION = 256;
-    private static final String HEAD = "head/";
 
     private final SamplerMetrics metrics;
     private final int partitions;
@@ -46,6 +45,8 @@ final class PopulationProcessor implements Processor<String, SamplerEvent, Strin
     private final Map<String, Set<String>> runsOf = new HashMap<>();
     /** dataset → when it last grew (wall clock; not kept across restarts). */
     private final Map<String, Long> grewAt = new HashMap<>();
+    /** dataset → the next position of its log (read from the log once, then kept here). */
+    private final Map<String, Long> heads = new HashMap<>();
     /** run → samples sent to it one by one since the last punctuation. */
     private final Map<String, Integer> sentAtOnce = new HashMap<>();
 
@@ -60,17 +61,14 @@ final class PopulationProcessor implements Processor<String, SamplerEvent, Strin
         this.context = context;
         runsOf.clear();
         grewAt.clear();
+        heads.clear();
         sentAtOnce.clear();
         population = context.getStateStore(StoreKeys.POPULATION);
         log = context.getStateStore(StoreKeys.POPULATION_LOG);
         cursors = context.getStateStore(StoreKeys.POPULATION_CURSORS);
         runSpecs = new RunSpecLookup(context.getStateStore(StoreKeys.RUNS_GLOBAL));
         try (KeyValueIterator<String, byte[]> all = cursors.all()) {
-            all.forEachRemaining(kv -> {
-                if (!kv.key.startsWith(HEAD)) {
-                    runsOf.computeIfAbsent(cursorDataset(kv.value), d -> new HashSet<>()).add(kv.key);
-                }
-            });
+            all.forEachRemaining(kv -> runsOf.computeIfAbsent(cursorDataset(kv.value), d -> new HashSet<>()).add(kv.key));
         }
         context.schedule(Duration.ofMillis(100), PunctuationType.WALL_CLOCK_TIME, now -> {
             sentAtOnce.clear();
@@ -93,7 +91,7 @@ final class PopulationProcessor implements Processor<String, SamplerEvent, Strin
         final long seq = head(dataset);
         log.put(StoreKeys.key(dataset, seq), ByteBuffer.allocate(12).putLong(sample.getSampleId())
                 .putInt(sample.getLabel()).array());
-        cursors.put(HEAD + dataset, ByteBuffer.allocate(8).putLong(seq + 1).array());
+        heads.put(dataset, seq + 1);
         grewAt.put(dataset, context.currentSystemTimeMs());
         for (final String run : runsOf.getOrDefault(dataset, Set.of())) {
             final long pending = seq - cursor(run);
@@ -141,9 +139,21 @@ final class PopulationProcessor implements Processor<String, SamplerEvent, Strin
         cursors.put(runId, cursorValue(cursor, dataset));
     }
 
+    /** The next position of a dataset's log: one past its last entry, 0 for an empty log. */
     private long head(final String dataset) {
-        final byte[] bytes = cursors.get(HEAD + dataset);
-        return bytes == null ? 0 : ByteBuffer.wrap(bytes).getLong();
+        final Long known = heads.get(dataset);
+        if (known != null) {
+            return known;
+        }
+        long head = 0;
+        try (KeyValueIterator<String, byte[]> last = log.reverseRange(StoreKeys.key(dataset, 0),
+                StoreKeys.key(dataset, Long.MAX_VALUE))) {
+            if (last.hasNext()) {
+                head = StoreKeys.sampleId(last.next().key) + 1;
+            }
+        }
+        heads.put(dataset, head);
+        return head;
     }
 
     private long cursor(final String runId) {

@@ -51,10 +51,14 @@ public final class TrainingLoop {
         double windowLoss = 0;
         long windowSteps = 0;
         final long start = System.nanoTime();
+        long firstBatchAt = -1;
         while (step < options.maxBatches()) {
             final Optional<TrainingBatch> next = source.next(options.batchTimeout());
             if (next.isEmpty()) {
                 break;
+            }
+            if (firstBatchAt < 0) {
+                firstBatchAt = System.nanoTime();
             }
             final TrainingBatch batch = next.get();
             final BatchOutcome outcome = session.train(batch);
@@ -82,13 +86,14 @@ public final class TrainingLoop {
         if (checkpointing && lastBatchSeq >= 0 && step % options.checkpointEvery() != 0) {
             checkpoints.save(session, new Checkpoint(step, lastBatchSeq, options.model()));
         }
-        final double seconds = (System.nanoTime() - start - evalNanos) / 1e9;
+        final long trainingFrom = firstBatchAt < 0 ? System.nanoTime() : firstBatchAt;
+        final double seconds = (System.nanoTime() - trainingFrom - evalNanos) / 1e9;
         if (evaluations.isEmpty() || evaluations.get(evaluations.size() - 1).step() != step) {
             // a resumed trainer that finds its budget already trained still reports its accuracy
             evaluations.add(evaluate(session, step, windowSteps == 0 ? Double.NaN : windowLoss / windowSteps, listener));
         }
         return new TrainingResult(step - firstStep, images, seconds, seconds > 0 ? images / seconds : 0,
-                evaluations.get(evaluations.size() - 1), List.copyOf(evaluations));
+                evaluations.get(evaluations.size() - 1), List.copyOf(evaluations), (trainingFrom - start) / 1e9);
     }
 
     private Evaluation evaluate(final ModelSession session, final long step, final double trainLoss,

@@ -1,0 +1,185 @@
+package org.isgd.sampler.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.isgd.contract.AvroSerde;
+import org.isgd.contract.Columns;
+import org.isgd.contract.IndexBatchCodec;
+import org.isgd.contract.Topics;
+import org.isgd.sampler.run.PredictionRows;
+import org.isgd.sampler.run.RunSettings;
+import org.isgd.sampler.run.RunTable;
+import org.isgd.sampler.status.RunDirectory;
+import org.isgd.sampler.status.RunSnapshots;
+import org.isgd.sampler.store.StoreKeys;
+import org.isgd.schemas.PredictionBatch;
+import org.isgd.schemas.RunSpec;
+import org.isgd.schemas.TrainerProgress;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The run task's processor alone, on a mock context with in-memory stores (Kafka's WordCountProcessorTest way). */
+class RunProcessorTest {
+    private static final int PARTITIONS = 4;
+    private static final AvroSerde<PredictionBatch> BATCHES = AvroSerde.of(PredictionBatch.class);
+
+    private final SamplerMetrics metrics = new SamplerMetrics();
+    private final RunDirectory<RunTable> directory = new RunDirectory<>();
+    private MockProcessorContext<String, RunOutput> context;
+    private KeyValueStore<String, byte[]> global;
+    private RunProcessor processor;
+    private String run;
+
+    @BeforeEach
+    void init() {
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "run-processor-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
+        context = new MockProcessorContext<>(props, new TaskId(0, 2), null);
+        for (final String name : new String[] {StoreKeys.RUNS, StoreKeys.JOURNAL, StoreKeys.SNAPSHOTS,
+            StoreKeys.RUNS_GLOBAL}) {
+            final KeyValueStore<String, byte[]> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name),
+                    Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
+            store.init(context.getStateStoreContext(), store);
+            context.addStateStore(store);
+        }
+        global = context.getStateStore(StoreKeys.RUNS_GLOBAL);
+        run = ownedRun();
+        context.setCurrentSystemTimeMs(1_000_000L);
+        processor = new RunProcessor(metrics, new RunSnapshots(), directory, RunSettings.defaults(), PARTITIONS);
+        processor.init(context);
+    }
+
+    /** A run id this task (partition 2 of 4) owns. */
+    private static String ownedRun() {
+        for (int i = 0; ; i++) {
+            if (KeyPartitions.of("r" + i, PARTITIONS) == 2) {
+                return "r" + i;
+            }
+        }
+    }
+
+    private void createRun(final String runId, final int lead) {
+        final RunSpec spec = RunSpec.newBuilder().setRunId(runId).setDataset("d").setPolicy("uniform").setParams(Map.of())
+                .setBatchSize(4).setLead(lead).setMinPopulation(20L).build();
+        global.put(runId, Topics.RUNS.valueSerde().serializer().serialize(null, spec));
+    }
+
+    private void punctuate() {
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(context.currentSystemTimeMs());
+    }
+
+    private void process(final SamplerEvent event, final String topic, final int partition) {
+        context.setRecordMetadata(topic, partition, 7L);
+        processor.process(new Record<>(run, event, context.currentSystemTimeMs()));
+    }
+
+    private void population(final String runId, final int n) {
+        final long[] ids = new long[n];
+        final int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = i;
+            labels[i] = i % 10;
+        }
+        process(SamplerEvent.of(new PopulationChunk(runId, 0, ids, labels, 0)), "by-run", 2);
+    }
+
+    private List<IndexBatchCodec.Batch> batches() {
+        return context.forwarded().stream().filter(f -> f.record().value() instanceof RunOutput.Batch)
+                .map(f -> IndexBatchCodec.decode(((RunOutput.Batch) f.record().value()).batch())).toList();
+    }
+
+    private SamplerEvent answer(final IndexBatchCodec.Batch batch, final int partition) {
+        final int[] labels = new int[batch.size()];
+        final float[] p = new float[batch.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = (int) (batch.sampleIds()[i] % 10);
+            p[i] = 0.5f;
+        }
+        final byte[] value = BATCHES.encode(PredictionBatch.newBuilder().setRunId(batch.runId()).setRank(0)
+                .setBatchSeq(batch.batchSeq()).setStep(1L).setTrainLoss(0.5f).setTrainerId("t").setTimestamp(1L)
+                .setCount(batch.size()).setSampleIds(Columns.ofLongs(batch.sampleIds())).setLabels(Columns.ofInts(labels))
+                .setPCorrect(Columns.ofFloats(p)).setLoss(Columns.ofFloats(p)).setGradNormBound(Columns.ofFloats(p))
+                .setPredicted(Columns.ofInts(labels)).build());
+        return SamplerEvent.of(SamplerEvent.Kind.PREDICTION_BATCH, partition, 7L,
+                batch.runId().getBytes(StandardCharsets.UTF_8), value, PredictionRows.decode(value));
+    }
+
+    @Test
+    void aRunOfThisTaskStartsFromIsgdRunsTakesItsSamplesAndAnswersPredictionBatchesWithBatches() {
+        createRun(run, 2);
+        punctuate();
+        assertTrue(batches().isEmpty(), "no samples yet");
+        population(run, 20);
+        final List<IndexBatchCodec.Batch> first = batches();
+        assertEquals(List.of(0L, 1L), first.stream().map(IndexBatchCodec.Batch::batchSeq).toList());
+        context.resetForwards();
+
+        process(answer(first.get(0), 2), Topics.PREDICTION_BATCHES.name(), 2);
+        assertEquals(List.of(2L), batches().stream().map(IndexBatchCodec.Batch::batchSeq).toList());
+        assertEquals(4, metrics.predictionsApplied());
+        final var view = directory.await(run, table -> table.sample(run, first.get(0).sampleIds()[0]), Duration.ofSeconds(1));
+        assertEquals(0L, view.state().lastBatchSeq());
+    }
+
+    @Test
+    void aPredictionBatchOnAnotherPartitionThanItsRunsIsPassedOnNotApplied() {
+        createRun(run, 2);
+        punctuate();
+        population(run, 20);
+        final IndexBatchCodec.Batch first = batches().get(0);
+        context.resetForwards();
+        process(answer(first, 1), Topics.PREDICTION_BATCHES.name(), 1);
+        final RunOutput out = context.forwarded().get(0).record().value();
+        final RunOutput.Reroute reroute = assertInstanceOf(RunOutput.Reroute.class, out);
+        assertEquals(Topics.PREDICTION_BATCHES.name(), reroute.topic());
+        assertEquals(run, new String(reroute.key(), StandardCharsets.UTF_8));
+        assertEquals(0, metrics.predictionsApplied());
+        assertEquals(1, metrics.misroutedBatches());
+    }
+
+    @Test
+    void anAcknowledgementThatCannotApplyIsADeadLetterWithItsCoordinates() {
+        createRun(run, 2);
+        punctuate();
+        population(run, 20);
+        context.resetForwards();
+        final TrainerProgress ack = new TrainerProgress(run, 0, 99L, 1L, 0f, 1L);
+        process(SamplerEvent.of(SamplerEvent.Kind.PROGRESS, 2, 41L, run.getBytes(StandardCharsets.UTF_8),
+                Topics.PROGRESS.valueSerde().serializer().serialize(null, ack), ack), Topics.PROGRESS.name(), 2);
+        final RunOutput.Letter letter = assertInstanceOf(RunOutput.Letter.class,
+                context.forwarded().get(0).record().value());
+        assertTrue(letter.letter().getError().startsWith("bad-ack: batch 99"), letter.letter().getError());
+        assertEquals(Topics.PROGRESS.name(), letter.letter().getTopic());
+        assertEquals(41L, letter.letter().getOffset());
+        assertEquals(1L, metrics.deadLetters().get("bad-ack"));
+    }
+
+    @Test
+    void runsOfOtherTasksAreLeftToThem() {
+        String other = null;
+        for (int i = 0; other == null; i++) {
+            other = KeyPartitions.of("o" + i, PARTITIONS) != 2 ? "o" + i : null;
+        }
+        createRun(other, 2);
+        createRun(run, 2);
+        punctuate();
+        assertTrue(directory.holds(run), "run " + run + " hashes to this task");
+        assertFalse(directory.holds(other), "run " + other + " belongs to another task");
+    }
+}
