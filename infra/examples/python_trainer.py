@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A trainer in another language, written from DESIGN.md's wire contract alone.
+"""A trainer in another language, written from the wire contract (docs/contract.md) alone, for the older per-sample contract.
 
 It reads one run's IndexBatches from isgd.batches (read_committed), "trains" (here: makes up a
 prediction per sample), publishes one SamplePrediction per sample on isgd.predictions and one

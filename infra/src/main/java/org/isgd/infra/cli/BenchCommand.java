@@ -55,7 +55,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code isgd bench …}: measurements, written as JSON plus a human-readable table. */
 @Command(name = "bench", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Benchmarks: results as JSON and a table.",
-        subcommands = {BenchCommand.Accuracy.class, BenchCommand.Feed.class, BenchCommand.SumTreeBench.class,
+        subcommands = {BenchCommand.Accuracy.class, BenchCommand.Feed.class, BenchCommand.JmhBench.class,
             SamplerBenchCommand.class})
 final class BenchCommand {
     @Command(name = "accuracy", mixinStandardHelpOptions = true, showDefaultValues = true,
@@ -495,35 +495,45 @@ final class BenchCommand {
         }
     }
 
-    @Command(name = "sumtree", mixinStandardHelpOptions = true, showDefaultValues = true,
-            description = "JMH: the sampler's sum tree, one mass update and one proportional draw, at 1M and 10M samples.")
-    static final class SumTreeBench implements Callable<Integer> {
+    @Command(name = "jmh", mixinStandardHelpOptions = true, showDefaultValues = true,
+            description = "JMH micro-benchmarks of data structures and encodings: the sum tree (one mass update, one "
+                    + "proportional draw, at 1M and 10M samples) and a PredictionBatch's columns packed or as Avro "
+                    + "arrays (encode and decode, 128 and 1,024 rows).")
+    static final class JmhBench implements Callable<Integer> {
+        @Option(names = "--include", defaultValue = ".*", paramLabel = "REGEX",
+                description = "Benchmarks whose class or method name matches, e.g. SumTree or ColumnEncoding.")
+        String include;
         @Option(names = "--forks", defaultValue = "1", description = "JMH forks.")
         int forks;
         @Option(names = "--iterations", defaultValue = "5", description = "Measurement iterations of 1 s.")
         int iterations;
         @Option(names = "--out", defaultValue = "${sys:user.home}/.isgd/bench",
-                description = "Results go to sumtree-<time>.json under this directory.")
+                description = "Results go to jmh-<time>.json under this directory.")
         Path out;
 
         @Override
         public Integer call() throws Exception {
-            final Path json = Files.createDirectories(out).resolve("sumtree-"
-                    + Stamp.now() + ".json");
+            final Path json = Files.createDirectories(out).resolve("jmh-" + Stamp.now() + ".json");
             final org.openjdk.jmh.runner.options.Options options = new org.openjdk.jmh.runner.options.OptionsBuilder()
-                    .include(org.isgd.infra.bench.jmh.SumTreeBenchmark.class.getName())
+                    .include("org\\.isgd\\.infra\\.bench\\.jmh\\..*(" + include + ").*")
                     .forks(forks).warmupIterations(2).warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
                     .measurementIterations(iterations).measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
                     .jvmArgsAppend("-Xmx2g").resultFormat(org.openjdk.jmh.results.format.ResultFormatType.JSON)
                     .result(json.toString()).build();
             final java.util.Collection<org.openjdk.jmh.results.RunResult> results =
                     new org.openjdk.jmh.runner.Runner(options).run();
-            System.out.printf("%n%-8s %10s %14s%n", "op", "samples", "ns/op");
+            if (results.isEmpty()) {
+                throw new UsageException("no benchmark matches --include " + include
+                        + " (there are SumTreeBenchmark and ColumnEncodingBenchmark)");
+            }
+            System.out.printf("%n%-40s %-16s %14s %s%n", "benchmark", "params", "score", "unit");
             for (final org.openjdk.jmh.results.RunResult result : results) {
                 final org.openjdk.jmh.results.Result<?> primary = result.getPrimaryResult();
-                System.out.printf(Locale.ROOT, "%-8s %10s %8.1f ± %.1f%n", result.getParams().getBenchmark()
-                        .replaceAll(".*\\.", ""), result.getParams().getParam("size"), primary.getScore(),
-                        primary.getScoreError());
+                final String params = result.getParams().getParamsKeys().stream()
+                        .map(k -> k + "=" + result.getParams().getParam(k)).collect(java.util.stream.Collectors.joining(","));
+                System.out.printf(Locale.ROOT, "%-40s %-16s %8.2f ± %.2f %s%n", result.getParams().getBenchmark()
+                        .replaceAll(".*\\.(\\w+\\.\\w+)$", "$1"), params, primary.getScore(), primary.getScoreError(),
+                        primary.getScoreUnit());
             }
             System.out.println("machine: " + Machine.describe());
             System.out.println("result: " + json);

@@ -18,7 +18,7 @@ final class TopicsCommand implements Callable<Integer> {
             description = "Partitions of isgd.samples and isgd.predictions (co-partitioned: always equal).")
     int samplePartitions;
 
-    @Option(names = "--run-partitions", defaultValue = "6", description = "Partitions of isgd.progress and isgd.batches.")
+    @Option(names = "--run-partitions", defaultValue = "6", description = "Partitions of the runId-keyed topics isgd.prediction-batches, isgd.progress and isgd.batches (the sampler's run tasks).")
     int runPartitions;
 
     @Option(names = "--replication-factor", description = "Replication factor; default min(3, brokers in the cluster).")

@@ -27,8 +27,11 @@ import picocli.CommandLine.Option;
  * <p>With Kafka a rank resumes by default: it continues right after its last acknowledged batch
  * (the batchSeq its consumer group committed) from its last model checkpoint, and counts the run's
  * batches from the start, so a trainer killed and started again with the same command finishes at
- * the run's budget. Each batch's predictions, progress and acknowledgement are committed in one
- * Kafka transaction: a kill never leaves a batch published but unacknowledged, or the reverse.
+ * the run's budget. A batch's prediction batch (its predictions and acknowledgement) and the
+ * consumer offset past it are committed in the same Kafka transaction, a few batches per
+ * transaction ({@code --commit-every}, {@code --commit-interval-ms}, and before every checkpoint):
+ * a kill never leaves a batch acknowledged to the sampler but not to the consumer group, or the
+ * reverse, and a restarted trainer trains again at most the batches of the open transaction.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Train on Fashion-MNIST with batches from isgd.batches (--sampler kafka) or from in-process "
@@ -57,6 +60,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "" + TrainerOptions.DEFAULT_CHECKPOINT_EVERY,
             description = "Save a checkpoint every N steps and at the end; 0 = never.")
     int checkpointEvery;
+    @Option(names = "--commit-every", defaultValue = "" + KafkaPredictionPublisher.DEFAULT_COMMIT_EVERY, paramLabel = "N",
+            description = "Batches per transaction at most (their prediction batches and the offset past them): a "
+                    + "kill retrains at most this many. Keep it below the run's lead, or the sampler waits for it.")
+    int commitEvery;
+    @Option(names = "--commit-interval-ms", defaultValue = "100", paramLabel = "MS",
+            description = "A transaction commits at the latest this long after it began.")
+    long commitIntervalMs;
     @Option(names = "--fresh", description = "Start the rank from its first batch and a new model, ignoring its "
             + "checkpoint (which is deleted) and its committed position.")
     boolean fresh;
@@ -119,7 +129,12 @@ final class TrainCommand implements Callable<Integer> {
         final var extra = kafka.clientPropertiesWithoutBootstrap();
         final String group = KafkaBatchSource.groupId(runId, rank);
         // the publisher first: starting it fences a killed trainer of this rank and aborts its open transaction
-        try (KafkaPredictionPublisher sink = KafkaPredictionPublisher.transactional(bootstrap, extra, trainerId, group);
+        if (commitEvery < 1 || commitIntervalMs < 1) {
+            throw new UsageException("--commit-every and --commit-interval-ms must be at least 1, were " + commitEvery
+                    + " and " + commitIntervalMs);
+        }
+        try (KafkaPredictionPublisher sink = KafkaPredictionPublisher.transactional(bootstrap, extra, trainerId, group,
+                commitEvery, java.time.Duration.ofMillis(commitIntervalMs));
              KafkaBatchSource source = startBatch != null
                      ? new KafkaBatchSource(bootstrap, extra, runId, rank, spec.getWorldSize(), startBatch)
                      : fresh ? KafkaBatchSource.fromScratch(bootstrap, extra, runId, rank, spec.getWorldSize())

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The trainer process is SIGKILLed mid-run, after it wrote a checkpoint, and started again with the
  * same command: it must resume right after its last acknowledged batch from its checkpoint, and no
- * batch may be trained twice or skipped (each batch's predictions, progress and offset commit in
- * one transaction, so a kill anywhere leaves a batch either wholly acknowledged or not at all).
+ * batch may be acknowledged twice or skipped (prediction batches and the consumer offset commit in
+ * transactions of a few batches, so a kill anywhere leaves each batch either wholly acknowledged or
+ * not at all; the batches of an open transaction are trained again, their first publication aborted).
  */
 class TrainerKillIT {
     private static final String RUN = "trainer-kill";

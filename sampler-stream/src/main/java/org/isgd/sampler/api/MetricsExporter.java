@@ -62,6 +62,9 @@ final class MetricsExporter {
         counter("isgd_indices_emitted_total", "Sample indices emitted in batches", metrics::indicesEmitted);
         counter("isgd_predictions_applied_total", "Predictions applied to the importance store", metrics::predictionsApplied);
         counter("isgd_duplicates_ignored_total", "Redelivered or out-of-date records ignored", metrics::duplicatesIgnored);
+        counter("isgd_misrouted_batches_total", "Prediction batches and acknowledgements that arrived on another "
+                + "partition than their run's (a producer not partitioning like Java's default) and were passed on",
+                metrics::misroutedBatches);
     }
 
     /**

@@ -10,7 +10,7 @@ import org.isgd.sampler.status.RunSnapshot;
 import org.isgd.schemas.RunSpec;
 
 /**
- * Which instance answers for a run: the one whose task owns the run's dataset, or, when runs are
+ * Which instance answers for a run: the one whose task owns the run, or, when runs are
  * sharded, the run's coordinator for the run as a whole and the sample's shard for a sample. Compares the
  * owner Kafka Streams reports with this instance's own advertised endpoint.
  */
@@ -41,7 +41,7 @@ final class Ownership {
     Optional<HostInfo> route(final RunSpec spec, final long sampleId, final boolean forwarded) {
         if (sampleId < 0 || !app.sharded()) {
             return decide(self, runOwner(spec.getRunId(), spec.getDataset()), forwarded,
-                    app.sharded() ? "run '" + spec.getRunId() + "'" : "dataset '" + spec.getDataset() + "'");
+                    "run '" + spec.getRunId() + "'");
         }
         return decide(self, owner(() -> app.ownerOfSample(spec.getDataset(), sampleId)), forwarded,
                 "sample " + sampleId + " of dataset '" + spec.getDataset() + "'");

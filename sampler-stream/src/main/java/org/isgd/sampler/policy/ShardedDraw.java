@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The two-level draw of a run spread over shards (DESIGN.md, "Flow control and scale-out").
+ * The two-level draw of a run spread over shards (docs/architecture.md, "One run across several sampler instances").
  * Every shard reports a {@link Summary}; the coordinator adds them into {@link Totals}, picks how
  * many of the batch's samples each shard draws (multinomial over {@link #shardProbability}), and
  * each shard draws its count with {@link SamplingPolicy#drawShard}. For the mixture

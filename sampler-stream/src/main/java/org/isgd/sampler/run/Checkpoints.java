@@ -83,8 +83,11 @@ final class Checkpoints {
         return s >= segments || entry >= marks[s];
     }
 
-    /** Where a restore replays the journal from: the smallest mark. */
+    /** Where a restore replays the journal from: the smallest mark; the start when no segment is known yet. */
     long replayFrom(final long next) {
+        if (segments == 0) {
+            return 0;
+        }
         long from = next;
         for (int s = 0; s < segments; s++) {
             from = Math.min(from, marks[s]);

@@ -4,22 +4,27 @@ import java.util.Arrays;
 
 /**
  * A run's samples in dense slots 0, 1, 2, ... (the order they joined), with each one's id and
- * label, and an index from id to slot: an open-addressing table of slots (linear probing, at most
- * 3/4 full) that compares against the id array instead of storing ids again, so the whole costs
- * 12 bytes per sample plus 4 to 8 bytes of table — a third of a boxed-free hash map's.
+ * label, and an index from id to slot. Sample ids are usually dense (a dataset's row numbers):
+ * ids below a limit that keeps at least half of it used are looked up in a direct array,
+ * {@code direct[id] = slot}, one memory access; other ids in an open-addressing table of slots
+ * (linear probing, at most 3/4 full) that compares against the id array instead of storing ids
+ * again. Either way the index costs 4 to 8 bytes a sample besides the 12 of id and label.
  */
 public final class Population {
     private static final int EMPTY = -1;
     private long[] ids;
     private int[] labels;
-    private int[] table;
+    /** direct[id] = slot for ids below direct.length. */
+    private int[] direct = new int[0];
+    /** Slots of the samples whose id is outside the direct array. */
+    private int[] table = newTable(0);
+    private int hashed;
     private int size;
 
     public Population(final int expectedSize) {
         final int capacity = Math.max(16, expectedSize);
         ids = new long[capacity];
         labels = new int[capacity];
-        table = newTable(capacity);
     }
 
     private static int[] newTable(final int entries) {
@@ -39,14 +44,18 @@ public final class Population {
             ids = Arrays.copyOf(ids, samples);
             labels = Arrays.copyOf(labels, samples);
         }
-        if ((long) samples * 4 > (long) table.length * 3) {
-            rehash(samples);
-        }
     }
 
     /** The slot of a sample, -1 if it is not in the population. */
     public int slot(final long sampleId) {
-        for (int i = hash(sampleId) & mask(); ; i = (i + 1) & mask()) {
+        if (sampleId >= 0 && sampleId < direct.length) {
+            return direct[(int) sampleId]; // every id in the direct range is kept there
+        }
+        if (hashed == 0) {
+            return EMPTY;
+        }
+        final int mask = table.length - 1;
+        for (int i = hash(sampleId) & mask; ; i = (i + 1) & mask) {
             final int slot = table[i];
             if (slot == EMPTY || ids[slot] == sampleId) {
                 return slot;
@@ -65,13 +74,10 @@ public final class Population {
             ids = Arrays.copyOf(ids, size * 2);
             labels = Arrays.copyOf(labels, size * 2);
         }
-        if ((long) (size + 1) * 4 > (long) table.length * 3) {
-            rehash(size * 2);
-        }
         final int slot = size++;
         ids[slot] = sampleId;
         labels[slot] = label;
-        insert(slot);
+        index(slot);
         return slot;
     }
 
@@ -83,26 +89,71 @@ public final class Population {
         return labels[slot];
     }
 
-    private int mask() {
-        return table.length - 1;
+    private void index(final int slot) {
+        final long id = ids[slot];
+        if (id >= 0 && id >= direct.length && id < densityLimit()) {
+            growDirect(id);
+        }
+        if (id >= 0 && id < direct.length) {
+            direct[(int) id] = slot;
+            return;
+        }
+        if ((long) (hashed + 1) * 4 > (long) table.length * 3) {
+            rehash(Math.max(16, hashed * 2));
+        }
+        insert(slot);
+        hashed++;
+    }
+
+    /** Ids below this are kept in the direct array: it stays at least about half used. */
+    private long densityLimit() {
+        return 2L * size + 1024;
+    }
+
+    private void growDirect(final long id) {
+        final int length = (int) Math.min(Integer.MAX_VALUE - 16, Math.max(id + 1, Math.min(densityLimit(),
+                Math.max(16L, 2L * direct.length))));
+        final int old = direct.length;
+        direct = Arrays.copyOf(direct, length);
+        Arrays.fill(direct, old, length, EMPTY);
+        if (hashed > 0) { // samples hashed before now fall in the direct range: move them
+            final int[] before = table;
+            table = newTable(hashed);
+            hashed = 0;
+            for (final int slot : before) {
+                if (slot == EMPTY) {
+                    continue;
+                }
+                if (ids[slot] >= 0 && ids[slot] < length) {
+                    direct[(int) ids[slot]] = slot;
+                } else {
+                    insert(slot);
+                    hashed++;
+                }
+            }
+        }
     }
 
     private void insert(final int slot) {
-        int i = hash(ids[slot]) & mask();
+        final int mask = table.length - 1;
+        int i = hash(ids[slot]) & mask;
         while (table[i] != EMPTY) {
-            i = (i + 1) & mask();
+            i = (i + 1) & mask;
         }
         table[i] = slot;
     }
 
     private void rehash(final int entries) {
+        final int[] before = table;
         table = newTable(entries);
-        for (int slot = 0; slot < size; slot++) {
-            insert(slot);
+        for (final int slot : before) {
+            if (slot != EMPTY) {
+                insert(slot);
+            }
         }
     }
 
-    /** fastutil's mix of a long: spreads sequential ids over the table. */
+    /** A mix of a long (as fastutil's): spreads sequential ids over the table. */
     private static int hash(final long id) {
         long h = id * 0x9E3779B97F4A7C15L;
         h ^= h >>> 32;

@@ -19,6 +19,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.isgd.sampler.run.IndexBatches;
+import org.isgd.sampler.run.RunSettings;
+import org.isgd.sampler.run.RunTable;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.policy.SamplingPolicy;
 import org.isgd.sampler.policy.ShardedDraw;
@@ -102,13 +104,13 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         try (KeyValueIterator<String, byte[]> stored = partStore.all()) {
             stored.forEachRemaining(kv -> remember((ShardMessage.DrawPart) ShardMessage.decode(kv.value)));
         }
-        context.schedule(SamplerProcessor.RUN_SYNC_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> {
+        context.schedule(SamplerTopology.SYNC_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> {
             for (final String runId : List.copyOf(runs.keySet())) {
                 final RunSpec spec = runSpecs.get(runId);
                 final Coordinated run = runs.get(runId);
                 if (spec != null && !run.refused() && !spec.equals(run.progress().spec())
                         && !spec.equals(ignoredSpecs.get(runId))) {
-                    final String problem = SamplerProcessor.checkSpec(spec);
+                    final String problem = RunTable.checkSpec(spec);
                     if (problem == null) {
                         LOG.info("run {} updated: state {}", runId, spec.getState());
                         save(run.with(run.progress().withSpec(spec)));
@@ -202,10 +204,10 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         if (spec == null) {
             return null;
         }
-        String problem = SamplerProcessor.checkSpec(spec);
+        String problem = RunTable.checkSpec(spec);
         final SamplingPolicy planner = problem == null ? Policies.forRun(spec) : null;
         if (planner != null && !planner.shardable()) {
-            problem = SamplerProcessor.INVALID_RUN + ": policy " + spec.getPolicy() + " cannot be spread over shards yet"
+            problem = RunTable.INVALID_RUN + ": policy " + spec.getPolicy() + " cannot be spread over shards yet"
                     + " (it walks an epoch permutation); run it on a sampler started with --shards 1";
         }
         final Coordinated run = new Coordinated(RunProgress.start(spec), 0, new TreeMap<>(), problem != null);
@@ -257,7 +259,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
             return totals.population() >= spec.getMinPopulation();
         }
         final long[] seen = growth.computeIfAbsent(spec.getRunId(), id -> new long[] {now(), now()});
-        return !SamplerProcessor.settling(now(), seen[0], seen[1], settle);
+        return !RunSettings.settling(now(), seen[0], seen[1], settle.toMillis());
     }
 
     private Coordinated request(final Coordinated run, final ShardedDraw.Totals totals) {

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps every instance's copy of isgd.runs. A global store cannot forward records, so a spec
  * that does not decode is kept in the store as a dead letter under a key of its own; one stream
- * task sends it on to isgd.dead-letters exactly once (see SamplerProcessor). A spec that decodes
+ * task sends it on to isgd.dead-letters exactly once (see RunProcessor). A spec that decodes
  * but cannot be run (unknown policy, bad sizes) is refused by the task that owns its dataset.
  */
 final class RunSpecStoreUpdater implements Processor<String, byte[], Void, Void> {

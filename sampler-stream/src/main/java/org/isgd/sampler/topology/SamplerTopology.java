@@ -40,7 +40,7 @@ import org.isgd.schemas.IndexBatch;
  * </pre>
  *
  * With {@code shards} &gt; 1 every run is spread over that many shard tasks and drawn from by a
- * per-run coordinator instead ({@link SamplerProcessor}, {@link RunCoordinator}).
+ * per-run coordinator instead ({@link ShardProcessor}, {@link RunCoordinator}).
  */
 public final class SamplerTopology {
     /** The repartition topic that takes samples to their dataset's task. */
@@ -171,7 +171,7 @@ public final class SamplerTopology {
         final KStream<String, SamplerEvent> owned = builder.stream(shardTopic,
                 Consumed.with(Serdes.String(), SamplerEvent.serde()).withName("shard-events-source"));
         final KStream<String, Routed<Object>> emitted = owned
-                .process(() -> new SamplerProcessor(metrics, snapshots, settle, shards), Named.as("sampler"), SHARD_STORES);
+                .process(() -> new ShardProcessor(metrics, shards), Named.as("sampler"), SHARD_STORES);
         final Map<String, KStream<String, Routed<Object>>> outputs = emitted.split(Named.as("emitted-"))
                 .branch((k, v) -> v.isRejected(), Branched.as("rejected"))
                 .defaultBranch(Branched.as("to-coordinator"));

@@ -210,6 +210,22 @@ class RunTableTest {
         assertEquals(fromLive.get(0).getProbabilities(), fromRestored.get(0).getProbabilities());
     }
 
+    @Test
+    void aRunRestoredBeforeItsFirstCheckpointReplaysItsWholeJournal() {
+        final RunSettings settings = RunSettings.defaults().withCheckpointInterval(Duration.ofDays(1));
+        final RunTable live = started(settings, spec("uniform", Map.of(), 4, 1));
+        for (int k = 0; k < 20; k++) {
+            live.predictionBatch(answer(emitted.get(k), RunTableTest::score), now, out);
+            live.tick(now += 10, out);
+        }
+        final RunProgress progress = RunProgress.fromBytes(storage.get(RunStorage.Area.RUNS, "r"));
+        assertEquals(0, storage.size(RunStorage.Area.SNAPSHOTS), "no segment written yet");
+        final RunTable restored = table(settings);
+        restored.restore(List.of(progress), runId -> true, now);
+        assertEquals(N, restored.snapshots(now).get(0).population(), "the population, from the journal");
+        assertEquals(live.states("r"), restored.states("r"));
+    }
+
     private static RunTable.Output collect(final List<IndexBatch> into) {
         return new RunTable.Output() {
             @Override

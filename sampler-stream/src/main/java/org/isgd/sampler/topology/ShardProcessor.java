@@ -1,6 +1,5 @@
 package org.isgd.sampler.topology;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -15,45 +14,33 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.isgd.sampler.run.IndexBatches;
 import org.isgd.sampler.policy.Policies;
+import org.isgd.sampler.run.RunTable;
 import org.isgd.sampler.policy.SamplingPolicy;
 import org.isgd.sampler.policy.ShardedDraw;
-import org.isgd.sampler.sampling.FlowControl;
 import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.SampleState;
-import org.isgd.sampler.status.RunSnapshot;
-import org.isgd.sampler.status.RunSnapshots;
 import org.isgd.sampler.store.StoreKeys;
-import org.isgd.schemas.IndexBatch;
 import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.SamplePrediction;
 import org.isgd.schemas.SampleRegistered;
-import org.isgd.schemas.TrainerProgress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sampler proper, one per task: owns the datasets routed to its partition, their
- * population, the importance of every (run, sample), each run's flow-control state, and the
- * in-memory sum trees drawn from. Emits a run's batches as acknowledgements make room.
+ * One shard of every sharded run (a sampler started with {@code --shards S}): the samples whose
+ * key hashes to this task's partition of the shard topic, their importance and history, and the
+ * run's policy over them. It reports each run's summary to the run's {@link RunCoordinator} when
+ * it changes, draws the parts of batches the coordinator asks for, and passes acknowledgements on
+ * to it. (Runs of an unsharded sampler live in {@link RunProcessor}.)
  */
-final class SamplerProcessor implements Processor<String, SamplerEvent, String, Routed<Object>> {
+final class ShardProcessor implements Processor<String, SamplerEvent, String, Routed<Object>> {
     static final String UNKNOWN_SAMPLE = "unknown-sample";
     static final String LABEL_MISMATCH = "label-mismatch";
-    static final String INVALID_RUN = "invalid-run-spec";
-    static final Duration RUN_SYNC_INTERVAL = Duration.ofMillis(100);
-    private static final Logger LOG = LoggerFactory.getLogger(SamplerProcessor.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ShardProcessor.class);
     private static final StringSerializer KEYS = new StringSerializer();
 
     private final SamplerMetrics metrics;
-    private final RunSnapshots snapshots;
-    private final Duration settle;
-    private final Map<String, Double> lastEss = new HashMap<>();
-    private final Map<String, Long> lastPredictionAt = new HashMap<>();
-    /** Wall-clock time each dataset last grew: a new run waits for registration to pause. */
-    private final Map<String, Long> lastGrowth = new HashMap<>();
-    private final Map<String, Long> firstSeen = new HashMap<>();
     private ProcessorContext<String, Routed<Object>> context;
     private KeyValueStore<String, byte[]> population;
     private KeyValueStore<String, byte[]> importance;
@@ -64,43 +51,25 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     private final Map<String, SamplingPolicy> samplers = new HashMap<>();
     private final Set<String> ownedDatasets = new HashSet<>();
     private final Set<RunSpec> refusedSpecs = new HashSet<>();
-    private final Map<String, String> phases = new HashMap<>();
-    /** Sharded mode: this task is one shard of every run; batches are drawn via the runs' coordinators. */
-    private final boolean sharded;
     private final int shards;
-    /** Sharded mode: runs whose summary changed since the last report to their coordinator. */
+    /** Runs whose summary changed since the last report to their coordinator. */
     private final Set<String> changed = new HashSet<>();
     private final Map<String, ShardedDraw.Summary> reported = new HashMap<>();
 
-    /**
-     * @param settle how long a new run waits for its dataset's registrations to pause before its
-     *     first batch, so it does not start on the few samples that happened to arrive first; a
-     *     run never waits more than {@link #MAX_SETTLE_FACTOR} times this in all
-     */
-    SamplerProcessor(final SamplerMetrics metrics, final RunSnapshots snapshots, final Duration settle,
-                     final int shards) {
+    /** @param shards the number of shards (partitions of the shard topic) */
+    ShardProcessor(final SamplerMetrics metrics, final int shards) {
         this.metrics = metrics;
-        this.snapshots = snapshots;
-        this.settle = settle;
-        this.sharded = shards > 1;
         this.shards = shards;
     }
-
-    static final int MAX_SETTLE_FACTOR = 30;
 
     @Override
     public void init(final ProcessorContext<String, Routed<Object>> context) {
         this.context = context;
         // a task revived after an aborted transaction is initialised again: memory must match the restored stores
-        lastEss.clear();
-        lastPredictionAt.clear();
-        lastGrowth.clear();
-        firstSeen.clear();
         runs.clear();
         samplers.clear();
         ownedDatasets.clear();
         refusedSpecs.clear();
-        phases.clear();
         changed.clear();
         reported.clear();
         population = context.getStateStore(StoreKeys.POPULATION);
@@ -115,18 +84,14 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
                 }
             });
         }
-        context.schedule(RUN_SYNC_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> {
+        context.schedule(SamplerTopology.SYNC_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> {
             syncRuns();
-            if (sharded) {
-                reportChanges();
-            } else {
-                publishSnapshots();
-            }
+            reportChanges();
         });
     }
 
     private void restoreRun(final RunProgress progress) {
-        final String problem = checkSpec(progress.spec());
+        final String problem = RunTable.checkSpec(progress.spec());
         if (problem != null) {
             // stored by an older version that accepted it: keep the record, emit nothing for it
             LOG.error("not restoring run {}: {}", progress.spec().getRunId(), problem);
@@ -145,7 +110,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         final String problem = switch (event.kind()) {
             case SAMPLE -> onSample(event.sample());
             case PREDICTION -> onPrediction(event.prediction());
-            case PROGRESS -> sharded ? passToCoordinator(event) : onProgress(event.progress());
+            case PROGRESS -> passToCoordinator(event);
             case SHARD -> onDrawRequest((ShardMessage.DrawRequest) event.shardMessage());
             case PREDICTION_BATCH, POPULATION -> "malformed: a " + event.kind() + " event reached a shard task";
         };
@@ -165,7 +130,6 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
             return null;
         }
         population.put(key, label);
-        lastGrowth.put(dataset, now());
         if (ownedDatasets.add(dataset)) {
             syncRuns();
         }
@@ -204,24 +168,8 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         importance.put(key, state.toBytes());
         history.put(StoreKeys.historyKey(runId, prediction.getSampleId(), prediction.getTimestamp(), state.visits()),
                 state.toBytes());
-        lastPredictionAt.put(runId, now());
         sampler.update(prediction.getSampleId(), before, state);
         metrics.predictionApplied(now() - prediction.getTimestamp());
-        return null;
-    }
-
-    private String onProgress(final TrainerProgress ack) {
-        final String runId = ack.getRunId();
-        if (samplerOf(runId) == null) {
-            return EventRouter.UNKNOWN_RUN + ": run '" + runId + "' has no state on this sampler";
-        }
-        final RunProgress run = runs.get(runId);
-        final String problem = run.ackProblem(ack);
-        if (problem != null) {
-            return problem;
-        }
-        save(run.withAck(ack.getRank(), ack.getBatchSeq()));
-        emitReady(runId);
         return null;
     }
 
@@ -246,7 +194,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         runSpecs.forEach((runId, spec) -> {
             if (owns(spec.getDataset())) {
                 applySpec(spec);
-            } else if (sharded && reportsRefusals()) {
+            } else if (reportsRefusals()) {
                 refuse(spec); // the shards that own the dataset refuse it silently
             }
         }, this::forwardRefusedSpec);
@@ -272,12 +220,12 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         if (refusedSpecs.contains(spec)) {
             return true;
         }
-        final String problem = checkSpec(spec);
+        final String problem = RunTable.checkSpec(spec);
         if (problem == null) {
             return false;
         }
         refusedSpecs.add(spec);
-        if (!sharded || reportsRefusals()) {
+        if (reportsRefusals()) {
             metrics.deadLetter(problem);
             context.forward(new Record<>(null, Routed.rejected(DeadLetters.ofRunSpec(spec, problem, now())), now()));
         }
@@ -306,22 +254,6 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         emitReady(spec.getRunId());
     }
 
-    static String checkSpec(final RunSpec spec) {
-        final String name = Validation.name("runId", spec.getRunId());
-        if (name != null) {
-            return INVALID_RUN + ": " + name;
-        }
-        final String policyProblem = Policies.check(spec);
-        if (policyProblem != null) {
-            return INVALID_RUN + ": " + policyProblem;
-        }
-        if (spec.getBatchSize() <= 0 || spec.getWorldSize() <= 0 || spec.getLead() < 0) {
-            return INVALID_RUN + ": batchSize and worldSize must be > 0 and lead >= 0, were " + spec.getBatchSize()
-                    + ", " + spec.getWorldSize() + ", " + spec.getLead();
-        }
-        return null;
-    }
-
     private boolean owns(final String dataset) {
         if (ownedDatasets.contains(dataset)) {
             return true;
@@ -339,8 +271,8 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
     private SamplingPolicy rebuild(final RunSpec spec) {
         final SamplingPolicy sampler = Policies.forRun(spec);
         if (spec.getMinPopulation() != null) {
-            // this task's share of it: all of it, or about 1/S of it (plus 10%: hashing is not exact) for a shard
-            final long share = sharded ? spec.getMinPopulation() * 11 / (10L * shards) : spec.getMinPopulation();
+            // this shard's share of it: about 1/S of it (plus 10%: hashing is not exact)
+            final long share = spec.getMinPopulation() * 11 / (10L * shards);
             sampler.reserve((int) Math.min(share, Integer.MAX_VALUE - 16));
         }
         try (KeyValueIterator<String, byte[]> samples = population.prefixScan(StoreKeys.prefix(spec.getDataset()), KEYS);
@@ -360,49 +292,9 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
         return sampler;
     }
 
+    /** The coordinator draws; it hears of the change in the next report. */
     private void emitReady(final String runId) {
-        if (sharded) {
-            changed.add(runId); // the coordinator draws; it hears of the change in the next report
-            return;
-        }
-        RunProgress run = runs.get(runId);
-        final SamplingPolicy sampler = samplers.get(runId);
-        if (run == null || sampler == null || sampler.population() == 0) {
-            return;
-        }
-        final long first = run.nextBatchSeq();
-        if (first == 0 && !readyToStart(run.spec(), sampler.population())) {
-            return; // the punctuator tries again
-        }
-        while (FlowControl.mayEmitNext(run)) {
-            run = run.afterBatch(labelsOf(sampler, emit(run, sampler)));
-        }
-        if (run.nextBatchSeq() != first) {
-            save(run);
-        }
-    }
-
-    /**
-     * Whether a run may draw its first batch: once its population reaches minPopulation, or, without
-     * one, once registrations of its dataset have paused (they reach this task by several paths, so
-     * a run created right after registering would otherwise start on the few samples that came first).
-     */
-    private boolean readyToStart(final RunSpec spec, final int population) {
-        if (spec.getMinPopulation() != null) {
-            return population >= spec.getMinPopulation();
-        }
-        return !settling(spec);
-    }
-
-    private boolean settling(final RunSpec spec) {
-        final long now = now();
-        final long seen = firstSeen.computeIfAbsent(spec.getRunId(), id -> now);
-        return settling(now, seen, lastGrowth.getOrDefault(spec.getDataset(), 0L), settle);
-    }
-
-    /** Whether a run first seen at {@code seen}, whose population last grew at {@code grew}, still waits. */
-    static boolean settling(final long now, final long seen, final long grew, final Duration settle) {
-        return now - grew < settle.toMillis() && now - seen < settle.toMillis() * MAX_SETTLE_FACTOR;
+        changed.add(runId);
     }
 
     /** Labels of drawn samples, from the policy's in-memory pool (a store read per index was a cost per draw). */
@@ -412,41 +304,6 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
             labels[i] = sampler.labelOf(sampleIds[i]);
         }
         return labels;
-    }
-
-    /** Emits the run's next batch and returns the ids drawn. */
-    private long[] emit(final RunProgress run, final SamplingPolicy sampler) {
-        final RunSpec spec = run.spec();
-        final long seq = run.nextBatchSeq();
-        final SamplingPolicy.Draw drawn = sampler.draw(seq, spec.getBatchSize(),
-                new SplittableRandom(spec.getSeed() * 0x9E3779B97F4A7C15L + seq));
-        final IndexBatch batch = IndexBatches.of(spec, seq, run.acked().length, drawn.sampleIds(), drawn.weights(),
-                drawn.probabilities(), drawn.phase(), now());
-        final String before = phases.put(spec.getRunId(), drawn.phase());
-        if (!drawn.phase().equals(before)) {
-            LOG.info("run {}: phase {} from batch {} (population {})", spec.getRunId(), drawn.phase(), seq,
-                    sampler.population());
-        }
-        context.forward(new Record<>(spec.getRunId(), Routed.of(batch), now()));
-        metrics.batchEmitted(drawn.sampleIds().length);
-        lastEss.put(spec.getRunId(), IndexBatches.effectiveSampleSize(drawn.weights()));
-        return drawn.sampleIds();
-    }
-
-    private void publishSnapshots() {
-        final long now = now();
-        for (final RunProgress run : runs.values()) {
-            final RunSpec spec = run.spec();
-            final SamplingPolicy sampler = samplers.get(spec.getRunId());
-            final long[] lead = FlowControl.leads(run);
-            final Long lastPrediction = lastPredictionAt.get(spec.getRunId());
-            snapshots.publish(new RunSnapshot(spec.getRunId(), spec.getDataset(), spec.getPolicy(),
-                    FlowControl.budgetSpent(spec, run.nextBatchSeq()) ? "FINISHED" : spec.getState().name(),
-                    phases.getOrDefault(spec.getRunId(), "-"), sampler.population(), run.nextBatchSeq(),
-                    run.acked().clone(), lead, run.classDraws().clone(), lastEss.getOrDefault(spec.getRunId(), Double.NaN),
-                    lastPrediction == null ? -1 : now - lastPrediction, Map.copyOf(sampler.stats()),
-                    List.copyOf(new java.util.TreeSet<>(sampler.suspects())), now));
-        }
     }
 
     private void save(final RunProgress progress) {
@@ -460,12 +317,7 @@ final class SamplerProcessor implements Processor<String, SamplerEvent, String, 
 
     @Override
     public void close() {
-        if (!sharded) {
-            runs.keySet().forEach(snapshots::remove); // another instance owns them now
-        }
     }
-
-    // ---- sharded mode: this task is shard {@code partition} of every run of its datasets ----
 
     /** Draws this shard's part of a batch; an empty part if the shard has no sample of the run. */
     private String onDrawRequest(final ShardMessage.DrawRequest request) {
