@@ -465,32 +465,53 @@ final class BenchCommand {
             System.out.printf("bench feed: %d batches of %d per feed, model %s, policy %s, lead %d%n", batches, batchSize,
                     flags.model, policy, lead);
             local(data, n, warmupBatches);
-            final double kafka;
+            final TrainingResult kafka;
             try (LocalStack stack = LocalStack.start(dir.resolve("feed-work"))) {
                 SampleRegistration.register(stack.client(), SampleRegistration.FASHION_MNIST, data.train().labels());
                 final RunSpec spec = RunSpec.newBuilder().setRunId("feed-" + stamp).setDataset(SampleRegistration.FASHION_MNIST)
                         .setPolicy(policy).setParams(Map.of()).setBatchSize(batchSize).setLead(lead)
                         .setBudgetBatches((long) batches).setMinPopulation((long) n).build();
                 kafka = KafkaTraining.createAndTrain(stack.kafkaOptions(), spec, data, flags.toOptions(batches), batches,
-                        source -> { }).result().imagesPerSecond();
+                        source -> { }).result();
             }
-            final double local = local(data, n, batches);
-            final double ratio = kafka / local;
-            System.out.printf(Locale.ROOT, "%nfed through Kafka: %.0f images/s%nin-process loader: %.0f images/s%n"
-                    + "ratio (Kafka ÷ local): %.3f%nmachine: %s%n", kafka, local, ratio, Machine.describe());
+            final TrainingResult local = local(data, n, batches);
+            final double ratio = kafka.imagesPerSecond() / local.imagesPerSecond();
+            System.out.printf(Locale.ROOT, "%nfed through Kafka: %.0f images/s (first batch after %.1f s)%n"
+                    + "in-process loader: %.0f images/s%nratio (Kafka ÷ local): %.3f%n"
+                    + "per batch in the feed (source and sink: waiting, decoding, publishing, acknowledging): "
+                    + "Kafka %.0f µs wall, %.0f µs of the training thread's CPU; local %.0f µs wall, %.0f µs CPU%n"
+                    + "machine: %s%n", kafka.imagesPerSecond(), kafka.firstBatchSeconds(), local.imagesPerSecond(),
+                    ratio, perBatch(kafka.feedSeconds(), kafka), perBatch(kafka.feedCpuSeconds(), kafka),
+                    perBatch(local.feedSeconds(), local), perBatch(local.feedCpuSeconds(), local), Machine.describe());
             final Path json = dir.resolve("feed-" + stamp + ".json");
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), Map.of(
-                    "command", "isgd bench feed", "batches", batches, "batchSize", batchSize, "model", flags.model,
-                    "policy", policy, "lead", lead, "kafkaImagesPerSecond", kafka, "localImagesPerSecond", local,
-                    "ratio", ratio, "machine", Machine.describe()));
+            final Map<String, Object> record = new java.util.LinkedHashMap<>();
+            record.put("command", "isgd bench feed");
+            record.put("batches", batches);
+            record.put("batchSize", batchSize);
+            record.put("model", flags.model);
+            record.put("policy", policy);
+            record.put("lead", lead);
+            record.put("kafkaImagesPerSecond", kafka.imagesPerSecond());
+            record.put("localImagesPerSecond", local.imagesPerSecond());
+            record.put("ratio", ratio);
+            record.put("kafkaFirstBatchSeconds", kafka.firstBatchSeconds());
+            record.put("kafkaFeedMicrosPerBatch", perBatch(kafka.feedSeconds(), kafka));
+            record.put("kafkaFeedCpuMicrosPerBatch", perBatch(kafka.feedCpuSeconds(), kafka));
+            record.put("localFeedMicrosPerBatch", perBatch(local.feedSeconds(), local));
+            record.put("localFeedCpuMicrosPerBatch", perBatch(local.feedCpuSeconds(), local));
+            record.put("machine", Machine.describe());
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), record);
             System.out.println("result: " + json);
             return 0;
         }
 
-        private double local(final FashionMnist.Split data, final int n, final int count) {
+        private static double perBatch(final double seconds, final TrainingResult result) {
+            return result.steps() > 1 ? seconds * 1e6 / (result.steps() - 1) : Double.NaN;
+        }
+
+        private TrainingResult local(final FashionMnist.Split data, final int n, final int count) {
             try (BatchSource source = new LocalUniformSource("local", n, batchSize, 0, count)) {
-                return TrainingRun.run(flags.toOptions(count), data, source, PredictionSink.NONE, count).result()
-                        .imagesPerSecond();
+                return TrainingRun.run(flags.toOptions(count), data, source, PredictionSink.NONE, count).result();
             }
         }
     }

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.topics.TopicPlan;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.sampler.SamplerApp;
 import org.isgd.sampler.SamplerConfig;
@@ -37,7 +38,10 @@ public final class LocalStack implements AutoCloseable {
         final EmbeddedBroker broker = step("broker", () -> EmbeddedBroker.start(0, workDir.resolve("broker")));
         try {
             final Map<String, Object> client = client(broker.bootstrapServers());
-            step("topics", () -> TopicSetup.ensureTopics(client));
+            // one partition per topic: one local sampler instance with one stream thread gains nothing from more,
+            // and every extra task costs it a share of each poll loop and of every transaction commit
+            step("topics", () -> TopicSetup.ensureTopics(client, TopicPlan.defaults().withSamplePartitions(1)
+                    .withRunStreamPartitions(1)));
             final SamplerApp sampler = SamplerApp.start(SamplerConfig.defaults(broker.bootstrapServers(),
                     workDir.resolve("sampler-state")).withShards(shards));
             try {

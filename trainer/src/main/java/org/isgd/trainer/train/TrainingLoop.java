@@ -52,21 +52,27 @@ public final class TrainingLoop {
         long windowSteps = 0;
         final long start = System.nanoTime();
         long firstBatchAt = -1;
+        final FeedClock feed = new FeedClock();
         while (step < options.maxBatches()) {
+            feed.enter();
             final Optional<TrainingBatch> next = source.next(options.batchTimeout());
             if (next.isEmpty()) {
                 break;
             }
             if (firstBatchAt < 0) {
                 firstBatchAt = System.nanoTime();
+            } else {
+                feed.leave();
             }
             final TrainingBatch batch = next.get();
             final BatchOutcome outcome = session.train(batch);
             step++;
             lastBatchSeq = batch.batchSeq();
             images += batch.size();
+            feed.enter();
             sink.publish(batch, step, outcome);
             source.acknowledge(batch);
+            feed.leave();
             listener.onBatch(step, batch, outcome.trainLoss());
             windowLoss += outcome.trainLoss();
             windowSteps++;
@@ -93,7 +99,31 @@ public final class TrainingLoop {
             evaluations.add(evaluate(session, step, windowSteps == 0 ? Double.NaN : windowLoss / windowSteps, listener));
         }
         return new TrainingResult(step - firstStep, images, seconds, seconds > 0 ? images / seconds : 0,
-                evaluations.get(evaluations.size() - 1), List.copyOf(evaluations), (trainingFrom - start) / 1e9);
+                evaluations.get(evaluations.size() - 1), List.copyOf(evaluations), (trainingFrom - start) / 1e9,
+                feed.wallNanos / 1e9, feed.cpuNanos / 1e9);
+    }
+
+    /**
+     * Time the training thread spends in the batch source and the prediction sink, not in training:
+     * waiting for a batch (after the first) included in the wall time, only its own work in the CPU time.
+     */
+    private static final class FeedClock {
+        private static final java.lang.management.ThreadMXBean THREADS =
+                java.lang.management.ManagementFactory.getThreadMXBean();
+        private long wallNanos;
+        private long cpuNanos;
+        private long wallAt;
+        private long cpuAt;
+
+        void enter() {
+            wallAt = System.nanoTime();
+            cpuAt = THREADS.getCurrentThreadCpuTime();
+        }
+
+        void leave() {
+            wallNanos += System.nanoTime() - wallAt;
+            cpuNanos += THREADS.getCurrentThreadCpuTime() - cpuAt;
+        }
     }
 
     private Evaluation evaluate(final ModelSession session, final long step, final double trainLoss,

@@ -12,9 +12,13 @@ import java.util.List;
  * @param imagesPerSecond {@code images / seconds}: the speed once training is under way
  * @param firstBatchSeconds how long the loop waited for its first batch (a new run's start, the
  *     sampler settling), not part of {@code seconds}
+ * @param feedSeconds wall time in the batch source and prediction sink after the first batch: waiting
+ *     for batches, decoding, publishing, acknowledging (zero for the in-process loader but its shuffling)
+ * @param feedCpuSeconds the training thread's CPU time in them (background sender and fetcher threads not included)
  * @param finalEvaluation the evaluation after the last step
  * @param evaluations every evaluation, in step order, the final one included
  */
 public record TrainingResult(long steps, long images, double seconds, double imagesPerSecond,
-                             Evaluation finalEvaluation, List<Evaluation> evaluations, double firstBatchSeconds) {
+                             Evaluation finalEvaluation, List<Evaluation> evaluations, double firstBatchSeconds,
+                             double feedSeconds, double feedCpuSeconds) {
 }
