@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.isgd.infra.cli.UsageException;
+import org.isgd.infra.common.UsageException;
 
 /**
  * An {@code isgd} command in a JVM of its own (same Java, same class path as this process), its

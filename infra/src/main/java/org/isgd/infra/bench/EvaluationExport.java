@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.isgd.infra.common.Json;
 
 /**
  * Every evaluation point of every finished run, flat: evaluations.csv (one row per point, per-class

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.CRC32;
+import org.isgd.infra.common.Json;
 
 /**
  * Everything that decides what one cell of the grid trains, apart from the cell's own axes (arm,

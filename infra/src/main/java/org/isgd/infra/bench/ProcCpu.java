@@ -3,7 +3,7 @@ package org.isgd.infra.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.isgd.infra.cli.UsageException;
+import org.isgd.infra.common.UsageException;
 
 /**
  * CPU time from /proc (Linux): of one process, and of the whole machine. Over a measuring window

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.isgd.infra.common.Json;
 
 /**
  * results.jsonl: one {@link CellResult} per line, appended as each cell finishes, so that a

@@ -23,11 +23,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.utils.Utils;
 import org.isgd.contract.Topics;
-import org.isgd.infra.cli.Clients;
-import org.isgd.infra.cli.LocalStack;
 import org.isgd.infra.cli.Progress;
-import org.isgd.infra.cli.SampleRegistration;
-import org.isgd.infra.cli.UsageException;
+import org.isgd.infra.common.Dirs;
+import org.isgd.infra.common.Json;
+import org.isgd.infra.common.UsageException;
+import org.isgd.infra.local.SampleRegistration;
+import org.isgd.infra.local.StartupStep;
+import org.isgd.infra.topics.Clients;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.RunState;
@@ -113,10 +115,10 @@ public final class SamplerBench {
         try (ChildJvm cellBroker = ChildJvm.start("broker", settings.brokerJvmOptions(), List.of("broker", "--port", "0",
                 "--data-dir", work.resolve("broker").toString()), diag.resolve("broker.log"))) {
             broker = cellBroker;
-            final String bootstrap = LocalStack.step("broker", () -> broker.awaitLine(BROKER_UP, START_TIMEOUT).group(1));
+            final String bootstrap = StartupStep.run("broker", () -> broker.awaitLine(BROKER_UP, START_TIMEOUT).group(1));
             final Map<String, Object> client = new LinkedHashMap<>(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
                     bootstrap));
-            final TopicSetup.Result topics = LocalStack.step("topics", () -> TopicSetup.ensureTopics(client));
+            final TopicSetup.Result topics = StartupStep.run("topics", () -> TopicSetup.ensureTopics(client));
             final List<URI> apis = new ArrayList<>();
             try {
                 for (int i = 0; i < instanceCount; i++) {
@@ -125,7 +127,7 @@ public final class SamplerBench {
                     samplers.add(startSampler(i, bootstrap, port, work, diag));
                 }
                 for (final ChildJvm sampler : samplers) {
-                    LocalStack.step(sampler.name(), () -> sampler.awaitLine(SAMPLER_UP, START_TIMEOUT).group());
+                    StartupStep.run(sampler.name(), () -> sampler.awaitLine(SAMPLER_UP, START_TIMEOUT).group());
                 }
                 try (SamplerWatch watch = new SamplerWatch(apis)) {
                     cell = measure(size, instanceCount, client, topics, samplers, watch, apis, diag);

@@ -30,6 +30,16 @@ import org.isgd.infra.bench.GridSettings;
 import org.isgd.infra.bench.ImageGrid;
 import org.isgd.infra.bench.ResultsLog;
 import org.isgd.infra.bench.RunRecorder;
+import org.isgd.infra.common.Dirs;
+import org.isgd.infra.common.Errors;
+import org.isgd.infra.common.Machine;
+import org.isgd.infra.common.Stamp;
+import org.isgd.infra.common.UsageException;
+import org.isgd.infra.local.DataSetup;
+import org.isgd.infra.local.KafkaTraining;
+import org.isgd.infra.local.LocalStack;
+import org.isgd.infra.local.SampleRegistration;
+import org.isgd.infra.local.TrainingRun;
 import org.isgd.sampler.policy.EarlyImportancePolicy;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.policy.UniformPolicy;
@@ -205,7 +215,7 @@ final class BenchCommand {
                     } finally {
                         if (stack != null) {
                             stack.close();
-                            org.isgd.infra.bench.Dirs.deleteTree(dir.resolve("work").resolve(variant.id())); // broker log and sampler state
+                            Dirs.deleteTree(dir.resolve("work").resolve(variant.id())); // broker log and sampler state
                         }
                     }
                 }
@@ -319,12 +329,12 @@ final class BenchCommand {
         private static TrainingResult trainThroughKafka(final LocalStack stack, final RunSpec runSpec, final TrainingLoop loop,
                                                         final RunRecorder recorder) {
             try {
-                return KafkaTraining.createAndRun(stack.kafkaOptions(), runSpec, (source, sink) -> loop.run(source, sink, recorder));
+                return KafkaTraining.createAndRun(stack, runSpec, (source, sink) -> loop.run(source, sink, recorder));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new UsageException("interrupted while creating run " + runSpec.getRunId());
             } catch (ExecutionException e) {
-                throw new UsageException("creating run " + runSpec.getRunId() + " failed: " + Isgd.describe(e));
+                throw new UsageException("creating run " + runSpec.getRunId() + " failed: " + Errors.describe(e));
             }
         }
 
@@ -471,7 +481,7 @@ final class BenchCommand {
                 final RunSpec spec = RunSpec.newBuilder().setRunId("feed-" + stamp).setDataset(SampleRegistration.FASHION_MNIST)
                         .setPolicy(policy).setParams(Map.of()).setBatchSize(batchSize).setLead(lead)
                         .setBudgetBatches((long) batches).setMinPopulation((long) n).build();
-                kafka = KafkaTraining.createAndTrain(stack.kafkaOptions(), spec, data, flags.toOptions(batches), batches,
+                kafka = KafkaTraining.createAndTrain(stack, spec, data, flags.toOptions(batches), batches,
                         source -> { }).result();
             }
             final TrainingResult local = local(data, n, batches);

@@ -1,6 +1,7 @@
 package org.isgd.infra.cli;
 
 import java.util.concurrent.Callable;
+import org.isgd.infra.local.DataSetup;
 import picocli.CommandLine.Command;
 
 /** {@code isgd data fetch}: puts Fashion-MNIST where the trainer looks for it. */

@@ -6,6 +6,14 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.isgd.infra.common.Stamp;
+import org.isgd.infra.common.UsageException;
+import org.isgd.infra.local.DataSetup;
+import org.isgd.infra.local.KafkaTraining;
+import org.isgd.infra.local.LocalStack;
+import org.isgd.infra.local.SampleRegistration;
+import org.isgd.infra.local.StartupStep;
+import org.isgd.infra.local.TrainingRun;
 import org.isgd.sampler.SamplerApp;
 import org.isgd.sampler.topology.SamplerMetrics;
 import org.isgd.schemas.RunSpec;
@@ -55,7 +63,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         final long started = System.nanoTime();
-        final FashionMnist.Split data = FashionMnist.load(LocalStack.step("data", () -> DataSetup.ensureFashionMnist(true)),
+        final FashionMnist.Split data = FashionMnist.load(StartupStep.run("data", () -> DataSetup.ensureFashionMnist(true)),
                 limit == null ? Integer.MAX_VALUE : limit, Integer.MAX_VALUE);
         final int n = data.train().size();
         final long batches = (long) epochs * TrainCommand.ceilDiv(n, run.batchSize);
@@ -90,7 +98,7 @@ final class DemoCommand implements Callable<Integer> {
             final Thread arrivals = new Thread(() -> SampleRegistration.register(stack.client(), spec.getDataset(),
                     labels, n - arriving, n, arrivalRate, "arriving"), "arriving-samples");
             arrivals.setDaemon(true);
-            final TrainingRun.Outcome result = KafkaTraining.createAndTrain(stack.kafkaOptions(), spec, data,
+            final TrainingRun.Outcome result = KafkaTraining.createAndTrain(stack, spec, data,
                     flags.toOptions(batches), batches, source -> {
                         stoppable[0] = source;
                         if (arriving > 0) {

@@ -2,6 +2,8 @@ package org.isgd.infra.cli;
 
 import java.io.PrintWriter;
 import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.common.Errors;
+import org.isgd.infra.common.UsageException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -56,7 +58,7 @@ public final class Isgd {
             if (ex instanceof UsageException) {
                 err.println("isgd: " + ex.getMessage());
             } else {
-                err.println("isgd: " + cmd.getCommandName() + " failed: " + describe(ex));
+                err.println("isgd: " + cmd.getCommandName() + " failed: " + Errors.describe(ex));
                 if (Boolean.getBoolean("isgd.debug")) {
                     ex.printStackTrace(err);
                 } else {
@@ -86,16 +88,6 @@ public final class Isgd {
             }
         }
         command.getCommandSpec().usageMessage().footer(lines.toArray(String[]::new));
-    }
-
-    /** The innermost message worth showing, e.g. "Connection refused" rather than a wrapper's. */
-    static String describe(final Throwable error) {
-        Throwable cause = error;
-        while (cause.getCause() != null && cause.getCause() != cause
-                && (cause.getMessage() == null || cause instanceof java.util.concurrent.ExecutionException)) {
-            cause = cause.getCause();
-        }
-        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     }
 
     /** Version from the jar manifest, or "dev" when run from classes. */

@@ -15,6 +15,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.isgd.infra.common.UsageException;
 import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Option;
 

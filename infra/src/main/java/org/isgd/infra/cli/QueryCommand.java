@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.isgd.infra.common.Errors;
+import org.isgd.infra.common.UsageException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -113,7 +115,7 @@ final class QueryCommand {
             if (e.getCause() instanceof ConnectException) {
                 throw noApi(base);
             }
-            throw new UsageException("asking the sampler API at " + base + " failed: " + Isgd.describe(e));
+            throw new UsageException("asking the sampler API at " + base + " failed: " + Errors.describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UsageException("interrupted while asking " + base);

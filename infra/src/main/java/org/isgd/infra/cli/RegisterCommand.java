@@ -1,6 +1,9 @@
 package org.isgd.infra.cli;
 
 import java.util.concurrent.Callable;
+import org.isgd.infra.common.UsageException;
+import org.isgd.infra.local.DataSetup;
+import org.isgd.infra.local.SampleRegistration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -6,6 +6,9 @@ import java.util.concurrent.Callable;
 import org.isgd.infra.bench.GridOutputs;
 import org.isgd.infra.bench.ReportPage;
 import org.isgd.infra.bench.ResultsLog;
+import org.isgd.infra.common.Machine;
+import org.isgd.infra.common.UsageException;
+import org.isgd.infra.local.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

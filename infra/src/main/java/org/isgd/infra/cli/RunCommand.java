@@ -3,16 +3,15 @@ package org.isgd.infra.cli;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.isgd.contract.Topics;
+import org.isgd.infra.common.Stamp;
+import org.isgd.infra.common.UsageException;
+import org.isgd.infra.topics.RunCatalog;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.RunState;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Help.Visibility;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -41,7 +40,7 @@ final class RunCommand {
             if (RunCatalog.read(kafka.clientProperties()).containsKey(id)) {
                 throw new UsageException("run '" + id + "' exists already; pick another --run-id");
             }
-            publish(kafka, spec);
+            RunCatalog.publish(kafka.clientProperties(), spec);
             System.out.printf("created run %s: policy %s, dataset %s, batch size %d, lead %d, budget %s%n", id,
                     spec.getPolicy(), spec.getDataset(), spec.getBatchSize(), spec.getLead(),
                     spec.getBudgetBatches() == null ? "unbounded" : spec.getBudgetBatches() + " batches");
@@ -103,12 +102,6 @@ final class RunCommand {
         }
     }
 
-    static void publish(final KafkaOptions kafka, final RunSpec spec) throws InterruptedException, ExecutionException {
-        try (KafkaProducer<String, RunSpec> producer = Clients.producer(kafka.clientProperties(), Topics.RUNS)) {
-            producer.send(new ProducerRecord<>(Topics.RUNS.name(), spec.getRunId(), spec)).get();
-        }
-    }
-
     @Command(name = "list", mixinStandardHelpOptions = true, showDefaultValues = true, description = "List runs and their state.")
     static final class ListRuns implements Callable<Integer> {
         @Mixin
@@ -160,7 +153,7 @@ final class RunCommand {
             kafka.requireReachable();
             final RunSpec spec = RunCatalog.require(kafka.clientProperties(), runId);
             spec.setState(resume ? RunState.ACTIVE : pause ? RunState.PAUSED : RunState.FINISHED);
-            publish(kafka, spec);
+            RunCatalog.publish(kafka.clientProperties(), spec);
             System.out.printf("run %s is now %s%n", runId, spec.getState());
             return 0;
         }

@@ -3,6 +3,8 @@ package org.isgd.infra.cli;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.isgd.infra.common.Errors;
+import org.isgd.infra.common.UsageException;
 import org.isgd.sampler.SamplerApp;
 import org.isgd.sampler.SamplerConfig;
 import org.isgd.sampler.api.BindAddress;
@@ -102,7 +104,7 @@ final class SamplerCommand implements Callable<Integer> {
                     + "http://" + apiEndpoint + "'");
             app.awaitStop();
             if (app.failure() != null) {
-                throw new UsageException("sampler stopped: " + Isgd.describe(app.failure()));
+                throw new UsageException("sampler stopped: " + Errors.describe(app.failure()));
             }
         }
         return 0;

@@ -1,6 +1,7 @@
 package org.isgd.infra.cli;
 
 import java.time.Duration;
+import org.isgd.infra.common.UsageException;
 import org.isgd.trainer.model.Models;
 import org.isgd.trainer.train.TrainerOptions;
 import picocli.CommandLine.Option;

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
+import org.isgd.infra.common.Json;
 import org.isgd.sampler.store.SampleState;
 import org.isgd.trainer.data.DataVariant;
 import org.isgd.trainer.data.LabelledImages;

@@ -27,7 +27,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.isgd.contract.Topic;
 import org.isgd.contract.Topics;
-import org.isgd.infra.cli.SampleRegistration;
+import org.isgd.infra.local.SampleRegistration;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.schemas.IndexBatch;
 import org.isgd.schemas.RunSpec;

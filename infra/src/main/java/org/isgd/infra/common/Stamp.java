@@ -1,16 +1,16 @@
-package org.isgd.infra.cli;
+package org.isgd.infra.common;
 
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 
 /** The local-time stamp in generated run ids and result file names, e.g. 20261122-093000. */
-final class Stamp {
+public final class Stamp {
     private static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
     private Stamp() {
     }
 
-    static String now() {
+    public static String now() {
         return LocalDateTime.now().format(FORMAT);
     }
 }

@@ -1,10 +1,11 @@
-package org.isgd.infra.cli;
+package org.isgd.infra.local;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.isgd.infra.common.UsageException;
 import org.isgd.trainer.data.DatasetLocator;
 import org.isgd.trainer.data.DatasetMissingException;
 import org.isgd.trainer.data.Downloader;
@@ -13,13 +14,13 @@ import org.isgd.trainer.data.Downloader;
  * Gets Fashion-MNIST onto the machine: the Debian package where it can be installed, else the
  * official download with checksum check, else a message saying how.
  */
-final class DataSetup {
+public final class DataSetup {
     static final String DEBIAN_PACKAGE = "dataset-fashion-mnist";
 
     private DataSetup() {
     }
 
-    static Path ensureFashionMnist(final boolean mayInstall) {
+    public static Path ensureFashionMnist(final boolean mayInstall) {
         final Optional<Path> found = DatasetLocator.fromEnvironment().find();
         if (found.isPresent() || !mayInstall) {
             return found.orElseGet(() -> DatasetLocator.fromEnvironment().locate());

@@ -1,4 +1,4 @@
-package org.isgd.infra.cli;
+package org.isgd.infra.local;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import me.tongfei.progressbar.ProgressBar;
+import org.isgd.infra.cli.Progress;
 import org.isgd.trainer.data.FashionMnist;
 import org.isgd.trainer.train.BatchSource;
 import org.isgd.trainer.train.Evaluation;
@@ -17,18 +18,18 @@ import org.isgd.trainer.train.TrainingLoop;
 import org.isgd.trainer.train.TrainingResult;
 
 /** Runs the training loop behind a progress bar and prints what came of it; shared by train and demo. */
-final class TrainingRun {
-    static final String[] FASHION_MNIST_CLASSES = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+public final class TrainingRun {
+    public static final String[] FASHION_MNIST_CLASSES = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
         "Shirt", "Sneaker", "Bag", "Ankle boot"};
 
     private TrainingRun() {
     }
 
     /** What training returned, and what it was fed. */
-    record Outcome(TrainingResult result, DrawTally draws, List<Double> evaluationSeconds) {
+    public record Outcome(TrainingResult result, DrawTally draws, List<Double> evaluationSeconds) {
     }
 
-    static Outcome run(final TrainerOptions options, final FashionMnist.Split data, final BatchSource source,
+    public static Outcome run(final TrainerOptions options, final FashionMnist.Split data, final BatchSource source,
                        final PredictionSink sink, final long batches) {
         final DrawTally tally = new DrawTally(data.train().labels(), data.train().numClasses());
         final List<Double> evaluationSeconds = new ArrayList<>();
@@ -55,7 +56,7 @@ final class TrainingRun {
         }
     }
 
-    static void printResult(final PrintStream out, final Outcome outcome) {
+    public static void printResult(final PrintStream out, final Outcome outcome) {
         final TrainingResult result = outcome.result();
         final Evaluation last = result.finalEvaluation();
         out.printf(Locale.ROOT, "trained %d batches (%d images) in %.1f s, %.0f images/s (first batch after %.1f s)%n",

@@ -1,14 +1,14 @@
-package org.isgd.infra.cli;
+package org.isgd.infra.local;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.common.Dirs;
 import org.isgd.infra.topics.TopicPlan;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.sampler.SamplerApp;
@@ -28,24 +28,24 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /** Empties {@code workDir}, then starts broker, topics and sampler in it, reporting each step. */
-    static LocalStack start(final Path workDir) throws Exception {
+    public static LocalStack start(final Path workDir) throws Exception {
         return start(workDir, 1);
     }
 
     /** The same with the sampler's runs spread over {@code shards} shards ({@code isgd sampler --shards}). */
-    static LocalStack start(final Path workDir, final int shards) throws Exception {
+    public static LocalStack start(final Path workDir, final int shards) throws Exception {
         clean(workDir);
-        final EmbeddedBroker broker = step("broker", () -> EmbeddedBroker.start(0, workDir.resolve("broker")));
+        final EmbeddedBroker broker = StartupStep.run("broker", () -> EmbeddedBroker.start(0, workDir.resolve("broker")));
         try {
             final Map<String, Object> client = client(broker.bootstrapServers());
             // one partition per topic: one local sampler instance with one stream thread gains nothing from more,
             // and every extra task costs it a share of each poll loop and of every transaction commit
-            step("topics", () -> TopicSetup.ensureTopics(client, TopicPlan.defaults().withSamplePartitions(1)
+            StartupStep.run("topics", () -> TopicSetup.ensureTopics(client, TopicPlan.defaults().withSamplePartitions(1)
                     .withRunStreamPartitions(1)));
             final SamplerApp sampler = SamplerApp.start(SamplerConfig.defaults(broker.bootstrapServers(),
                     workDir.resolve("sampler-state")).withShards(shards));
             try {
-                step("sampler", () -> {
+                StartupStep.run("sampler", () -> {
                     sampler.awaitRunning(Duration.ofMinutes(2));
                     return sampler;
                 });
@@ -60,21 +60,16 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return broker.bootstrapServers();
     }
 
-    Map<String, Object> client() {
+    /** Client properties that reach the stack's broker. */
+    public Map<String, Object> client() {
         return client(broker.bootstrapServers());
     }
 
-    KafkaOptions kafkaOptions() {
-        final KafkaOptions options = new KafkaOptions();
-        options.bootstrapServers = broker.bootstrapServers();
-        return options;
-    }
-
-    SamplerApp sampler() {
+    public SamplerApp sampler() {
         return sampler;
     }
 
@@ -93,23 +88,8 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    public interface Step<T> {
-        T run() throws Exception;
-    }
-
-    /** Runs one start-up step, printing its name, how long it took and what it gave. */
-    public static <T> T step(final String name, final Step<T> step) throws Exception {
-        final long t0 = System.nanoTime();
-        System.out.printf("%-8s ... ", name);
-        System.out.flush();
-        final T value = step.run();
-        System.out.printf(Locale.ROOT, "ok (%.1f s)%s%n", (System.nanoTime() - t0) / 1e9,
-                value instanceof Path p ? " " + p : value instanceof EmbeddedBroker b ? " " + b.bootstrapServers() : "");
-        return value;
-    }
-
     private static void clean(final Path dir) throws IOException {
-        org.isgd.infra.bench.Dirs.deleteTree(dir);
+        Dirs.deleteTree(dir);
         Files.createDirectories(dir);
     }
 }

@@ -1,4 +1,4 @@
-package org.isgd.infra.cli;
+package org.isgd.infra.local;
 
 import java.util.Locale;
 import java.util.Map;
@@ -8,7 +8,7 @@ import java.util.stream.IntStream;
 import org.isgd.trainer.train.TrainingBatch;
 
 /** What a trainer was fed: draws per class and batches per phase, for the summaries. */
-final class DrawTally {
+public final class DrawTally {
     private final int[] labels;
     private final long[] perClass;
     private final Map<String, Long> phases = new TreeMap<>();

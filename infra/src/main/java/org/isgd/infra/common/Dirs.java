@@ -1,4 +1,4 @@
-package org.isgd.infra.bench;
+package org.isgd.infra.common;
 
 import java.io.IOException;
 import java.nio.file.Files;

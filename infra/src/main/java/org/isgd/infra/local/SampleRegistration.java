@@ -1,4 +1,4 @@
-package org.isgd.infra.cli;
+package org.isgd.infra.local;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -8,6 +8,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.isgd.contract.Topics;
+import org.isgd.infra.cli.Progress;
+import org.isgd.infra.common.Errors;
+import org.isgd.infra.common.UsageException;
+import org.isgd.infra.topics.Clients;
 import org.isgd.schemas.SampleRegistered;
 import org.isgd.trainer.data.FashionMnistFile;
 import org.isgd.trainer.data.IdxReader;
@@ -20,7 +24,7 @@ public final class SampleRegistration {
     private SampleRegistration() {
     }
 
-    static int[] trainLabels(final Path dataDir, final int limit) {
+    public static int[] trainLabels(final Path dataDir, final int limit) {
         return IdxReader.readLabels(FashionMnistFile.TRAIN_LABELS.require(dataDir), limit,
                 LabelledImages.FASHION_MNIST_CLASSES);
     }
@@ -39,7 +43,7 @@ public final class SampleRegistration {
     }
 
     /** Registers every sample of {@code labels} as fast as the broker takes them; returns how many. */
-    static int register(final Map<String, Object> clientProperties, final String dataset, final int[] labels) {
+    public static int register(final Map<String, Object> clientProperties, final String dataset, final int[] labels) {
         return register(clientProperties, dataset, labels, 0, labels.length, 0, "register");
     }
 
@@ -79,7 +83,7 @@ public final class SampleRegistration {
             }
         }
         if (failure.get() != null) {
-            throw new UsageException("registering samples failed: " + Isgd.describe(failure.get()));
+            throw new UsageException("registering samples failed: " + Errors.describe(failure.get()));
         }
         return acknowledged.get();
     }

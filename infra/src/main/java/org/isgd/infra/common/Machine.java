@@ -1,4 +1,4 @@
-package org.isgd.infra.cli;
+package org.isgd.infra.common;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -6,11 +6,11 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /** The machine a benchmark ran on, for its report: CPU model, cores, memory, JVM. */
-final class Machine {
+public final class Machine {
     private Machine() {
     }
 
-    static String describe() {
+    public static String describe() {
         return String.format(Locale.ROOT, "%s, %d cores, %.0f GiB, %s %s, Java %s", cpuModel(),
                 Runtime.getRuntime().availableProcessors(), memoryGiB(), System.getProperty("os.name"),
                 System.getProperty("os.arch"), System.getProperty("java.version"));

@@ -1,4 +1,4 @@
-package org.isgd.infra.cli;
+package org.isgd.infra.topics;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +13,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.isgd.contract.Topic;
+import org.isgd.infra.common.UsageException;
 
 /** Producers and one-shot readers for contract topics, built from the user's client properties. */
 public final class Clients {
@@ -28,7 +29,7 @@ public final class Clients {
     }
 
     /** Every record of a topic from the beginning up to its current end, as raw bytes. */
-    static List<ConsumerRecord<byte[], byte[]>> readAll(final Map<String, Object> props, final String topic,
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(final Map<String, Object> props, final String topic,
                                                          final Duration timeout) {
         final Map<String, Object> config = new LinkedHashMap<>(props);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

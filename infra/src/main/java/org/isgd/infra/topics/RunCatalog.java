@@ -1,20 +1,24 @@
-package org.isgd.infra.cli;
+package org.isgd.infra.topics;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.isgd.contract.Topics;
+import org.isgd.infra.common.UsageException;
 import org.isgd.schemas.RunSpec;
 
-/** The latest spec of every run, read from the compacted isgd.runs topic. */
-final class RunCatalog {
+/** Run specs on the compacted isgd.runs topic: the latest of every run, and publishing one. */
+public final class RunCatalog {
     private RunCatalog() {
     }
 
-    static Map<String, RunSpec> read(final Map<String, Object> props) {
+    public static Map<String, RunSpec> read(final Map<String, Object> props) {
         final Map<String, RunSpec> runs = new LinkedHashMap<>();
         for (final ConsumerRecord<byte[], byte[]> record : Clients.readAll(props, Topics.RUNS.name(), Duration.ofSeconds(15))) {
             if (record.key() == null) {
@@ -34,11 +38,19 @@ final class RunCatalog {
         return runs;
     }
 
-    static RunSpec require(final Map<String, Object> props, final String runId) {
+    public static RunSpec require(final Map<String, Object> props, final String runId) {
         final RunSpec spec = read(props).get(runId);
         if (spec == null) {
             throw new UsageException("no run '" + runId + "'; list runs with 'infra/isgd run list'");
         }
         return spec;
+    }
+
+    /** Publishes {@code spec} as its run's latest spec and waits for the broker's acknowledgement. */
+    public static void publish(final Map<String, Object> props, final RunSpec spec)
+            throws InterruptedException, ExecutionException {
+        try (KafkaProducer<String, RunSpec> producer = Clients.producer(props, Topics.RUNS)) {
+            producer.send(new ProducerRecord<>(Topics.RUNS.name(), spec.getRunId(), spec)).get();
+        }
     }
 }

@@ -1,4 +1,4 @@
-package org.isgd.infra.cli;
+package org.isgd.infra.common;
 
 /** An error the user can fix; the CLI prints its message in one line and exits non-zero. */
 public final class UsageException extends RuntimeException {
