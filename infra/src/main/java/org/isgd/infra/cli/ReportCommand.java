@@ -3,12 +3,12 @@ package org.isgd.infra.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.isgd.infra.bench.GridOutputs;
-import org.isgd.infra.bench.ReportPage;
-import org.isgd.infra.bench.ResultsLog;
+import org.isgd.infra.bench.accuracy.GridOutputs;
+import org.isgd.infra.bench.accuracy.ResultsLog;
 import org.isgd.infra.common.Machine;
 import org.isgd.infra.common.UsageException;
 import org.isgd.infra.local.TrainingRun;
+import org.isgd.infra.report.ReportPage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

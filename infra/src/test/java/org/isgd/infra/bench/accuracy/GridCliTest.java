@@ -1,0 +1,59 @@
+package org.isgd.infra.bench.accuracy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.isgd.infra.cli.Isgd;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The grid's and the report's command-line errors, before anything trains. */
+class GridCliTest {
+    @TempDir
+    Path dir;
+
+    private static String[] run(final String... args) {
+        final CommandLine cli = Isgd.commandLine();
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        final int exit = cli.execute(args);
+        return new String[] {Integer.toString(exit), out.toString(), err.toString()};
+    }
+
+    @Test
+    void anUnknownDataVariantOrBudgetIsRefused() {
+        final String[] data = run("bench", "accuracy", "--data", "imbalanced", "--out", dir.toString());
+        assertEquals(Integer.toString(Isgd.EXIT_ERROR), data[0]);
+        assertTrue(data[2].startsWith("isgd: --data: unknown data variant 'imbalanced'; choose from [balanced, "
+                + "long-tail, label-noise]"), data[2]);
+        final String[] budget = run("bench", "accuracy", "--budgets", "1.5", "--out", dir.toString());
+        assertTrue(budget[2].startsWith("isgd: --budgets takes fractions in (0, 1], got 1.5"), budget[2]);
+        final String[] policy = run("bench", "accuracy", "--policies", "magic", "--out", dir.toString());
+        assertTrue(policy[2].startsWith("isgd: unknown policy 'magic'"), policy[2]);
+    }
+
+    @Test
+    void theHelpNamesTheGridAxes() {
+        final String help = run("bench", "accuracy", "--help")[1];
+        for (final String flag : new String[] {"--policies", "--data", "--budgets", "--seeds", "--epochs", "--quick",
+                "--strong-augment", "--out", "--plan-only"}) {
+            assertTrue(help.contains(flag), flag + " missing from\n" + help);
+        }
+    }
+
+    @Test
+    void aReportOfADirectoryWithoutResultsSaysWhatToGive() throws Exception {
+        Files.createDirectories(dir.resolve("empty"));
+        final String[] outcome = run("report", dir.resolve("empty").toString());
+        assertEquals(Integer.toString(Isgd.EXIT_ERROR), outcome[0]);
+        assertTrue(outcome[2].contains("holds no finished runs"), outcome[2]);
+        assertEquals(1, outcome[2].strip().split("\n").length, outcome[2]);
+    }
+}
