@@ -17,9 +17,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.isgd.infra.bench.accuracy.CellResult;
 import org.isgd.infra.bench.accuracy.DurationEstimate;
 import org.isgd.infra.bench.accuracy.GridArm;
@@ -40,6 +37,7 @@ import org.isgd.infra.local.KafkaTraining;
 import org.isgd.infra.local.LocalStack;
 import org.isgd.infra.local.SampleRegistration;
 import org.isgd.infra.local.TrainingRun;
+import org.isgd.infra.progress.Progress;
 import org.isgd.sampler.policy.EarlyImportancePolicy;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.policy.UniformPolicy;
@@ -136,7 +134,7 @@ final class BenchCommand {
         Path out;
 
         private String stamp;
-        private ProgressBar bar;
+        private Progress bar;
         private long barBase;
         private String barCell = "";
 
@@ -191,9 +189,7 @@ final class BenchCommand {
             final long started = System.nanoTime();
             int index = 0;
             // redrawn on each batch only (no continuous update), so the stack start-up lines between variants stay readable
-            try (ProgressBar gridBar = new ProgressBarBuilder().setTaskName("grid").setInitialMax(totalBatches)
-                    .setUnit(" batches", 1).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).showSpeed()
-                    .build()) {
+            try (Progress gridBar = Progress.stepped("grid", totalBatches, "batches")) {
                 bar = gridBar;
                 for (final DataVariant variant : variants) {
                     final List<Cell> cells = todo.stream().filter(c -> c.variant().variant() == variant).toList();

@@ -3,14 +3,13 @@ package org.isgd.infra.local;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import me.tongfei.progressbar.ProgressBar;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.isgd.contract.Topics;
-import org.isgd.infra.cli.Progress;
 import org.isgd.infra.common.Errors;
 import org.isgd.infra.common.UsageException;
+import org.isgd.infra.progress.Progress;
 import org.isgd.infra.topics.Clients;
 import org.isgd.schemas.SampleRegistered;
 import org.isgd.trainer.data.FashionMnistFile;
@@ -58,7 +57,7 @@ public final class SampleRegistration {
         final java.util.concurrent.atomic.AtomicInteger acknowledged = new java.util.concurrent.atomic.AtomicInteger();
         try (KafkaProducer<Long, SampleRegistered> producer = Clients.producer(oneRequestInFlight(clientProperties),
                 Topics.SAMPLES);
-             ProgressBar bar = Progress.bar(task, to - from, "samples")) {
+             Progress bar = Progress.bar(task, to - from, "samples")) {
             final long started = System.nanoTime();
             for (int i = from; i < to && failure.get() == null && !Thread.currentThread().isInterrupted(); i++) {
                 if (ratePerSecond > 0) {

@@ -5,8 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
-import me.tongfei.progressbar.ProgressBar;
-import org.isgd.infra.cli.Progress;
+import org.isgd.infra.progress.Progress;
 import org.isgd.trainer.data.FashionMnist;
 import org.isgd.trainer.train.BatchSource;
 import org.isgd.trainer.train.Evaluation;
@@ -34,7 +33,7 @@ public final class TrainingRun {
         final DrawTally tally = new DrawTally(data.train().labels(), data.train().numClasses());
         final List<Double> evaluationSeconds = new ArrayList<>();
         final long started = System.nanoTime();
-        try (ProgressBar bar = Progress.bar("train", batches, "batches")) {
+        try (Progress bar = Progress.bar("train", batches, "batches")) {
             final TrainingListener listener = new TrainingListener() {
                 private String accuracy = "";
 

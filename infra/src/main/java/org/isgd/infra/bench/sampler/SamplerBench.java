@@ -17,18 +17,17 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
-import me.tongfei.progressbar.ProgressBar;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.utils.Utils;
 import org.isgd.contract.Topics;
-import org.isgd.infra.cli.Progress;
 import org.isgd.infra.common.Dirs;
 import org.isgd.infra.common.Json;
 import org.isgd.infra.common.UsageException;
 import org.isgd.infra.local.SampleRegistration;
 import org.isgd.infra.local.StartupStep;
+import org.isgd.infra.progress.Progress;
 import org.isgd.infra.topics.Clients;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.schemas.RunSpec;
@@ -288,7 +287,7 @@ public final class SamplerBench {
         final long target = (long) size * runs.size();
         long seen = -1;
         long grewAt = System.nanoTime();
-        try (ProgressBar bar = Progress.bar("absorb", target, "samples")) {
+        try (Progress bar = Progress.bar("absorb", target, "samples")) {
             while (true) {
                 samplers.forEach(ChildJvm::requireAlive);
                 final List<MetricsScrape> now = watch.latest();
@@ -420,7 +419,7 @@ public final class SamplerBench {
     private static void run(final String task, final Duration length, final SamplerWatch watch,
                             final List<ChildJvm> samplers, final String counter, final Runnable check) throws Exception {
         final long seconds = length.toSeconds();
-        try (ProgressBar bar = Progress.timer(task, seconds)) {
+        try (Progress bar = Progress.timer(task, seconds)) {
             final long start = System.nanoTime();
             for (long s = 1; s <= seconds; s++) {
                 Thread.sleep(Math.max(0, (start + s * 1_000_000_000L - System.nanoTime()) / 1_000_000));
