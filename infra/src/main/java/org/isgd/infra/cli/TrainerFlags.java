@@ -27,6 +27,11 @@ final class TrainerFlags {
     Duration batchTimeout;
 
     TrainerOptions toOptions(final long maxBatches) {
+        return toOptions(maxBatches, seed, augment, evalEvery);
+    }
+
+    /** These flags with another seed, augmentation and evaluation interval, as a benchmark's runs each set them. */
+    TrainerOptions toOptions(final long maxBatches, final long seed, final String augment, final int evalEvery) {
         if (!Models.NAMES.contains(model)) {
             throw new UsageException("unknown --model '" + model + "'; choose one of " + Models.NAMES);
         }

@@ -1,0 +1,181 @@
+package org.isgd.infra.cli;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.isgd.infra.bench.accuracy.CellTrainer;
+import org.isgd.infra.bench.accuracy.DurationEstimate;
+import org.isgd.infra.bench.accuracy.GridArm;
+import org.isgd.infra.bench.accuracy.GridPlan;
+import org.isgd.infra.bench.accuracy.GridRunner;
+import org.isgd.infra.bench.accuracy.GridSettings;
+import org.isgd.infra.bench.accuracy.ResultsLog;
+import org.isgd.infra.common.Machine;
+import org.isgd.infra.common.Stamp;
+import org.isgd.infra.common.UsageException;
+import org.isgd.infra.local.DataSetup;
+import org.isgd.infra.local.TrainingRun;
+import org.isgd.sampler.policy.Policies;
+import org.isgd.sampler.policy.UniformPolicy;
+import org.isgd.trainer.data.Augmenter;
+import org.isgd.trainer.data.DataVariant;
+import org.isgd.trainer.data.FashionMnist;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code isgd bench accuracy}: the grid's axes and settings from the command line; {@link GridRunner} trains it. */
+@Command(name = "accuracy", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"The accuracy grid: arms (uniform and each policy fed through Kafka by the sampler, uniform "
+                + "from the in-process loader, and uniform with stronger augmentation) × data variants × budgets × "
+                + "seeds. Each finished run is appended to results.jsonl in a run directory named after the "
+                + "settings, so rerunning the same command resumes; evaluations.csv/json, summary.md and plots/ "
+                + "are rewritten after every run. 'isgd report DIR' makes an HTML page of it.",
+            "Data: balanced = Fashion-MNIST; long-tail = a seeded subset with n_c = n_max·100^(−c/9); "
+                + "label-noise = 20%% of labels replaced by a random other class. The test set is always the "
+                + "balanced, clean test split."})
+final class AccuracyBenchCommand implements Callable<Integer> {
+    @Mixin
+    TrainerFlags flags;
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--quick", description = "A one-seed slice: seed 0, budget 100%%, balanced data (unless --data, "
+            + "--budgets or --seeds say otherwise), 20,000 training samples, 3 epochs: a few minutes.")
+    boolean quick;
+    @Option(names = "--policies", split = ",", description = "Policies fed through Kafka (uniform always runs). "
+            + "Default: all.")
+    List<String> policies;
+    @Option(names = "--data", split = ",", paramLabel = "VARIANT",
+            description = "Data variants: balanced, long-tail, label-noise. Default: all three.")
+    List<String> data;
+    @Option(names = "--budgets", split = ",", paramLabel = "FRACTION",
+            description = "Budgets as fractions of the full schedule (--epochs). Default: 0.3,0.5,1.0.")
+    List<Double> budgets;
+    @Option(names = "--seeds", split = ",", description = "Seeds (model, augmentation, sampler). Default: 0,1,2.")
+    List<Long> seeds;
+    @Option(names = "--param", paramLabel = "POLICY.KEY=VALUE", description = "Policy parameter, e.g. "
+            + "early-importance.warmupEpochs=1; repeatable.")
+    Map<String, Double> params = new LinkedHashMap<>();
+    @Option(names = "--epochs", defaultValue = "3", description = "The full schedule (100%% budget), in epochs of "
+            + "the variant's training set (ignored with --quick: 3).")
+    int epochs;
+    @Option(names = "--limit", description = "Read only the first N training samples before making the variants. "
+            + "Default: all 60,000 (20,000 with --quick).")
+    Integer limit;
+    @Option(names = "--batch-size", defaultValue = "128", description = "Batch size.")
+    int batchSize;
+    @Option(names = "--data-seed", defaultValue = "0", description = "Seed of the long-tail subset and the flipped labels.")
+    long dataSeed;
+    @Option(names = "--warmup-fraction", defaultValue = "0.333",
+            description = "early-importance's warmupEpochs as a fraction of each run's budget (the policy's own "
+                    + "default of 2 epochs would leave a 30%% budget of 3 epochs all warm-up); "
+                    + "--param early-importance.warmupEpochs=X overrides it.")
+    double warmupFraction;
+    @Option(names = "--evals-per-epoch", defaultValue = "4", description = "Test-set evaluations per epoch.")
+    int evalsPerEpoch;
+    @Option(names = "--no-local-baseline", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also train uniform from the in-process loader.")
+    boolean localBaseline;
+    @Option(names = "--no-strong-augment", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also train '" + GridArm.UNIFORM_STRONG_AUGMENT + "': Arazo et al.'s strong baseline, "
+                    + "uniform with the strongest augmentation the trainer offers (--strong-augment-mode).")
+    boolean strongAugment;
+    @Option(names = "--strong-augment-mode", defaultValue = "mixup",
+            description = "Augmentation of the strong-baseline arm: mixup (crop + flip, then mixup, alpha 1.0), "
+                    + "ricap (crop + flip, then RICAP, beta 0.3), standard (crop + flip) or none. Default: ${DEFAULT-VALUE}.")
+    String strongAugmentMode;
+    @Option(names = "--plan-only", description = "Print the grid, what is already done and the expected duration; train nothing.")
+    boolean planOnly;
+    @Option(names = "--out", defaultValue = "${sys:user.home}/.isgd/bench",
+            description = "Results go to accuracy-e<epochs>-b<batch>-<settings hash>/ under this directory; the same "
+                    + "settings always give the same directory, so rerunning a command resumes it.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        final List<GridArm> arms = arms();
+        final List<DataVariant> variants = variants();
+        final List<Double> budgetList = budgets != null ? budgets : quick ? List.of(1.0) : List.of(0.3, 0.5, 1.0);
+        final List<Long> seedList = seeds != null ? seeds : quick ? List.of(0L) : List.of(0L, 1L, 2L);
+        budgetList.forEach(b -> {
+            if (!(b > 0 && b <= 1)) {
+                throw new UsageException("--budgets takes fractions in (0, 1], got " + b);
+            }
+        });
+        final int samples = limit != null ? limit : quick ? 20_000 : Integer.MAX_VALUE;
+        final int epochCount = quick ? 3 : epochs;
+        final GridSettings settings = new GridSettings(epochCount, batchSize, flags.model, flags.learningRate,
+                flags.augment, strongAugmentMode, dataSeed, samples == Integer.MAX_VALUE ? 0 : samples,
+                warmupFraction, evalsPerEpoch, params);
+        final Path dir = out.resolve(settings.directoryName());
+        final var finished = ResultsLog.in(dir).read();
+        final FashionMnist.Split source = FashionMnist.load(DataSetup.ensureFashionMnist(false), samples, Integer.MAX_VALUE);
+        final Map<DataVariant, DataVariant.Variant> variantData = new LinkedHashMap<>();
+        variants.forEach(v -> variantData.put(v, v.apply(source.train(), dataSeed)));
+        final GridPlan plan = GridPlan.of(settings, arms, variantData, budgetList, seedList, finished);
+        plan.print(System.out, dir);
+        if (planOnly) {
+            return 0;
+        }
+        final CellTrainer trainer = new CellTrainer(settings, flags::toOptions, source.test(), Stamp.now());
+        GridSettings.recordInvocation(dir, settings, Machine.describe(), command(), LocalDateTime.now().toString());
+        final long started = System.nanoTime();
+        final String tables = new GridRunner(dir, plan, trainer, TrainingRun.FASHION_MNIST_CLASSES).run();
+        System.out.println();
+        System.out.println(tables);
+        System.out.printf(Locale.ROOT, "grid: %d runs in %s; machine: %s%n", plan.todo().size(),
+                DurationEstimate.format((System.nanoTime() - started) / 1e9), Machine.describe());
+        System.out.println("results: " + dir + " (results.jsonl, evaluations.csv/json, summary.md, plots/)");
+        System.out.println("report:  infra/isgd report " + dir);
+        System.out.println("log: " + Isgd.logFile("bench"));
+        return 0;
+    }
+
+    private String command() {
+        return "isgd " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+    }
+
+    private List<GridArm> arms() {
+        final List<GridArm> arms = new ArrayList<>(List.of(new GridArm(GridArm.UNIFORM, UniformPolicy.NAME,
+                GridArm.KAFKA, flags.augment)));
+        for (final String policy : policies == null ? List.copyOf(Policies.names()) : policies) {
+            if (!Policies.known(policy)) {
+                throw new UsageException("unknown policy '" + policy + "'; choose from " + Policies.names());
+            }
+            if (arms.stream().noneMatch(a -> a.name().equals(policy))) {
+                arms.add(new GridArm(policy, policy, GridArm.KAFKA, flags.augment));
+            }
+        }
+        if (localBaseline) {
+            arms.add(new GridArm(GridArm.UNIFORM_LOCAL, UniformPolicy.NAME, GridArm.LOCAL, flags.augment));
+        }
+        if (strongAugment) {
+            try {
+                Augmenter.Mode.parse(strongAugmentMode);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--strong-augment-mode: " + e.getMessage());
+            }
+            arms.add(new GridArm(GridArm.UNIFORM_STRONG_AUGMENT, UniformPolicy.NAME, GridArm.LOCAL, strongAugmentMode));
+        }
+        return arms;
+    }
+
+    private List<DataVariant> variants() {
+        final List<String> ids = data != null ? data : quick ? List.of("balanced")
+                : Arrays.stream(DataVariant.values()).map(DataVariant::id).toList();
+        try {
+            return ids.stream().map(DataVariant::parse).distinct().toList();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--data: " + e.getMessage());
+        }
+    }
+}
