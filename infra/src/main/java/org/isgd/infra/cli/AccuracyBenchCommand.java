@@ -39,12 +39,18 @@ import picocli.CommandLine.Spec;
                 + "seeds. Each finished run is appended to results.jsonl in a run directory named after the "
                 + "settings, so rerunning the same command resumes; evaluations.csv/json, summary.md and plots/ "
                 + "are rewritten after every run. 'isgd report DIR' makes an HTML page of it.",
+            "Results go to accuracy-e<epochs>-b<batch>-<settings hash>/ under --out; the same settings always give "
+                + "the same directory, so rerunning a command resumes it.",
             "Data: balanced = Fashion-MNIST; long-tail = a seeded subset with n_c = n_max·100^(−c/9); "
                 + "label-noise = 20%% of labels replaced by a random other class. The test set is always the "
                 + "balanced, clean test split."})
 final class AccuracyBenchCommand implements Callable<Integer> {
     @Mixin
     TrainerFlags flags;
+    @Mixin
+    BatchOptions batch;
+    @Mixin
+    OutputOptions output;
     @Spec
     CommandSpec spec;
 
@@ -71,8 +77,6 @@ final class AccuracyBenchCommand implements Callable<Integer> {
     @Option(names = "--limit", description = "Read only the first N training samples before making the variants. "
             + "Default: all 60,000 (20,000 with --quick).")
     Integer limit;
-    @Option(names = "--batch-size", defaultValue = "128", description = "Batch size.")
-    int batchSize;
     @Option(names = "--data-seed", defaultValue = "0", description = "Seed of the long-tail subset and the flipped labels.")
     long dataSeed;
     @Option(names = "--warmup-fraction", defaultValue = "0.333",
@@ -95,10 +99,6 @@ final class AccuracyBenchCommand implements Callable<Integer> {
     String strongAugmentMode;
     @Option(names = "--plan-only", description = "Print the grid, what is already done and the expected duration; train nothing.")
     boolean planOnly;
-    @Option(names = "--out", defaultValue = "${sys:user.home}/.isgd/bench",
-            description = "Results go to accuracy-e<epochs>-b<batch>-<settings hash>/ under this directory; the same "
-                    + "settings always give the same directory, so rerunning a command resumes it.")
-    Path out;
 
     @Override
     public Integer call() throws Exception {
@@ -113,10 +113,10 @@ final class AccuracyBenchCommand implements Callable<Integer> {
         });
         final int samples = limit != null ? limit : quick ? 20_000 : Integer.MAX_VALUE;
         final int epochCount = quick ? 3 : epochs;
-        final GridSettings settings = new GridSettings(epochCount, batchSize, flags.model, flags.learningRate,
+        final GridSettings settings = new GridSettings(epochCount, batch.batchSize, flags.model, flags.learningRate,
                 flags.augment, strongAugmentMode, dataSeed, samples == Integer.MAX_VALUE ? 0 : samples,
                 warmupFraction, evalsPerEpoch, params);
-        final Path dir = out.resolve(settings.directoryName());
+        final Path dir = output.out.resolve(settings.directoryName());
         final var finished = ResultsLog.in(dir).read();
         final FashionMnist.Split source = FashionMnist.load(DataSetup.ensureFashionMnist(false), samples, Integer.MAX_VALUE);
         final Map<DataVariant, DataVariant.Variant> variantData = new LinkedHashMap<>();

@@ -38,11 +38,11 @@ final class DemoCommand implements Callable<Integer> {
     TrainerFlags flags;
     @Mixin
     RunCommand.RunOptions run;
+    @Mixin
+    LimitOptions limit;
 
     @Option(names = "--epochs", defaultValue = "5", description = "Epochs to train (N draws each).")
     int epochs;
-    @Option(names = "--limit", description = "Register and train on only the first N training samples. Default: all.")
-    Integer limit;
     @Option(names = "--arriving", defaultValue = "0",
             description = "Hold back this many samples and register them while training runs, at --arrival-rate: "
                     + "labelled data that keeps arriving joins the run at the highest current score.")
@@ -64,9 +64,9 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         final long started = System.nanoTime();
         final FashionMnist.Split data = FashionMnist.load(StartupStep.run("data", () -> DataSetup.ensureFashionMnist(true)),
-                limit == null ? Integer.MAX_VALUE : limit, Integer.MAX_VALUE);
+                limit.samples(), Integer.MAX_VALUE);
         final int n = data.train().size();
-        final long batches = (long) epochs * TrainCommand.ceilDiv(n, run.batchSize);
+        final long batches = (long) epochs * TrainCommand.ceilDiv(n, run.batch.batchSize);
         run.budgetBatches = batches;
         run.worldSize = 1;
         if (arriving < 0 || arriving >= n) {

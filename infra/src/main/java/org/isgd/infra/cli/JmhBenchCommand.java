@@ -10,13 +10,14 @@ import org.isgd.infra.common.Stamp;
 import org.isgd.infra.common.UsageException;
 import org.openjdk.jmh.results.RunResult;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code isgd bench jmh}: JMH micro-benchmarks, run by {@link JmhRunner}. */
 @Command(name = "jmh", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "JMH micro-benchmarks of data structures and encodings: the sum tree (one mass update, one "
                 + "proportional draw, at 1M and 10M samples) and a PredictionBatch's columns packed or as Avro "
-                + "arrays (encode and decode, 128 and 1,024 rows).")
+                + "arrays (encode and decode, 128 and 1,024 rows). Results go to jmh-<time>.json under --out.")
 final class JmhBenchCommand implements Callable<Integer> {
     @Option(names = "--include", defaultValue = ".*", paramLabel = "REGEX",
             description = "Benchmarks whose class or method name matches, e.g. SumTree or ColumnEncoding.")
@@ -25,13 +26,12 @@ final class JmhBenchCommand implements Callable<Integer> {
     int forks;
     @Option(names = "--iterations", defaultValue = "5", description = "Measurement iterations of 1 s.")
     int iterations;
-    @Option(names = "--out", defaultValue = "${sys:user.home}/.isgd/bench",
-            description = "Results go to jmh-<time>.json under this directory.")
-    Path out;
+    @Mixin
+    OutputOptions output;
 
     @Override
     public Integer call() throws Exception {
-        final Path json = Files.createDirectories(out).resolve("jmh-" + Stamp.now() + ".json");
+        final Path json = Files.createDirectories(output.out).resolve("jmh-" + Stamp.now() + ".json");
         final Collection<RunResult> results = JmhRunner.run(include, forks, iterations, json);
         if (results.isEmpty()) {
             throw new UsageException("no benchmark matches --include " + include

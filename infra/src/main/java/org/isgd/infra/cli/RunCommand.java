@@ -58,8 +58,8 @@ final class RunCommand {
         @Option(names = "--param", paramLabel = "KEY=VALUE", showDefaultValue = Visibility.NEVER,
                 description = "Policy parameter; repeatable. The parameters of each policy, with defaults, are listed below.")
         Map<String, Double> params = new LinkedHashMap<>();
-        @Option(names = "--batch-size", defaultValue = "128", description = "Samples per batch.")
-        int batchSize;
+        @Mixin
+        BatchOptions batch;
         @Option(names = "--seed", defaultValue = "0", description = "Seed of the sampler's draws.")
         long seed;
         @Option(names = "--budget-batches", description = "Batches the run gets in all (Arazo et al.); default unbounded.")
@@ -79,13 +79,13 @@ final class RunCommand {
             if (runId.isEmpty() || runId.contains("/") || dataset.isEmpty() || dataset.contains("/")) {
                 throw new UsageException("run id and dataset must be non-empty and contain no '/'");
             }
-            if (batchSize <= 0 || worldSize <= 0 || lead < 0 || (budgetBatches != null && budgetBatches <= 0)
+            if (batch.batchSize <= 0 || worldSize <= 0 || lead < 0 || (budgetBatches != null && budgetBatches <= 0)
                     || (minPopulation != null && minPopulation <= 0)) {
                 throw new UsageException("--batch-size, --world-size, --budget-batches and --min-population must be > 0, "
                         + "--lead >= 0");
             }
             final RunSpec spec = RunSpec.newBuilder().setRunId(runId).setDataset(dataset).setPolicy(policy)
-                    .setParams(Map.copyOf(params)).setBatchSize(batchSize).setSeed(seed).setBudgetBatches(budgetBatches)
+                    .setParams(Map.copyOf(params)).setBatchSize(batch.batchSize).setSeed(seed).setBudgetBatches(budgetBatches)
                     .setWorldSize(worldSize).setLead(lead).setMinPopulation(minPopulation).setState(RunState.ACTIVE).build();
             final String problem = Policies.check(spec);
             if (problem != null) {

@@ -17,6 +17,7 @@ import org.isgd.infra.common.UsageException;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.policy.UpperBoundPolicy;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -33,10 +34,15 @@ import picocli.CommandLine.Spec;
                 + "(b) the same of a trainer acknowledging every batch at once with a bare TrainerProgress "
                 + "(indices/s), (c) the same of a trainer predicting every sample of its batches at --latency-rate, "
                 + "over which the latency histogram is read. Results: a JSON file, "
-                + "a Markdown table, and per-cell logs, native-memory summaries and heap histograms."})
+                + "a Markdown table, and per-cell logs, native-memory summaries and heap histograms.",
+            "Results go to sampler-<time>.json, logs and memory reports to sampler-<time>/ under --out."})
 final class SamplerBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+    @Mixin
+    BatchOptions batch;
+    @Mixin
+    OutputOptions output;
 
     @Option(names = "--sizes", split = ",", defaultValue = "60000,1000000,10000000",
             description = "Samples registered per run.")
@@ -49,8 +55,6 @@ final class SamplerBenchCommand implements Callable<Integer> {
     String layout;
     @Option(names = "--policy", defaultValue = UpperBoundPolicy.NAME, description = "Policy of the runs.")
     String policy;
-    @Option(names = "--batch-size", defaultValue = "128", description = "Samples per batch.")
-    int batchSize;
     @Option(names = "--lead", defaultValue = "4096", description = "Flow-control lead of the runs: large, so that "
             + "flow control does not limit indices/s (lower it to measure its effect).")
     int lead;
@@ -90,9 +94,6 @@ final class SamplerBenchCommand implements Callable<Integer> {
     Path workDir;
     @Option(names = "--keep-work", description = "Keep the broker logs and sampler state.")
     boolean keepWork;
-    @Option(names = "--out", defaultValue = "${sys:user.home}/.isgd/bench",
-            description = "Results go to sampler-<time>.json, logs and memory reports to sampler-<time>/ under this directory.")
-    Path out;
 
     @Override
     public Integer call() throws Exception {
@@ -102,10 +103,10 @@ final class SamplerBenchCommand implements Callable<Integer> {
         final String stamp = Stamp.now();
         final SamplerBenchSettings settings;
         try {
-            settings = new SamplerBenchSettings(sizes, instances, layout(), policy, batchSize, lead,
+            settings = new SamplerBenchSettings(sizes, instances, layout(), policy, batch.batchSize, lead,
                     Duration.ofSeconds(warmup), Duration.ofSeconds(duration), latencyRate,
                     words(samplerJvmOptions), words(brokerJvmOptions), samplerArgs, rocksDbMemoryMiB << 20,
-                    nativeMemoryTracking, profile, workDir.resolve(stamp), out, keepWork);
+                    nativeMemoryTracking, profile, workDir.resolve(stamp), output.out, keepWork);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

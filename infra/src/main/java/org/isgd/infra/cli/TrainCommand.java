@@ -48,6 +48,8 @@ final class TrainCommand implements Callable<Integer> {
     KafkaOptions kafka;
     @Mixin
     TrainerFlags flags;
+    @Mixin
+    LimitOptions limit;
 
     @Option(names = "--sampler", defaultValue = "kafka", description = "Where batches come from: ${COMPLETION-CANDIDATES}.")
     SamplerKind sampler;
@@ -80,8 +82,6 @@ final class TrainCommand implements Callable<Integer> {
     int batchSize;
     @Option(names = "--local-seed", defaultValue = "0", description = "Shuffling seed with --sampler local.")
     long localSeed;
-    @Option(names = "--limit", description = "Use only the first N training samples. Default: all.")
-    Integer limit;
 
     static final class Length {
         @Option(names = "--epochs", defaultValue = "3", description = "Epochs (N draws each, N = training samples).")
@@ -93,7 +93,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         final FashionMnist.Split data = FashionMnist.load(DataSetup.ensureFashionMnist(false),
-                limit == null ? Integer.MAX_VALUE : limit, Integer.MAX_VALUE);
+                limit.samples(), Integer.MAX_VALUE);
         final int n = data.train().size();
         final TrainingRun.Outcome result;
         if (sampler == SamplerKind.local) {
