@@ -1,7 +1,7 @@
 package org.isgd.infra.cli;
 
 import java.io.PrintWriter;
-import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.broker.KafkaLogging;
 import org.isgd.infra.common.Errors;
 import org.isgd.infra.common.UsageException;
 import picocli.CommandLine;
@@ -35,7 +35,7 @@ public final class Isgd {
             // one-shot commands report a failure in one line of their own, not in client retry warnings
             System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
         }
-        EmbeddedBroker.quietKafkaLogging();
+        KafkaLogging.quiet();
         System.exit(commandLine().execute(args));
     }
 
