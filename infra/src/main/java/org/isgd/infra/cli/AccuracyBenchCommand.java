@@ -17,6 +17,7 @@ import org.isgd.infra.bench.accuracy.GridRunner;
 import org.isgd.infra.bench.accuracy.GridSettings;
 import org.isgd.infra.bench.accuracy.ResultsLog;
 import org.isgd.infra.common.Machine;
+import org.isgd.infra.common.RepoPaths;
 import org.isgd.infra.common.Stamp;
 import org.isgd.infra.common.UsageException;
 import org.isgd.infra.local.DataSetup;
@@ -140,8 +141,9 @@ final class AccuracyBenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The command line as grid.json records it, paths under the repository relative to it. */
     private String command() {
-        return "isgd " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        return RepoPaths.here().command(spec.commandLine().getParseResult().originalArgs());
     }
 
     private List<GridArm> arms() {

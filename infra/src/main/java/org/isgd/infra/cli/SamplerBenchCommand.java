@@ -12,6 +12,7 @@ import org.isgd.infra.bench.sampler.SamplerBenchResult;
 import org.isgd.infra.bench.sampler.SamplerBenchSettings;
 import org.isgd.infra.bench.sampler.SamplerBenchTable;
 import org.isgd.infra.common.Machine;
+import org.isgd.infra.common.RepoPaths;
 import org.isgd.infra.common.Stamp;
 import org.isgd.infra.common.UsageException;
 import org.isgd.sampler.policy.Policies;
@@ -111,8 +112,8 @@ final class SamplerBenchCommand implements Callable<Integer> {
             throw new UsageException(e.getMessage());
         }
         final SamplerBench bench = new SamplerBench(settings, stamp);
-        final SamplerBenchResult result = bench.run(Machine.describe(), "isgd "
-                + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        final SamplerBenchResult result = bench.run(Machine.describe(),
+                RepoPaths.here().command(spec.commandLine().getParseResult().originalArgs()));
         System.out.println();
         System.out.println(SamplerBenchTable.table(result));
         System.out.println(SamplerBenchTable.verdictTable(result));

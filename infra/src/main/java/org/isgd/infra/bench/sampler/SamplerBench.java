@@ -14,6 +14,7 @@ import org.apache.kafka.common.utils.Utils;
 import org.isgd.contract.Topics;
 import org.isgd.infra.common.Dirs;
 import org.isgd.infra.common.Json;
+import org.isgd.infra.common.RepoPaths;
 import org.isgd.infra.common.UsageException;
 
 /**
@@ -24,7 +25,8 @@ import org.isgd.infra.common.UsageException;
  * answers every batch at once with a prediction batch), weighted indices emitted per second (a
  * trainer that acknowledges every batch at once), prediction-to-sampling latency under a
  * trainer's steady load — and the RSS of every sampler after loading and at the end. The result
- * is rewritten after every cell, so a failed cell keeps the others'.
+ * is rewritten after every cell, so a failed cell keeps the others'; the paths it records are
+ * relative to the repository when under it ({@link RepoPaths}).
  */
 public final class SamplerBench {
     private final SamplerBenchSettings settings;
@@ -50,7 +52,8 @@ public final class SamplerBench {
                 } catch (UsageException | IOException | IllegalStateException e) {
                     // e.g. a sampler out of memory at 10M: say so, keep the other cells' results
                     System.out.printf("cell %,d × %d failed: %s%n", size, instances, e.getMessage());
-                    failures.add(new SamplerBenchResult.Failure(size, instances, e.getMessage()));
+                    failures.add(new SamplerBenchResult.Failure(size, instances,
+                            RepoPaths.here().text(e.getMessage())));
                 }
                 write(result(machine, command, cells)); // a partial result survives a later cell's failure
             }
@@ -121,12 +124,12 @@ public final class SamplerBench {
         for (int i = 0; i < samplers.size(); i++) {
             instances.add(new SamplerBenchResult.Instance(i, samplers.get(i).pid(), cluster.apis().get(i).toString(),
                     SamplerBenchResult.Memory.of(afterLoad.get(i)), SamplerBenchResult.Memory.of(atEnd.get(i)),
-                    samplers.get(i).log().toString()));
+                    RepoPaths.here().relative(samplers.get(i).log())));
         }
         final SamplerBenchResult.Cell cell = new SamplerBenchResult.Cell(size, instanceCount,
                 (String) settings.describe().get("layout"), load.layout(), load.registrationSeconds(), updates, indices,
-                latency, instances, SamplerBenchResult.Memory.of(cluster.broker().rss()), cluster.diagnostics().toString(),
-                Map.of());
+                latency, instances, SamplerBenchResult.Memory.of(cluster.broker().rss()),
+                RepoPaths.here().relative(cluster.diagnostics()), Map.of());
         System.out.println(SamplerBenchTable.cellSummary(cell));
         return cell;
     }
