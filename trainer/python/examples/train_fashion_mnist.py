@@ -107,7 +107,7 @@ def main():
                             batch_size=args.batch_size, budget_batches=batches, min_population=len(y),
                             params={k: float(v) for k, v in params.items()}, seed=args.seed)
         client = isgd.Client(args.bootstrap_servers, args.run_id)
-        print("run %s: starting at batch %d" % (args.run_id, client.next_batch_seq), flush=True)
+        print("run %s: starting at batch %d" % (args.run_id, client.first_batch_seq), flush=True)
         loader = DataLoader(data, batch_sampler=client)
         pairs = client.zip(loader)
 

@@ -173,6 +173,7 @@ class Client(_Base):
         else:
             last = self._last_acknowledged()
             self.next_batch_seq = rank if last is None else last + self.world_size
+        self.first_batch_seq = self.next_batch_seq  # where this client starts (next_batch_seq moves on as it reads)
         tp = TopicPartition(BATCHES, self._batch_partition)
         committed = None if fresh else self._consumer.committed([tp], timeout=timeout)[0].offset
         tp.offset = committed if committed is not None and committed >= 0 else 0
@@ -185,13 +186,13 @@ class Client(_Base):
         self._pending = []  # yielded to the loader, not yet taken
         self._positions = {}  # batchSeq -> (partition, offset) of a taken batch, until reported
         self._failure = None
+        self.stats = {"decode_s": 0.0, "report_s": 0.0, "encode_s": 0.0, "batches": 0, "waited_s": 0.0}
         self._stop = threading.Event()
         self._reader = threading.Thread(target=self._read, name="isgd-batches", daemon=True)
         self._reader.start()
         self._outbox = queue.Queue(maxsize=64)
         self._sender = threading.Thread(target=self._send, name="isgd-reports", daemon=True)
         self._sender.start()
-        self.stats = {"decode_s": 0.0, "report_s": 0.0, "encode_s": 0.0, "batches": 0, "waited_s": 0.0}
 
     # ---- where to start ----
 
