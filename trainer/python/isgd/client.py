@@ -153,6 +153,9 @@ class Client(_Base):
         self.timeout = timeout
         self._extra = dict(kafka_config or {})
         self.spec = read_run(bootstrap_servers, run_id, self._extra, timeout)
+        if self.spec["state"] == "FINISHED":
+            raise IsgdError("run %s is FINISHED: it gets no more batches (create a new run, or publish its spec "
+                            "again with state ACTIVE)" % run_id)
         self.world_size = self.spec["worldSize"]
         if not 0 <= rank < self.world_size:
             raise IsgdError("rank %d outside run %s's worldSize %d" % (rank, run_id, self.world_size))

@@ -37,7 +37,10 @@ import org.isgd.trainer.data.DatasetLocator;
 import org.isgd.trainer.python.PythonProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The Python client end to end: the README's example ({@code trainer/python/examples/
@@ -46,8 +49,10 @@ import org.junit.jupiter.api.Test;
  * stops, and a second process resumes it to the end. Every batch is trained once and in order,
  * every prediction is applied (the sampler's metric and query API), and the loss each batch
  * reports is the mean of the IndexBatch's weights times the per-sample losses it reported, so the
- * weights were used.
+ * weights were used. Then the client's own broker tests (trainer/python/it): data-parallel ranks,
+ * resuming, and its errors.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the example first: it counts every prediction applied
 class PythonClientIT {
     private static final Path WORK = Path.of("target", "it-python", UUID.randomUUID().toString());
     private static final Path EXAMPLE = Path.of("..", "trainer", "python", "examples", "train_fashion_mnist.py");
@@ -96,6 +101,7 @@ class PythonClientIT {
     }
 
     @Test
+    @Order(1)
     void theExampleTrainsEveryBatchOnceInOrderAcrossARestart() throws Exception {
         final String first = example("--register", "--create", "--policy", "upper-bound", "--param", "tauThreshold=0",
                 "--stop-after", String.valueOf(FIRST_PART));
@@ -156,6 +162,19 @@ class PythonClientIT {
         final JsonNode history = QueryClient.get(apiUrl, "/runs/" + RUN + "/samples/" + busiest + "/history").body();
         assertEquals((int) visits.get(busiest), history.path("history").size(), "the query API has every visit of "
                 + "sample " + busiest + ": " + history);
+    }
+
+    /** The client's own tests against this broker and sampler (trainer/python/it, pytest). */
+    @Test
+    @Order(2)
+    void theClientsBrokerTestsPass() throws Exception {
+        final PythonProcess.Result pytest = PythonProcess.run(List.of("-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        Path.of("..", "trainer", "python", "it").toString()),
+                Map.of("ISGD_IT_BOOTSTRAP_SERVERS", broker.bootstrapServers()),
+                Files.createTempFile(WORK.getParent(), "pytest", ".log"), Duration.ofMinutes(5));
+        System.out.println(pytest.output());
+        assertTrue(pytest.succeeded(), "trainer/python/it failed:\n" + pytest.output());
+        assertTrue(pytest.output().contains(" passed") && !pytest.output().contains("skipped"), pytest.output());
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> records(final String topic) {
