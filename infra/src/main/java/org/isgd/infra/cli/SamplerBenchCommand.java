@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
                 + "a trainer answering every batch at once with a prediction batch of all its samples (updates/s), "
                 + "(b) the same of a trainer acknowledging every batch at once with a bare TrainerProgress "
                 + "(indices/s), (c) the same of a trainer predicting every sample of its batches at --latency-rate, "
-                + "over which the latency histogram is read. Results: a JSON file, "
+                + "over which the latency histogram is read. Between (a) and (b), five samples that (a) visited 100 "
+                + "times each have their history and a past state read through the query API, timed. Results: a JSON file, "
                 + "a Markdown table, and per-cell logs, native-memory summaries and heap histograms.",
             "Results go to sampler-<time>.json, logs and memory reports to sampler-<time>/ under --out."})
 final class SamplerBenchCommand implements Callable<Integer> {
@@ -95,6 +96,9 @@ final class SamplerBenchCommand implements Callable<Integer> {
     Path workDir;
     @Option(names = "--keep-work", description = "Keep the broker logs and sampler state.")
     boolean keepWork;
+    @Option(names = "--repeat", defaultValue = "1", description = "Rounds of each cell in a row, each with fresh "
+            + "processes; with 2 or more, every figure is also checked for steadiness (largest ÷ smallest round ≤ 1.2).")
+    int repeat;
 
     @Override
     public Integer call() throws Exception {
@@ -107,7 +111,7 @@ final class SamplerBenchCommand implements Callable<Integer> {
             settings = new SamplerBenchSettings(sizes, instances, layout(), policy, batch.batchSize, lead,
                     Duration.ofSeconds(warmup), Duration.ofSeconds(duration), latencyRate,
                     words(samplerJvmOptions), words(brokerJvmOptions), samplerArgs, rocksDbMemoryMiB << 20,
-                    nativeMemoryTracking, profile, workDir.resolve(stamp), output.out, keepWork);
+                    nativeMemoryTracking, profile, workDir.resolve(stamp), output.out, keepWork, repeat);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -29,7 +29,7 @@ import org.isgd.schemas.TrainerProgress;
  * or answers each with a {@code PredictionBatch} of made-up predictions for every sample, as fast
  * as it can or paced to a rate of predictions per second ({@link Mode#TRAIN}: the sampler's update
  * rate, or a trainer's steady load under which latency is measured). While {@link Mode#PAUSED} it
- * reads nothing.
+ * reads nothing. Its first prediction batches also visit the {@link HistoryProbes}.
  */
 final class FakeTrainer implements AutoCloseable {
     enum Mode { PAUSED, ACK, TRAIN }
@@ -37,6 +37,7 @@ final class FakeTrainer implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<byte[], byte[]> producer;
     private final Set<String> runs;
+    private final HistoryProbes probes;
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong indices = new AtomicLong();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
@@ -45,7 +46,8 @@ final class FakeTrainer implements AutoCloseable {
     private volatile double rate;
     private volatile boolean closed;
 
-    FakeTrainer(final Map<String, Object> client, final Set<String> runs) {
+    /** @param probes samples whose visits it stamps into its first prediction batches */
+    FakeTrainer(final Map<String, Object> client, final Set<String> runs, final HistoryProbes probes) {
         final Map<String, Object> consumerConfig = new LinkedHashMap<>(client);
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -58,6 +60,7 @@ final class FakeTrainer implements AutoCloseable {
         producerConfig.put("batch.size", 256 * 1024);
         this.producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
         this.runs = runs;
+        this.probes = probes;
         final List<TopicPartition> partitions = consumer.partitionsFor(Topics.BATCHES.name(), Duration.ofSeconds(30))
                 .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         consumer.assign(partitions);
@@ -118,7 +121,7 @@ final class FakeTrainer implements AutoCloseable {
                         }
                         send(Topics.PREDICTION_BATCHES.name(), record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                                 Topics.PREDICTION_BATCHES.valueSerde().serializer().serialize(null,
-                                        SyntheticData.predictions(batch, random)));
+                                        SyntheticData.predictions(batch, random, probes.next(record.key()))));
                     } else {
                         acknowledge(batch);
                     }

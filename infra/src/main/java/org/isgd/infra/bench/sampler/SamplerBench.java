@@ -45,17 +45,20 @@ public final class SamplerBench {
         final List<SamplerBenchResult.Cell> cells = new ArrayList<>();
         for (final int size : settings.sizes()) {
             for (final int instances : settings.instances()) {
-                System.out.printf(Locale.ROOT, "%n== %,d samples, %d sampler instance%s (%s) ==%n", size, instances,
-                        instances == 1 ? "" : "s", settings.describe().get("layout"));
-                try {
-                    cells.add(cell(size, instances));
-                } catch (UsageException | IOException | IllegalStateException e) {
-                    // e.g. a sampler out of memory at 10M: say so, keep the other cells' results
-                    System.out.printf("cell %,d × %d failed: %s%n", size, instances, e.getMessage());
-                    failures.add(new SamplerBenchResult.Failure(size, instances,
-                            RepoPaths.here().text(e.getMessage())));
+                for (int round = 1; round <= settings.repeat(); round++) {
+                    System.out.printf(Locale.ROOT, "%n== %,d samples, %d sampler instance%s (%s)%s ==%n", size,
+                            instances, instances == 1 ? "" : "s", settings.describe().get("layout"),
+                            settings.repeat() == 1 ? "" : ", round " + round + " of " + settings.repeat());
+                    try {
+                        cells.add(cell(size, instances, round));
+                    } catch (UsageException | IOException | IllegalStateException e) {
+                        // e.g. a sampler out of memory at 10M: say so, keep the other cells' results
+                        System.out.printf("cell %,d × %d failed: %s%n", size, instances, e.getMessage());
+                        failures.add(new SamplerBenchResult.Failure(size, instances,
+                                RepoPaths.here().text(e.getMessage())));
+                    }
+                    write(result(machine, command, cells)); // a partial result survives a later cell's failure
                 }
-                write(result(machine, command, cells)); // a partial result survives a later cell's failure
             }
         }
         final SamplerBenchResult result = result(machine, command, cells);
@@ -79,8 +82,8 @@ public final class SamplerBench {
     }
 
     /** One cell: its processes started, loaded, measured and stopped; its work directory deleted unless kept. */
-    private SamplerBenchResult.Cell cell(final int size, final int instanceCount) throws Exception {
-        final String name = "n" + size + "-i" + instanceCount;
+    private SamplerBenchResult.Cell cell(final int size, final int instanceCount, final int round) throws Exception {
+        final String name = "n" + size + "-i" + instanceCount + (settings.repeat() == 1 ? "" : "-round" + round);
         final Path work = settings.workDir().resolve(name);
         final Path diag = Files.createDirectories(diagnostics.resolve(name));
         final List<JfrProfile.Window> windows = new ArrayList<>();
@@ -89,7 +92,7 @@ public final class SamplerBench {
         try {
             cluster = SamplerCluster.start(settings, stamp, instanceCount, work, diag);
             try (SamplerWatch watch = new SamplerWatch(cluster.apis())) {
-                cell = measure(cluster, watch, size, instanceCount, windows);
+                cell = measure(cluster, watch, size, instanceCount, round, windows);
             } finally {
                 cluster.close(); // a recording sampler writes its flight recording on the way out
             }
@@ -102,10 +105,10 @@ public final class SamplerBench {
     }
 
     private SamplerBenchResult.Cell measure(final SamplerCluster cluster, final SamplerWatch watch, final int size,
-                                            final int instanceCount, final List<JfrProfile.Window> windows)
-            throws Exception {
+                                            final int instanceCount, final int round,
+                                            final List<JfrProfile.Window> windows) throws Exception {
         final int partitions = cluster.topics().partitions().getOrDefault(Topics.PREDICTION_BATCHES.name(), 6);
-        final List<String> runIds = spread("bench-" + stamp + "-n" + size + "-i" + instanceCount + "-r",
+        final List<String> runIds = spread("bench-" + stamp + "-n" + size + "-i" + instanceCount + "-" + round + "-r",
                 settings.runs(instanceCount), partitions);
         final SamplerLoad.Loaded load = new SamplerLoad(settings, cluster, watch).load(runIds, size, windows);
         final List<ChildJvm.Rss> afterLoad = cluster.rss("after-load");
@@ -113,8 +116,11 @@ public final class SamplerBench {
         final SamplerBenchResult.Rate updates;
         final SamplerBenchResult.Rate indices;
         final SamplerBenchResult.Latency latency;
-        try (FakeTrainer trainer = new FakeTrainer(cluster.client(), Set.copyOf(load.runs().keySet()))) {
+        final SamplerBenchResult.HistoryQueries history;
+        final HistoryProbes probes = new HistoryProbes(runIds.get(0));
+        try (FakeTrainer trainer = new FakeTrainer(cluster.client(), Set.copyOf(load.runs().keySet()), probes)) {
             updates = phases.updates(trainer);
+            history = phases.history(probes);
             indices = phases.indices(trainer);
             latency = phases.latency(trainer, settings.latencyRate() * load.runs().size());
         }
@@ -126,9 +132,9 @@ public final class SamplerBench {
                     SamplerBenchResult.Memory.of(afterLoad.get(i)), SamplerBenchResult.Memory.of(atEnd.get(i)),
                     RepoPaths.here().relative(samplers.get(i).log())));
         }
-        final SamplerBenchResult.Cell cell = new SamplerBenchResult.Cell(size, instanceCount,
+        final SamplerBenchResult.Cell cell = new SamplerBenchResult.Cell(size, instanceCount, round,
                 (String) settings.describe().get("layout"), load.layout(), load.registrationSeconds(), updates, indices,
-                latency, instances, SamplerBenchResult.Memory.of(cluster.broker().rss()),
+                latency, history, instances, SamplerBenchResult.Memory.of(cluster.broker().rss()),
                 RepoPaths.here().relative(cluster.diagnostics()), Map.of());
         System.out.println(SamplerBenchTable.cellSummary(cell));
         return cell;

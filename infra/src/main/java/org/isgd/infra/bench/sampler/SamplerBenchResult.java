@@ -8,28 +8,42 @@ public record SamplerBenchResult(String command, String machine, String stamp, M
                                  List<String> samplerJvmOptions, List<String> samplerArgs, Targets targets,
                                  List<Cell> cells, List<Verdict> verdicts, List<Failure> failures) {
 
-    /** The issue's targets, per sampler instance, exactly-once on. */
     /**
      * The goals a cell is checked against.
      *
      * @param updatesPerSecond per instance, below 10M samples
      * @param updatesPerSecondAt10M per instance, at 10M samples and more
      * @param cpuMicrosPerPrediction sampler CPU per applied prediction in the updates phase, at most
+     * @param historyQueryMs a sample's history with about {@link HistoryProbes#VISITS} visits, slowest answer
+     * @param steadiness the largest ratio between two rounds of a cell on any figure
      */
     public record Targets(double updatesPerSecond, double updatesPerSecondAt10M, double cpuMicrosPerPrediction,
-                          double indicesPerSecond, double p99LatencyMs, long rssBytesAt10M) {
+                          double indicesPerSecond, double p99LatencyMs, long rssBytesAt10M, double historyQueryMs,
+                          double steadiness) {
         /** The batched data path's targets (issue 11). */
-        static final Targets BATCHED = new Targets(250_000, 200_000, 4, 2_000_000, 150, 3L << 29);
+        static final Targets BATCHED = new Targets(250_000, 200_000, 4, 2_000_000, 150, 3L << 29, 1000, 1.2);
     }
 
-    /** One size × instance count. */
-    public record Cell(int samples, int instances, String layout, List<Run> runs, double registrationSeconds,
-                       Rate updates, Rate indices, Latency latency, List<Instance> samplers, Memory broker,
-                       String diagnostics, Map<String, List<JfrProfile.Phase>> profile) {
+    /** One size × instance count, measured in round {@code round} (1 … --repeat). */
+    public record Cell(int samples, int instances, int round, String layout, List<Run> runs, double registrationSeconds,
+                       Rate updates, Rate indices, Latency latency, HistoryQueries history, List<Instance> samplers,
+                       Memory broker, String diagnostics, Map<String, List<JfrProfile.Phase>> profile) {
         Cell withProfile(final Map<String, List<JfrProfile.Phase>> samplerProfiles) {
-            return new Cell(samples, instances, layout, runs, registrationSeconds, updates, indices, latency, samplers,
-                    broker, diagnostics, samplerProfiles);
+            return new Cell(samples, instances, round, layout, runs, registrationSeconds, updates, indices, latency,
+                    history, samplers, broker, diagnostics, samplerProfiles);
         }
+    }
+
+    /** The query API timed on a few samples' histories and past states (after the updates phase, no load). */
+    public record HistoryQueries(String runId, List<Probe> probes, double slowestHistoryMs, double slowestAsOfMs) {
+        static HistoryQueries of(final String runId, final List<Probe> probes) {
+            return new HistoryQueries(runId, probes, probes.stream().mapToDouble(Probe::historyMs).max().orElse(Double.NaN),
+                    probes.stream().mapToDouble(Probe::asOfMs).max().orElse(Double.NaN));
+        }
+    }
+
+    /** One probe sample: its visits (history entries) and how long each answer took, request to parsed JSON. */
+    public record Probe(long sampleId, int visits, double historyMs, double asOfMs) {
     }
 
     /** A run of the benchmark and the instances whose metrics report it (its owners). */

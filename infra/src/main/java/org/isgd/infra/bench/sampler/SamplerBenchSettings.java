@@ -16,12 +16,13 @@ import java.util.Map;
  * @param latencyRate predictions per second per run while latency is measured
  * @param rocksDbMemory bytes of RocksDB block cache and memtables per sampler (0 = Kafka Streams' defaults)
  * @param profile record each sampler with Java Flight Recorder and report where its time went per phase
+ * @param repeat rounds of each cell in a row, each with fresh processes (steadiness: do they agree?)
  */
 public record SamplerBenchSettings(List<Integer> sizes, List<Integer> instances, Layout layout, String policy,
                                    int batchSize, int lead, Duration warmup, Duration duration,
                                    double latencyRate, List<String> samplerJvmOptions, List<String> brokerJvmOptions,
                                    List<String> samplerArgs, long rocksDbMemory, boolean nativeMemoryTracking, boolean profile,
-                                   Path workDir, Path out, boolean keepWork) {
+                                   Path workDir, Path out, boolean keepWork, int repeat) {
 
     /** Where the runs live. */
     public enum Layout {
@@ -41,6 +42,9 @@ public record SamplerBenchSettings(List<Integer> sizes, List<Integer> instances,
         if (batchSize < 1 || lead < 1 || latencyRate <= 0 || rocksDbMemory < 0) {
             throw new IllegalArgumentException("--batch-size, --lead and --latency-rate must be > 0, "
                     + "--rocksdb-memory >= 0");
+        }
+        if (repeat < 1) {
+            throw new IllegalArgumentException("--repeat must be at least 1, was " + repeat);
         }
         if (duration.toSeconds() < 1 || warmup.isNegative()) {
             throw new IllegalArgumentException("--duration must be at least 1 s and --warmup >= 0");
@@ -89,6 +93,7 @@ public record SamplerBenchSettings(List<Integer> sizes, List<Integer> instances,
         d.put("brokerJvmOptions", brokerJvmOptions);
         d.put("rocksDbMemoryBytes", rocksDbMemory);
         d.put("profile", profile);
+        d.put("repeat", repeat);
         d.put("exactlyOnce", "exactly_once_v2 (the sampler's default)");
         return d;
     }

@@ -1,8 +1,12 @@
 package org.isgd.infra.bench.sampler;
 
 import java.util.ArrayList;
+import java.util.DoubleSummaryStatistics;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 
 /** The sampler benchmark's tables (Markdown, so they paste into README) and its verdicts on the targets. */
@@ -34,6 +38,47 @@ public final class SamplerBenchTable {
                 verdicts.add(SamplerBenchResult.Verdict.of("peak RSS per instance (MiB)", cell,
                         maxPeak(cell) / MIB, targets.rssBytesAt10M() / MIB, false));
             }
+            verdicts.add(SamplerBenchResult.Verdict.of("history of a sample visited ~" + HistoryProbes.VISITS
+                    + " times, slowest answer (ms)", cell, cell.history().slowestHistoryMs(), targets.historyQueryMs(),
+                    false));
+        }
+        verdicts.addAll(steadiness(cells, targets.steadiness()));
+        return verdicts;
+    }
+
+    /** The figures compared between rounds of a cell: name, and how to read it from a cell. */
+    private static final Map<String, ToDoubleFunction<SamplerBenchResult.Cell>> FIGURES = figures();
+
+    private static Map<String, ToDoubleFunction<SamplerBenchResult.Cell>> figures() {
+        final Map<String, ToDoubleFunction<SamplerBenchResult.Cell>> f = new LinkedHashMap<>();
+        f.put("updates/s", c -> c.updates().total());
+        f.put("CPU µs per prediction", c -> c.updates().cpuMicrosPerEvent());
+        f.put("indices/s", c -> c.indices().total());
+        f.put("latency p50", c -> c.latency().p50Ms());
+        f.put("latency p99", c -> c.latency().p99Ms());
+        f.put("peak RSS", SamplerBenchTable::maxPeak);
+        return f;
+    }
+
+    /**
+     * For each cell measured in more than one round, each figure's largest ÷ smallest value over
+     * the rounds, against {@code goal}.
+     */
+    static List<SamplerBenchResult.Verdict> steadiness(final List<SamplerBenchResult.Cell> cells, final double goal) {
+        final Map<List<Integer>, List<SamplerBenchResult.Cell>> rounds = new LinkedHashMap<>();
+        for (final SamplerBenchResult.Cell cell : cells) {
+            rounds.computeIfAbsent(List.of(cell.samples(), cell.instances()), k -> new ArrayList<>()).add(cell);
+        }
+        final List<SamplerBenchResult.Verdict> verdicts = new ArrayList<>();
+        for (final List<SamplerBenchResult.Cell> same : rounds.values()) {
+            if (same.size() < 2) {
+                continue;
+            }
+            for (final Map.Entry<String, ToDoubleFunction<SamplerBenchResult.Cell>> figure : FIGURES.entrySet()) {
+                final DoubleSummaryStatistics values = same.stream().mapToDouble(figure.getValue()).summaryStatistics();
+                verdicts.add(SamplerBenchResult.Verdict.of("steady: " + figure.getKey() + ", largest ÷ smallest of "
+                        + same.size() + " rounds", same.get(0), values.getMax() / values.getMin(), goal, false));
+            }
         }
         return verdicts;
     }
@@ -45,15 +90,17 @@ public final class SamplerBenchTable {
     /** The measurements, one row per cell. */
     public static String table(final SamplerBenchResult result) {
         final StringBuilder sb = new StringBuilder();
-        sb.append("| samples | instances | updates/s (per instance) | sampler CPU µs / prediction | indices/s (per instance) "
+        sb.append("| samples | instances | round | updates/s (per instance) | sampler CPU µs / prediction | indices/s (per instance) "
                 + "| sampler CPU µs / index | latency p50 / p99 ms | RSS after load / peak, MiB (per instance) "
-                + "| CPU in (a) updates; (b) indices |\n");
-        sb.append("|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+                + "| history / asOf ms, slowest (visits) | CPU in (a) updates; (b) indices |\n");
+        sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|\n");
         for (final SamplerBenchResult.Cell c : result.cells()) {
-            sb.append(String.format(Locale.ROOT, "| %,d | %d | %,.0f (%s) | %.2f | %,.0f (%s) | %.2f | %.0f / %.0f | %s "
-                            + "| %s; %s |%n", c.samples(), c.instances(), c.updates().total(), rates(c.updates()),
-                    c.updates().cpuMicrosPerEvent(), c.indices().total(), rates(c.indices()),
-                    c.indices().cpuMicrosPerEvent(), c.latency().p50Ms(), c.latency().p99Ms(), memory(c),
+            sb.append(String.format(Locale.ROOT, "| %,d | %d | %d | %,.0f (%s) | %.2f | %,.0f (%s) | %.2f | %.0f / %.0f "
+                            + "| %s | %.1f / %.1f (%s) | %s; %s |%n", c.samples(), c.instances(), c.round(),
+                    c.updates().total(), rates(c.updates()), c.updates().cpuMicrosPerEvent(), c.indices().total(),
+                    rates(c.indices()), c.indices().cpuMicrosPerEvent(), c.latency().p50Ms(), c.latency().p99Ms(),
+                    memory(c), c.history().slowestHistoryMs(), c.history().slowestAsOfMs(), c.history().probes()
+                            .stream().map(p -> String.valueOf(p.visits())).collect(Collectors.joining("/")),
                     cores(c.updates()), cores(c.indices())));
         }
         return sb.toString();

@@ -12,7 +12,8 @@ import org.isgd.infra.progress.Progress;
 /**
  * The measured phases of a loaded cell, each a warm-up and a measuring window read from the
  * samplers' own counters: (a) prediction updates absorbed per second, (b) weighted indices
- * emitted per second, (c) prediction-to-sampling latency under a trainer's steady load. Every
+ * emitted per second, (c) prediction-to-sampling latency under a trainer's steady load; between
+ * (a) and (b) the query API's history answers are timed. Every
  * window is also kept for the profile.
  */
 final class SamplerPhases {
@@ -51,6 +52,24 @@ final class SamplerPhases {
         }).rate(APPLIED);
         trainer.pause();
         return rate;
+    }
+
+    /**
+     * After phase (a), with no load: the query API's answers for the probe samples' histories and
+     * past states, once their predictions have had a moment to apply.
+     */
+    SamplerBenchResult.HistoryQueries history(final HistoryProbes probes) throws Exception {
+        if (!probes.done()) {
+            throw new IllegalStateException("the updates phase ended before the history probes had their "
+                    + HistoryProbes.VISITS + " visits each; lengthen --warmup or --duration");
+        }
+        Thread.sleep(2000);
+        final SamplerBenchResult.HistoryQueries queries = probes.measure(cluster.apis().get(0));
+        System.out.printf(Locale.ROOT, "history of %d samples with %s visits: slowest %.1f ms, asOf slowest %.1f ms%n",
+                queries.probes().size(), queries.probes().stream().map(p -> String.valueOf(p.visits()))
+                        .collect(java.util.stream.Collectors.joining("/")), queries.slowestHistoryMs(),
+                queries.slowestAsOfMs());
+        return queries;
     }
 
     /** Phase (b): a trainer that acknowledges every batch at once; indices emitted per second. */

@@ -29,8 +29,12 @@ final class SyntheticData {
         return labels;
     }
 
-    /** A trainer's answer to {@code batch}: a made-up but valid prediction for each of its samples. */
-    static PredictionBatch predictions(final IndexBatchCodec.Batch batch, final SplittableRandom random) {
+    /**
+     * A trainer's answer to {@code batch}: a made-up but valid prediction for each of its samples;
+     * the first row for sample {@code probe} instead when that is not -1 (see {@link HistoryProbes}).
+     */
+    static PredictionBatch predictions(final IndexBatchCodec.Batch batch, final SplittableRandom random,
+                                       final long probe) {
         final int n = batch.size();
         final long[] ids = new long[n];
         final int[] labels = new int[n];
@@ -39,7 +43,7 @@ final class SyntheticData {
         final float[] gradNormBound = new float[n];
         final int[] predicted = new int[n];
         for (int i = 0; i < n; i++) {
-            ids[i] = batch.sampleIds()[i];
+            ids[i] = i == 0 && probe >= 0 ? probe : batch.sampleIds()[i];
             labels[i] = label(ids[i]);
             pCorrect[i] = (float) random.nextDouble(0.01, 1.0);
             loss[i] = (float) -Math.log(pCorrect[i]);
