@@ -11,10 +11,14 @@ import org.isgd.schemas.RunSpec;
  * sampling, q_i = (1 − ε) · g_i / Σ g + ε / N with replacement, weights 1/(N q_i) clipped at
  * maxWeight, is on only while τ &gt; tauThreshold; otherwise q_i = 1/N, weights 1.
  *
- * <p>τ is an EMA (momentum 0.9, starting at 0) over windows of batchSize consecutive reported
- * scores s_1..s_W of τ_w = 1/√(1 − Σ(g_j − u)²/Σ g_j²), g_j = s_j / Σ s, u = 1/W; since Σ g = 1
- * this is τ_w = √(W · Σ s²) / Σ s (1 for an all-zero window). O(1) per prediction. On rebuild the
- * stored scores are replayed through the same windows, in population order.
+ * <p>τ is a bias-corrected exponential average (momentum 0.9, as Adam corrects its moments:
+ * a_n = 0.9 a_{n−1} + 0.1 τ_n from a_0 = 0, τ = a_n / (1 − 0.9^n)) over windows of batchSize
+ * consecutive reported scores s_1..s_W of τ_w = 1/√(1 − Σ(g_j − u)²/Σ g_j²), g_j = s_j / Σ s,
+ * u = 1/W; since Σ g = 1 this is τ_w = √(W · Σ s²) / Σ s (1 for an all-zero window). So τ after
+ * the first window is that window's τ_w, and the switch can happen at the first batch drawn after
+ * it; before any window is complete there is no estimate (τ reads 1) and draws are uniform. O(1)
+ * per prediction. On rebuild the stored scores are replayed through the same windows, in
+ * population order.
  */
 public final class UpperBoundPolicy extends ScoredPolicy {
     public static final String NAME = "upper-bound";
@@ -33,7 +37,10 @@ public final class UpperBoundPolicy extends ScoredPolicy {
     private double windowSum;
     private double windowSumOfSquares;
     private int windowCount;
-    private double tau;
+    /** The uncorrected average a_n, and n, the windows it has seen. */
+    private double average;
+    private long windows;
+    private double tau = 1.0;
 
     public UpperBoundPolicy(final RunSpec spec) {
         super(NAME, PARAMS, spec, null);
@@ -55,7 +62,9 @@ public final class UpperBoundPolicy extends ScoredPolicy {
         windowSumOfSquares += score * score;
         if (++windowCount == window) {
             final double windowTau = windowSum > 0 ? Math.sqrt(window * windowSumOfSquares) / windowSum : 1.0;
-            tau = MOMENTUM * tau + (1 - MOMENTUM) * windowTau;
+            average = MOMENTUM * average + (1 - MOMENTUM) * windowTau;
+            windows++;
+            tau = average / (1 - Math.pow(MOMENTUM, windows));
             windowSum = 0;
             windowSumOfSquares = 0;
             windowCount = 0;
@@ -64,7 +73,7 @@ public final class UpperBoundPolicy extends ScoredPolicy {
 
     @Override
     public Draw draw(final long batchSeq, final int batchSize, final SplittableRandom random) {
-        final ShardedDraw.Plan plan = planFor(tau);
+        final ShardedDraw.Plan plan = windows > 0 ? planFor(tau) : planFor(Double.NEGATIVE_INFINITY);
         return mixtureDraw(batchSize, random, plan.share(), maxWeight, plan.phase());
     }
 
@@ -108,6 +117,6 @@ public final class UpperBoundPolicy extends ScoredPolicy {
     }
 
     private double share() {
-        return tau > tauThreshold ? importanceShare : 0.0;
+        return windows > 0 && tau > tauThreshold ? importanceShare : 0.0;
     }
 }

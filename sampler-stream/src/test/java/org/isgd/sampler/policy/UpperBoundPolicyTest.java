@@ -52,7 +52,7 @@ class UpperBoundPolicyTest {
         final double[] flat = new double[WINDOW];
         Arrays.fill(flat, 0.5);
 
-        double expected = 0;
+        double average = 0;
         long seq = 0;
         long id = 0;
         int switchedOn = -1;
@@ -62,7 +62,8 @@ class UpperBoundPolicyTest {
             for (final double s : scores) {
                 predict(policy, states, id++ % 100, 0.5, 1, s);
             }
-            expected = 0.9 * expected + 0.1 * windowTau(scores);
+            average = 0.9 * average + 0.1 * windowTau(scores);
+            final double expected = average / (1 - Math.pow(0.9, window + 1)); // bias-corrected
             assertEquals(expected, policy.tau(), 1e-5);
             final boolean on = expected > 1.5;
             final String phase = policy.draw(seq, WINDOW, random(1, seq++)).phase();
@@ -74,10 +75,31 @@ class UpperBoundPolicyTest {
                 switchedOff = window;
             }
         }
-        // τ of a skewed window is 2.90: the EMA from 0 passes 1.5 in the 7th window and,
-        // once the windows are flat (τ = 1), falls back under 1.5 some windows later
-        assertEquals(6, switchedOn);
+        // τ of a skewed window is 2.90: the bias-corrected average is 2.90 from the first window
+        // on (uncorrected, from 0, it passed 1.5 only in the 7th) and, once the windows are flat
+        // (τ = 1), falls back under 1.5 some windows later
+        assertEquals(0, switchedOn);
         assertTrue(switchedOff > 15 && switchedOff < 30, "switched off after window " + switchedOff);
+    }
+
+    @Test
+    void withThresholdOneTheFirstBatchAfterTheFirstWindowIsDrawnByImportance() {
+        final UpperBoundPolicy policy = policy(100, "tauThreshold", 1.0);
+        final Map<Long, SampleState> states = new HashMap<>();
+        assertEquals(1.0, policy.tau(), "no window yet: no estimate");
+        assertEquals(UpperBoundPolicy.UNIFORM, policy.draw(0, WINDOW, random(5, 0)).phase(), "no estimate: uniform");
+        final double[] scores = new double[WINDOW];
+        for (int i = 0; i < WINDOW; i++) {
+            scores[i] = 0.1 + 0.05 * i; // any window that is not flat has τ > 1
+            predict(policy, states, i, 0.5, 1, scores[i]);
+            if (i < WINDOW - 1) {
+                assertEquals(UpperBoundPolicy.UNIFORM, policy.draw(1, WINDOW, random(5, 1)).phase(),
+                        "window incomplete after " + (i + 1) + " predictions");
+            }
+        }
+        assertEquals(windowTau(scores), policy.tau(), 1e-6, "after one window τ is that window's (scores are floats)");
+        assertTrue(policy.tau() > 1.0);
+        assertEquals(UpperBoundPolicy.IMPORTANCE, policy.draw(1, WINDOW, random(5, 1)).phase());
     }
 
     @Test
@@ -117,7 +139,7 @@ class UpperBoundPolicyTest {
     @Test
     void whileOffDrawsAreUniformWithWeightOne() {
         final int n = 50;
-        final UpperBoundPolicy policy = policy(n);
+        final UpperBoundPolicy policy = policy(n, "tauThreshold", 100); // τ of these windows is about 2.4
         final Map<Long, SampleState> states = new HashMap<>();
         for (int id = 0; id < n; id++) {
             predict(policy, states, id, 0.5, 1, id == 0 ? 1.4 : 0.01);
