@@ -29,6 +29,16 @@ public final class StoreKeys {
     public static final String RUNS_GLOBAL = "runs-global";
     /** Keys of refused run specs in the global store; no run id starts with a control character. */
     public static final String REFUSED_RUN_PREFIX = "\u0000refused/";
+    /**
+     * Keys of the isgd.runs position (partition and offset) of each accepted spec in the global
+     * store, so that a spec refused later still names where it was; beside the spec, under its runId.
+     */
+    public static final String RUN_POSITION_PREFIX = "\u0000position/";
+
+    /** Whether a key of the global runs store is a run's spec (the others start with a control character). */
+    public static boolean isRunSpecKey(final String key) {
+        return !key.isEmpty() && key.charAt(0) != '\u0000';
+    }
 
     private StoreKeys() {
     }

@@ -15,11 +15,12 @@ public final class DeadLetters {
     }
 
     /**
-     * The dead letter for a run spec the sampler refuses after reading it (no offset of its own:
-     * it reached the processor through the global store), keyed and valued as on isgd.runs.
+     * The dead letter for a run spec the sampler refuses after reading it into its global store,
+     * keyed and valued as on isgd.runs, at the partition and offset it was read from.
      */
-    public static DeadLetter ofRunSpec(final org.isgd.schemas.RunSpec spec, final String reason, final long now) {
-        return of(org.isgd.contract.Topics.RUNS.name(), -1, -1L,
+    public static DeadLetter ofRunSpec(final org.isgd.schemas.RunSpec spec, final int partition, final long offset,
+                                       final String reason, final long now) {
+        return of(org.isgd.contract.Topics.RUNS.name(), partition, offset,
                 spec.getRunId().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 org.isgd.contract.Topics.RUNS.valueSerde().serializer().serialize(null, spec), reason, now);
     }

@@ -216,7 +216,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
             // the shards refuse invalid specs themselves (partition 0 reports them); this one is ours to report
             if (planner != null) {
                 metrics.deadLetter(problem);
-                context.forward(new Record<>(null, Routed.rejected(DeadLetters.ofRunSpec(spec, problem, now())), now()));
+                context.forward(new Record<>(null, Routed.rejected(runSpecs.refusal(spec, problem, now())), now()));
             }
             return run;
         }

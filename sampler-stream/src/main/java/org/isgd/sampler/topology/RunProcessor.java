@@ -50,7 +50,7 @@ final class RunProcessor implements Processor<String, SamplerEvent, String, RunO
 
         @Override
         public void refused(final RunSpec spec, final String reason) {
-            letter(DeadLetters.ofRunSpec(spec, reason, now()));
+            letter(runSpecs.refusal(spec, reason, now()));
         }
     };
 

@@ -14,7 +14,8 @@ import org.isgd.schemas.RunSpec;
 
 /**
  * Reads the global runs store, which keeps the raw bytes of every accepted RunSpec (and, under
- * {@link StoreKeys#REFUSED_RUN_PREFIX}, a dead letter for every refused one). Decoded specs are
+ * {@link StoreKeys#REFUSED_RUN_PREFIX}, a dead letter for every refused one; under
+ * {@link StoreKeys#RUN_POSITION_PREFIX}, where each accepted one was read). Decoded specs are
  * cached per run while their bytes stay the same, so a lookup per prediction costs a compare.
  */
 final class RunSpecLookup {
@@ -31,6 +32,32 @@ final class RunSpecLookup {
         this.store = store;
     }
 
+    /** Where a spec was read: partition and offset on isgd.runs (unknown: -1, -1). */
+    record Position(int partition, long offset) {
+        static final Position UNKNOWN = new Position(-1, -1L);
+    }
+
+    /** A position as the global store keeps it. */
+    static byte[] position(final int partition, final long offset) {
+        return java.nio.ByteBuffer.allocate(12).putInt(partition).putLong(offset).array();
+    }
+
+    /** Where the run's current spec was read from isgd.runs. */
+    Position positionOf(final String runId) {
+        final byte[] bytes = store.get(StoreKeys.RUN_POSITION_PREFIX + runId);
+        if (bytes == null || bytes.length != 12) {
+            return Position.UNKNOWN; // a store written before positions were kept
+        }
+        final java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+        return new Position(buffer.getInt(), buffer.getLong());
+    }
+
+    /** The dead letter for {@code spec}, refused for {@code reason}, naming where it was read. */
+    DeadLetter refusal(final RunSpec spec, final String reason, final long now) {
+        final Position at = positionOf(spec.getRunId());
+        return DeadLetters.ofRunSpec(spec, at.partition(), at.offset(), reason, now);
+    }
+
     /** The run's spec, or null when there is no such run. */
     RunSpec get(final String runId) {
         return decode(runId, store.get(runId));
@@ -43,7 +70,7 @@ final class RunSpecLookup {
                 final KeyValue<String, byte[]> entry = all.next();
                 if (entry.key.startsWith(StoreKeys.REFUSED_RUN_PREFIX)) {
                     refused.accept(entry.key, LETTERS.decode(entry.value));
-                } else {
+                } else if (StoreKeys.isRunSpecKey(entry.key)) {
                     runs.accept(entry.key, decode(entry.key, entry.value));
                 }
             }

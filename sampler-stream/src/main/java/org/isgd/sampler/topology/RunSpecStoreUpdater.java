@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * Keeps every instance's copy of isgd.runs. A global store cannot forward records, so a spec
  * that does not decode is kept in the store as a dead letter under a key of its own; one stream
  * task sends it on to isgd.dead-letters exactly once (see RunProcessor). A spec that decodes
- * but cannot be run (unknown policy, bad sizes) is refused by the task that owns its dataset.
+ * but cannot be run (unknown policy, bad sizes) is refused by the task that owns its dataset; the
+ * spec's partition and offset are kept beside it so that that dead letter names them too.
  */
 final class RunSpecStoreUpdater implements Processor<String, byte[], Void, Void> {
     private static final Logger LOG = LoggerFactory.getLogger(RunSpecStoreUpdater.class);
@@ -41,16 +42,19 @@ final class RunSpecStoreUpdater implements Processor<String, byte[], Void, Void>
     @Override
     public void process(final Record<String, byte[]> record) {
         final String problem = problem(record);
+        final RecordMetadata meta = context.recordMetadata().orElseThrow();
         if (problem == null) {
             if (record.value() == null) {
                 runs.delete(record.key());
+                runs.delete(StoreKeys.RUN_POSITION_PREFIX + record.key());
             } else {
                 runs.put(record.key(), record.value());
+                runs.put(StoreKeys.RUN_POSITION_PREFIX + record.key(), RunSpecLookup.position(meta.partition(),
+                        meta.offset()));
             }
             return;
         }
         metrics.deadLetter(problem);
-        final RecordMetadata meta = context.recordMetadata().orElseThrow();
         LOG.warn("refused run spec at {}-{}@{}: {}", meta.topic(), meta.partition(), meta.offset(), problem);
         final DeadLetter letter = DeadLetters.of(meta.topic(), meta.partition(), meta.offset(),
                 record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8),

@@ -227,7 +227,7 @@ final class ShardProcessor implements Processor<String, SamplerEvent, String, Ro
         refusedSpecs.add(spec);
         if (reportsRefusals()) {
             metrics.deadLetter(problem);
-            context.forward(new Record<>(null, Routed.rejected(DeadLetters.ofRunSpec(spec, problem, now())), now()));
+            context.forward(new Record<>(null, Routed.rejected(runSpecs.refusal(spec, problem, now())), now()));
         }
         return true;
     }

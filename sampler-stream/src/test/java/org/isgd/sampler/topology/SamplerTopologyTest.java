@@ -338,16 +338,20 @@ class SamplerTopologyTest {
     }
 
     @Test
-    void aRunWithAnUnknownPolicyIsRefusedOnce() {
+    void aRunWithAnUnknownPolicyIsRefusedOnceNamingItsPartitionAndOffset() {
         register(10);
+        createRun("good", 4, 1, null); // offset 0 of isgd.runs
         runs.pipeInput("bad", RunSpec.newBuilder().setRunId("bad").setDataset(DATASET).setPolicy("magic")
-                .setBatchSize(4).setParams(Map.of()).setState(RunState.ACTIVE).build());
+                .setBatchSize(4).setParams(Map.of()).setState(RunState.ACTIVE).build()); // offset 1
         driver.advanceWallClockTime(Duration.ofMillis(200));
         driver.advanceWallClockTime(Duration.ofMillis(200));
         final List<DeadLetter> letters = deadLetters.readValuesToList();
         assertEquals(1, letters.size());
         assertTrue(letters.get(0).getError().contains("unknown policy 'magic'"), letters.get(0).getError());
-        assertTrue(batches.isEmpty());
+        assertEquals(Topics.RUNS.name(), letters.get(0).getTopic());
+        assertEquals(0, letters.get(0).getPartition(), "refused after the global store read it, it still says where");
+        assertEquals(1L, letters.get(0).getOffset());
+        assertTrue(batches.readValuesToList().stream().noneMatch(b -> b.getRunId().equals("bad")));
     }
 
     @Test
