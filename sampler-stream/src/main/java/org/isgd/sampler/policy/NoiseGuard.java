@@ -15,15 +15,23 @@ import org.isgd.sampler.store.SampleState;
  */
 final class NoiseGuard {
     static final double CONFIDENT = 0.9;
+    private static final int FLAG = 0x8000;
+    private static final int COUNT = 0x7FFF;
     private final double suspectP;
     private final int suspectVisits;
-    /** Consecutive suspicious visits per slot, counting up to 32 767 (a streak that long is flagged whatever suspectVisits). */
+    /**
+     * Per slot: the sign bit says whether the sample is flagged, the other 15 bits count its
+     * consecutive suspicious visits (up to 32 767: a streak that long is flagged whatever
+     * suspectVisits). The flag sits beside the count so that the per-prediction check reads the
+     * line {@link #observe} just wrote, not a hash of ids.
+     */
     private short[] streaks = new short[1024];
+    /** The flagged samples' ids, for the query API and the snapshots (changed only when a flag does). */
     private final LongOpenHashSet suspects = new LongOpenHashSet();
 
     NoiseGuard(final double suspectP, final int suspectVisits) {
         this.suspectP = suspectP;
-        this.suspectVisits = Math.min(suspectVisits, Short.MAX_VALUE);
+        this.suspectVisits = Math.min(suspectVisits, COUNT);
     }
 
     boolean suspicious(final SampleState state) {
@@ -39,13 +47,25 @@ final class NoiseGuard {
     /** Counts a visit of the sample in {@code slot}; returns whether its flag changed. */
     boolean observe(final int slot, final long sampleId, final SampleState after) {
         ensure(slot);
+        final int bits = streaks[slot] & 0xFFFF;
+        final int flag = bits & FLAG;
         if (!suspicious(after)) {
-            streaks[slot] = 0;
-            return after.predicted() == after.label() && !suspects.isEmpty() && suspects.remove(sampleId);
+            if (flag != 0 && after.predicted() == after.label()) { // the model now agrees with the label
+                streaks[slot] = 0;
+                suspects.remove(sampleId);
+                return true;
+            }
+            streaks[slot] = (short) flag;
+            return false;
         }
-        final int streak = Math.min(Short.MAX_VALUE, streaks[slot] + 1);
-        streaks[slot] = (short) streak;
-        return streak >= suspectVisits && suspects.add(sampleId);
+        final int streak = Math.min(COUNT, (bits & COUNT) + 1);
+        if (flag == 0 && streak >= suspectVisits) {
+            streaks[slot] = (short) (FLAG | streak);
+            suspects.add(sampleId);
+            return true;
+        }
+        streaks[slot] = (short) (flag | streak);
+        return false;
     }
 
     /**
@@ -55,8 +75,9 @@ final class NoiseGuard {
     void restore(final int slot, final long sampleId, final SampleState state) {
         ensure(slot);
         if (suspicious(state)) {
-            streaks[slot] = 1;
-            if (suspectVisits <= 1) {
+            final int flag = (streaks[slot] & FLAG) != 0 || suspectVisits <= 1 ? FLAG : 0;
+            streaks[slot] = (short) (flag | 1);
+            if (flag != 0) {
                 suspects.add(sampleId);
             }
         }
@@ -76,6 +97,16 @@ final class NoiseGuard {
 
     boolean isSuspect(final long sampleId) {
         return !suspects.isEmpty() && suspects.contains(sampleId);
+    }
+
+    /** Reads the slot's streak ahead of an update; see {@code SamplingPolicy.touch}. */
+    long touch(final int slot) {
+        return slot < streaks.length ? streaks[slot] : 0;
+    }
+
+    /** Whether the sample in {@code slot} is flagged: the hot path's check, no id lookup. */
+    boolean flagged(final int slot) {
+        return slot < streaks.length && streaks[slot] < 0;
     }
 
     /** The suspects, sorted: a copy. */

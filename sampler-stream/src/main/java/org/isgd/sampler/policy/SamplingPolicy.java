@@ -54,6 +54,17 @@ public interface SamplingPolicy {
     int labelAt(int slot);
 
     /**
+     * Reads what an update of {@code slot} will touch, and returns something computed from it
+     * (for the caller to keep, so the reads are not optimised away). A prediction batch's rows go
+     * to random slots of a large population: touching every row's memory first, in one loop whose
+     * reads do not depend on each other, lets the CPU wait for all of those cache misses at once
+     * instead of one after another while applying.
+     */
+    default long touch(final int slot) {
+        return 0;
+    }
+
+    /**
      * Draws batch {@code batchSeq} of {@code batchSize} samples. Called with consecutive
      * batchSeqs; only with a non-empty population.
      */

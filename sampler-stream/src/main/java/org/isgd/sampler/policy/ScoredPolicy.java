@@ -114,7 +114,7 @@ abstract class ScoredPolicy implements SamplingPolicy {
             return;
         }
         // the median only matters for a suspect: most updates never compute it
-        final double median = guard.isSuspect(pool.idAt(slot)) ? recentScores.quantile(0.5) : Double.NaN;
+        final double median = guard.flagged(slot) ? recentScores.quantile(0.5) : Double.NaN;
         pool.setMass(slot, Double.isNaN(median) ? score : Math.min(score, median));
     }
 
@@ -151,6 +151,11 @@ abstract class ScoredPolicy implements SamplingPolicy {
     public int labelOf(final long sampleId) {
         final int slot = pool.slot(sampleId);
         return slot < 0 ? -1 : pool.labelAt(slot);
+    }
+
+    @Override
+    public long touch(final int slot) {
+        return Double.doubleToRawLongBits(scores[slot]) ^ guard.touch(slot) ^ pool.touch(slot);
     }
 
     @Override
@@ -222,11 +227,20 @@ abstract class ScoredPolicy implements SamplingPolicy {
         final int[] labels = new int[batchSize];
         final float[] weights = new float[batchSize];
         final double[] probabilities = new double[batchSize];
+        final int[] slots = new int[batchSize];
         for (int i = 0; i < batchSize; i++) {
-            final int slot = pool.mixtureSlot(random, share);
-            ids[i] = pool.idAt(slot);
-            labels[i] = pool.labelAt(slot);
-            probabilities[i] = pool.probability(slot, share);
+            slots[i] = pool.mixtureSlot(random, share);
+        }
+        // then each drawn slot's id, label and mass: in loops of their own, so that the cache misses
+        // of a large population's arrays overlap across the batch instead of queueing per draw
+        for (int i = 0; i < batchSize; i++) {
+            ids[i] = pool.idAt(slots[i]);
+        }
+        for (int i = 0; i < batchSize; i++) {
+            labels[i] = pool.labelAt(slots[i]);
+        }
+        for (int i = 0; i < batchSize; i++) {
+            probabilities[i] = pool.probability(slots[i], share);
             weights[i] = clippedWeight(probabilities[i], maxWeight);
         }
         return new Draw(ids, labels, weights, probabilities, phase);

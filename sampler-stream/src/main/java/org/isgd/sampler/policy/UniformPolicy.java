@@ -54,6 +54,11 @@ public final class UniformPolicy implements SamplingPolicy {
     }
 
     @Override
+    public long touch(final int slot) {
+        return pool.labelAt(slot);
+    }
+
+    @Override
     public int labelAt(final int slot) {
         return pool.labelAt(slot);
     }

@@ -94,6 +94,12 @@ final class SampleColumns {
                 Float.intBitsToFloat(high(w1)), low(w1), high(w2), data[at + 3], data[at + 4], data[at + 5], low(w2));
     }
 
+    /** Reads the slot's words ahead of {@link #record} (both ends: they may lie on two cache lines); see {@code SamplingPolicy.touch}. */
+    long touch(final int slot) {
+        final int at = slot * WORDS;
+        return data[at] ^ data[at + WORDS - 1];
+    }
+
     /** Records one prediction; {@code trained} counts a visit. Returns the visits after it. */
     int record(final int slot, final float p, final float l, final float g, final int argmax, final boolean trained,
                final long step, final long batchSeq, final int position, final long time, final long apply) {

@@ -5,6 +5,8 @@ package org.isgd.sampler.sampling;
  * update (a few levels in practice: it stops where the maximum stops changing), O(1) maximum. The companion of {@link SumTree} for "the highest current score".
  */
 public final class MaxTree {
+    /** Levels {@link #touch} reads: 8 nodes share a cache line, so from the fourth level up a line serves many updates. */
+    private static final int TOUCHED_LEVELS = 6;
     private double[] nodes; // nodes[1] = root; leaves at [capacity, 2 * capacity)
     private int capacity;
     private int size;
@@ -51,6 +53,19 @@ public final class MaxTree {
             }
             nodes[node] = max;
         }
+    }
+
+    /**
+     * Reads the nodes an update of {@code slot} passes through on the lowest levels, where they
+     * lie apart in memory (higher up they are few and stay in cache); returns their sum, for the
+     * caller to keep.
+     */
+    public long touch(final int slot) {
+        double sum = 0;
+        for (int node = capacity + slot, level = 0; node >= 1 && level < TOUCHED_LEVELS; node >>>= 1, level++) {
+            sum += nodes[node];
+        }
+        return Double.doubleToRawLongBits(sum);
     }
 
     /** Makes room for {@code slots} slots at once (one allocation instead of doublings). */

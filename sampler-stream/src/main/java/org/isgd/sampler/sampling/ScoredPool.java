@@ -91,6 +91,24 @@ public final class ScoredPool {
         return mass[slot] >= 0;
     }
 
+    /**
+     * Reads what {@link #setMass} of {@code slot} will read: its label, its block's masses (one
+     * read per cache line) and the lowest levels of the block trees (the unseen counts' too on a
+     * sample's first visit); see {@code
+     * SamplingPolicy.touch}.
+     */
+    public long touch(final int slot) {
+        final int block = slot >> SHIFT;
+        final int from = block << SHIFT;
+        final int to = Math.min(mass.length, from + BLOCK);
+        double sum = 0;
+        for (int s = from; s < to; s += 8) { // 8 doubles a cache line
+            sum += mass[s];
+        }
+        return Double.doubleToRawLongBits(sum) ^ population.labelAt(slot) ^ blockSums.touch(block)
+                ^ blockMaxima.touch(block) ^ (mass[slot] < 0 ? blockUnseen.touch(block) : 0); // a first visit counts down the unseen
+    }
+
     /** Sets the mass of a sample, which is seen from now on. */
     public void setMass(final int slot, final double value) {
         if (!(value >= 0) || Double.isInfinite(value)) {

@@ -8,6 +8,8 @@ import java.util.Arrays;
  * added. Masses must be finite and non-negative.
  */
 public final class SumTree {
+    /** Levels {@link #touch} reads: 8 nodes share a cache line, so from the fourth level up a line serves many updates. */
+    private static final int TOUCHED_LEVELS = 6;
     private double[] nodes; // nodes[1] = root; leaves at [capacity, 2 * capacity)
     private int capacity;
     private int size;
@@ -109,6 +111,19 @@ public final class SumTree {
             remainder[0] = Math.max(0, Math.min(rest, Math.nextDown(nodes[node])));
         }
         return node - capacity;
+    }
+
+    /**
+     * Reads the nodes an update of {@code slot} passes through on the lowest levels, where they
+     * lie apart in memory (higher up they are few and stay in cache); returns their sum, for the
+     * caller to keep.
+     */
+    public long touch(final int slot) {
+        double sum = 0;
+        for (int node = capacity + slot, level = 0; node >= 1 && level < TOUCHED_LEVELS; node >>>= 1, level++) {
+            sum += nodes[node];
+        }
+        return Double.doubleToRawLongBits(sum);
     }
 
     /** Makes room for {@code slots} slots at once (one allocation instead of doublings). */
