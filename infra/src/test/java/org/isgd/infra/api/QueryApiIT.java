@@ -165,6 +165,65 @@ class QueryApiIT {
         checkCli(b, onA);
     }
 
+    /**
+     * Hundreds of malformed, odd or hostile requests — bad percent-encoding, huge and negative
+     * numbers, unknown runs, extra segments, other methods — against both instances: each gets a
+     * 4xx with a message saying what was wrong (or a 200 where the request is a fair one), never a
+     * 500 and never a hang, and the samplers stay healthy.
+     */
+    @Test
+    void malformedRequestsGetAClearErrorNeverA500OrAHang() throws Exception {
+        final Setup fuzz = new Setup("ds-f", ownedBy(instances.get(0), "run-fz"), "upper-bound", 20_000, 20_007,
+                instances.get(0));
+        register(fuzz);
+        createRun(fuzz);
+        await("run " + fuzz.runId() + " loaded", () ->
+                get(instances.get(1), "/runs/" + fuzz.runId()).body().path("population").asInt() == PER_DATASET);
+        final String[] runs = {fuzz.runId(), "no-such-run", "%ZZ", "%", "x".repeat(5000), "%00", "..", "run%2Fslash",
+            "%C3%A9t%C3%A9", "a+b"};
+        final String[] samples = {"20003", "-1", "1e30", "99999999999999999999999", String.valueOf(Long.MIN_VALUE),
+            String.valueOf(Long.MAX_VALUE), "abc", "%ZZ", "0x10", "%207", "20000.0"};
+        final String[] tails = {"", "/history", "/history/extra", "/bogus", "/"};
+        final String[] queries = {"", "?asOf=-5", "?asOf=99999999999999999999", "?asOf=9223372036854775807",
+            "?asOf=2026-13-45T00:00:00Z", "?asOf=%", "?asOf=", "?k=-1", "?k=0", "?k=2147483648", "?k=999999999",
+            "?k=1e9", "?k=abc", "?k=10000", "?local=maybe", "?&&=&", "?asOf=%ZZ&k=%"};
+        final String[] shapes = {"/runs/{run}", "/runs/{run}/samples/{sample}{tail}", "/runs/{run}/hardest",
+            "/runs/{run}/suspects", "/runs/{run}/samples", "/runs", "/runs/", "//runs//{run}", "/", "/health/x",
+            "/metrics/more", "/nothing", "/runs/{run}/{sample}"};
+        final String[] methods = {"GET", "GET", "GET", "POST", "DELETE", "PUT", "HEAD"};
+        final java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        final Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+        for (int i = 0; i < 400; i++) {
+            final String path = shapes[random.nextInt(shapes.length)]
+                    .replace("{run}", runs[random.nextInt(runs.length)])
+                    .replace("{sample}", samples[random.nextInt(samples.length)])
+                    .replace("{tail}", tails[random.nextInt(tails.length)]) + queries[random.nextInt(queries.length)];
+            final String method = methods[random.nextInt(methods.length)];
+            final Instance via = instances.get(random.nextInt(instances.size()));
+            final RawReply response = raw(via, method, path, method.equals("POST") || method.equals("PUT") ? "{\"x\": 1}" : "");
+            final String what = method + " " + path + " via " + via.endpoint() + " -> " + response.status() + " "
+                    + response.body();
+            statuses.merge(response.status(), 1, Integer::sum);
+            assertTrue(response.status() == 200 || response.status() >= 400 && response.status() < 500
+                    || response.status() == 501, what);
+            if (response.status() >= 400 && !method.equals("HEAD")) {
+                if (response.body().startsWith("<h1>400 Bad Request</h1>")) {
+                    // a request line that is not a URI at all: the JDK's HTTP server answers it before the API sees it
+                    assertFalse(response.body().substring(24).isBlank(), what);
+                } else {
+                    assertFalse(JSON.readTree(response.body()).path("error").asText().isBlank(), "an error says why: " + what);
+                }
+            }
+        }
+        assertTrue(statuses.getOrDefault(404, 0) > 0 && statuses.getOrDefault(400, 0) > 0
+                && statuses.getOrDefault(405, 0) > 0 && statuses.getOrDefault(200, 0) > 0, "statuses seen: " + statuses);
+        for (final Instance instance : instances) {
+            final Reply health = get(instance, "/health");
+            assertEquals(200, health.status());
+            assertEquals("RUNNING", health.body().path("state").asText());
+        }
+    }
+
     @Test
     void aNonLoopbackBindIsRefused() {
         final IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> QueryServer.start(
@@ -408,6 +467,36 @@ class QueryApiIT {
         final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(via.url() + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         return new Reply(response.statusCode(), JSON.readTree(response.body()));
+    }
+
+    /** A status and body read off the wire. */
+    record RawReply(int status, String body) {
+    }
+
+    /**
+     * One request written byte for byte on a socket (an HTTP client library refuses to send a
+     * malformed path such as "/runs/%ZZ"; a hostile or broken client does not), read to the end
+     * within 10 s.
+     */
+    private static RawReply raw(final Instance via, final String method, final String path, final String body)
+            throws IOException {
+        final HostInfo host = via.host();
+        try (java.net.Socket socket = new java.net.Socket(host.host(), host.port())) {
+            socket.setSoTimeout(10_000);
+            final byte[] content = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            socket.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: " + via.endpoint()
+                    + "\r\nConnection: close\r\nContent-Length: " + content.length + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().write(content);
+            socket.getOutputStream().flush();
+            final String reply = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            final String[] statusLine = reply.substring(0, Math.max(0, reply.indexOf("\r\n"))).split(" ");
+            if (statusLine.length < 2) {
+                throw new AssertionError(method + " " + path + ": no HTTP status line in " + reply);
+            }
+            final int headersEnd = reply.indexOf("\r\n\r\n");
+            return new RawReply(Integer.parseInt(statusLine[1]), headersEnd < 0 ? "" : reply.substring(headersEnd + 4));
+        }
     }
 
     private static JsonNode ok(final Instance via, final String path) throws IOException, InterruptedException {
