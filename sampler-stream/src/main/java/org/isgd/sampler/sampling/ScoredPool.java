@@ -94,8 +94,7 @@ public final class ScoredPool {
     /**
      * Reads what {@link #setMass} of {@code slot} will read: its label, its block's masses (one
      * read per cache line) and the lowest levels of the block trees (the unseen counts' too on a
-     * sample's first visit); see {@code
-     * SamplingPolicy.touch}.
+     * sample's first visit); see {@code SamplingPolicy.touch}.
      */
     public long touch(final int slot) {
         final int block = slot >> SHIFT;
@@ -106,7 +105,7 @@ public final class ScoredPool {
             sum += mass[s];
         }
         return Double.doubleToRawLongBits(sum) ^ population.labelAt(slot) ^ blockSums.touch(block)
-                ^ blockMaxima.touch(block) ^ (mass[slot] < 0 ? blockUnseen.touch(block) : 0); // a first visit counts down the unseen
+                ^ blockMaxima.touch(block) ^ (mass[slot] < 0 ? blockUnseen.touch(block) : 0);
     }
 
     /** Sets the mass of a sample, which is seen from now on. */
