@@ -1,6 +1,6 @@
 package org.isgd.sampler.policy;
 
-import java.util.Arrays;
+import it.unimi.dsi.fastutil.ints.Int2DoubleOpenHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -27,7 +27,12 @@ abstract class ScoredPolicy implements SamplingPolicy {
     protected final ScoredPool pool = new ScoredPool(1024);
     protected final RecentQuantiles recentScores;
     private final NoiseGuard guard;
-    private double[] scores = new double[1024]; // latest uncapped score per slot; NaN = unseen
+    /**
+     * The uncapped score of each flagged sample, whose mass is capped at the median. Every other
+     * sample's uncapped score is its mass in the pool: no array of scores beside the masses (80 MB
+     * at 10M samples).
+     */
+    private final Int2DoubleOpenHashMap capped = new Int2DoubleOpenHashMap();
 
     /**
      * @param history the declared parameter that sets how many recent scores the sketch covers,
@@ -73,20 +78,16 @@ abstract class ScoredPolicy implements SamplingPolicy {
         final int known = pool.slot(sampleId);
         final int slot = pool.put(sampleId, label);
         if (known < 0) {
-            if (slot == scores.length) {
-                scores = Arrays.copyOf(scores, 2 * slot);
-            }
-            scores[slot] = Double.NaN;
             admitted(slot);
         } else if (state != null && state.label() != label) {
             guard.forget(slot, sampleId);
+            capped.remove(slot);
         }
         if (state != null) {
             final double score = score(state);
             observeScore(score);
             guard.restore(slot, sampleId, state);
-            scores[slot] = score;
-            refresh(slot);
+            refresh(slot, score);
         }
     }
 
@@ -101,30 +102,35 @@ abstract class ScoredPolicy implements SamplingPolicy {
         observeScore(score);
         final boolean flagChanged = guardActive() && guard.observe(slot, sampleId, after);
         if (!scoreFixed(slot)) {
-            scores[slot] = score;
-        } else if (!flagChanged) {
-            return;
+            refresh(slot, score);
+        } else if (flagChanged) {
+            refresh(slot, uncapped(slot)); // a fixed score capped or uncapped
         }
-        refresh(slot);
     }
 
-    private void refresh(final int slot) {
-        final double score = scores[slot];
-        if (Double.isNaN(score)) {
-            return;
+    /** The latest uncapped score of a seen sample (in {@link #capped} exactly while its mass is capped). */
+    private double uncapped(final int slot) {
+        return capped.containsKey(slot) ? capped.get(slot) : pool.massAt(slot);
+    }
+
+    /** Sets the sample's mass from its uncapped score: the score, or for a flagged sample at most the median. */
+    private void refresh(final int slot, final double score) {
+        if (guard.flagged(slot)) {
+            capped.put(slot, score);
+            // the median only matters for a suspect: most updates never compute it
+            pool.setMass(slot, Math.min(score, recentScores.quantile(0.5)));
+        } else {
+            if (!capped.isEmpty()) {
+                capped.remove(slot);
+            }
+            pool.setMass(slot, score);
         }
-        // the median only matters for a suspect: most updates never compute it
-        final double median = guard.flagged(slot) ? recentScores.quantile(0.5) : Double.NaN;
-        pool.setMass(slot, Double.isNaN(median) ? score : Math.min(score, median));
     }
 
     @Override
     public void reserve(final int expectedPopulation) {
         pool.reserve(expectedPopulation);
         guard.reserve(expectedPopulation);
-        if (scores.length < expectedPopulation) {
-            scores = Arrays.copyOf(scores, expectedPopulation);
-        }
     }
 
     @Override
@@ -155,7 +161,7 @@ abstract class ScoredPolicy implements SamplingPolicy {
 
     @Override
     public long touch(final int slot) {
-        return Double.doubleToRawLongBits(scores[slot]) ^ guard.touch(slot) ^ pool.touch(slot);
+        return guard.touch(slot) ^ pool.touch(slot);
     }
 
     @Override

@@ -87,6 +87,35 @@ class NoiseGuardTest {
     }
 
     @Test
+    void aFrozenScoreIsCappedWhileFlaggedAndComesBackWholeWhenTheFlagGoes() {
+        final EarlyImportancePolicy policy = new EarlyImportancePolicy(
+                spec(EarlyImportancePolicy.NAME, 20, null, "warmupEpochs", 1, "freeze", 1));
+        for (long id = 0; id < N; id++) {
+            policy.put(id, label(id), null);
+        }
+        final Map<Long, SampleState> states = new HashMap<>();
+        final SplittableRandom random = new SplittableRandom(4);
+        policy.draw(0, 20, random(1, 0));
+        round(policy, states, random, 0); // warm-up: planted samples score 0.99
+        policy.draw(N / 20, 20, random(1, N / 20)); // warm-up over: scores freeze
+        final long planted = 3L;
+        final double frozen = policy.massOf(planted);
+        assertEquals(1.0 - 0.01f, frozen, 1e-12);
+        for (int round = 1; round <= 3; round++) {
+            round(policy, states, random, round); // three confident wrong visits: flagged
+        }
+        assertTrue(policy.suspects().contains(planted));
+        final double median = policy.recentScores.quantile(0.5); // it has moved a little since the flag was raised
+        assertTrue(median < frozen / 2 && Math.abs(policy.massOf(planted) - median) < 0.01,
+                "capped at the median: mass " + policy.massOf(planted) + ", median " + median);
+        final SampleState now = states.get(planted);
+        policy.update(planted, now, new SampleState(now.label(), 0.9f, 0.1f, 0.1f, now.label(), now.visits() + 1,
+                9, 9, 9)); // the model agrees with the label: the flag goes, the frozen score comes back
+        assertTrue(!policy.suspects().contains(planted));
+        assertEquals(frozen, policy.massOf(planted), 1e-12, "the frozen score, not the new one (0.1) nor the cap");
+    }
+
+    @Test
     void everyScoredPolicyFlagsTheSameSamples() {
         final List<Function<RunSpec, ScoredPolicy>> factories = List.of(
                 s -> new EarlyImportancePolicy(s), UpperBoundPolicy::new, SelectiveBackpropPolicy::new, InfoBatchPolicy::new);
