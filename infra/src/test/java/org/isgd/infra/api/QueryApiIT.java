@@ -200,7 +200,17 @@ class QueryApiIT {
                     .replace("{tail}", tails[random.nextInt(tails.length)]) + queries[random.nextInt(queries.length)];
             final String method = methods[random.nextInt(methods.length)];
             final Instance via = instances.get(random.nextInt(instances.size()));
-            final RawReply response = raw(via, method, path, method.equals("POST") || method.equals("PUT") ? "{\"x\": 1}" : "");
+            final RawReply response;
+            try {
+                response = raw(via, method, path, method.equals("POST") || method.equals("PUT") ? "{\"x\": 1}" : "");
+            } catch (java.net.SocketException e) {
+                // a request line that is not a URI: the JDK's HTTP server writes its 400 and closes the
+                // socket without reading the rest of the request, which can reset the connection before
+                // the 400 is read; anything else reset is a failure
+                assertFalse(isUri(path), e.getMessage());
+                statuses.merge(-1, 1, Integer::sum);
+                continue;
+            }
             final String what = method + " " + path + " via " + via.endpoint() + " -> " + response.status() + " "
                     + response.body();
             statuses.merge(response.status(), 1, Integer::sum);
@@ -469,6 +479,15 @@ class QueryApiIT {
         return new Reply(response.statusCode(), JSON.readTree(response.body()));
     }
 
+    private static boolean isUri(final String path) {
+        try {
+            new URI(path);
+            return true;
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+    }
+
     /** A status and body read off the wire. */
     record RawReply(int status, String body) {
     }
@@ -489,7 +508,12 @@ class QueryApiIT {
                     .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
             socket.getOutputStream().write(content);
             socket.getOutputStream().flush();
-            final String reply = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            final String reply;
+            try {
+                reply = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (java.net.SocketException e) {
+                throw new java.net.SocketException(method + " " + path + ": " + e.getMessage());
+            }
             final String[] statusLine = reply.substring(0, Math.max(0, reply.indexOf("\r\n"))).split(" ");
             if (statusLine.length < 2) {
                 throw new AssertionError(method + " " + path + ": no HTTP status line in " + reply);
