@@ -34,6 +34,11 @@ public final class QueryClient {
 
     /** GET {@code base + path}; a refused connection or a timeout is a one-line {@link UsageException}. */
     public static Answer get(final String base, final String path) {
+        return get(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build(), base, path);
+    }
+
+    /** {@link #get(String, String)} on a client of the caller's (one that asks many times keeps its connections). */
+    public static Answer get(final HttpClient client, final String base, final String path) {
         final URI uri;
         try {
             uri = URI.create(base.replaceAll("/+$", "") + path);
@@ -43,7 +48,6 @@ public final class QueryClient {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--api must be a URL such as " + DEFAULT_API + ", was '" + base + "'");
         }
-        final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
         final HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15)).GET().build();
         try {
             final HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());

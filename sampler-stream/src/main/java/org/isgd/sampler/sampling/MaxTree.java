@@ -5,8 +5,6 @@ package org.isgd.sampler.sampling;
  * update (a few levels in practice: it stops where the maximum stops changing), O(1) maximum. The companion of {@link SumTree} for "the highest current score".
  */
 public final class MaxTree {
-    /** Levels {@link #touch} reads: 8 nodes share a cache line, so from the fourth level up a line serves many updates. */
-    private static final int TOUCHED_LEVELS = 6;
     private double[] nodes; // nodes[1] = root; leaves at [capacity, 2 * capacity)
     private int capacity;
     private int size;
@@ -61,11 +59,7 @@ public final class MaxTree {
      * caller to keep.
      */
     public long touch(final int slot) {
-        double sum = 0;
-        for (int node = capacity + slot, level = 0; node >= 1 && level < TOUCHED_LEVELS; node >>>= 1, level++) {
-            sum += nodes[node];
-        }
-        return Double.doubleToRawLongBits(sum);
+        return SumTree.touchPath(nodes, capacity + slot);
     }
 
     /** Makes room for {@code slots} slots at once (one allocation instead of doublings). */

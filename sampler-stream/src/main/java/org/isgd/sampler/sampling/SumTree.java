@@ -119,8 +119,13 @@ public final class SumTree {
      * caller to keep.
      */
     public long touch(final int slot) {
+        return touchPath(nodes, capacity + slot);
+    }
+
+    /** The lowest {@link #TOUCHED_LEVELS} nodes from {@code leaf} up in a tree laid out as this one (and {@link MaxTree}), summed. */
+    static long touchPath(final double[] nodes, final int leaf) {
         double sum = 0;
-        for (int node = capacity + slot, level = 0; node >= 1 && level < TOUCHED_LEVELS; node >>>= 1, level++) {
+        for (int node = leaf, level = 0; node >= 1 && level < TOUCHED_LEVELS; node >>>= 1, level++) {
             sum += nodes[node];
         }
         return Double.doubleToRawLongBits(sum);

@@ -1,16 +1,13 @@
 package org.isgd.infra.bench.sampler;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.isgd.infra.common.Json;
+import org.isgd.infra.query.QueryClient;
 
 /**
  * A few samples of one benchmark run that the trainer stand-in puts into its prediction batches
@@ -21,6 +18,7 @@ import org.isgd.infra.common.Json;
 final class HistoryProbes {
     static final int VISITS = 100;
     private static final int PROBES = 5;
+    private static final Duration AWAIT = Duration.ofSeconds(30);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String runId;
@@ -47,22 +45,33 @@ final class HistoryProbes {
     }
 
     /**
-     * Asks {@code api} for each probe's history and for its state as of its middle visit, each
-     * timed from request to parsed answer.
+     * Waits until {@code api} shows every probe with its visits (the last predictions may still be
+     * on their way when the updates phase stops), then asks for each probe's history and for its
+     * state as of its middle visit, each timed from request to parsed answer.
      */
-    SamplerBenchResult.HistoryQueries measure(final URI api) throws IOException, InterruptedException {
+    SamplerBenchResult.HistoryQueries measure(final URI api) throws InterruptedException {
+        final String base = api.resolve("/").toString(); // the instance's address (the URI may name /metrics)
+        final long deadline = System.nanoTime() + AWAIT.toNanos();
+        for (final long id : ids) {
+            while (history(base, id).size() < VISITS) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("sample " + id + " of run " + runId + " did not show its "
+                            + VISITS + " visits in the history within " + AWAIT.toSeconds() + " s");
+                }
+                Thread.sleep(100);
+            }
+        }
         final List<SamplerBenchResult.Probe> probes = new ArrayList<>();
         for (final long id : ids) {
-            final String sample = "runs/" + runId + "/samples/" + id;
             long start = System.nanoTime();
-            final JsonNode history = get(api.resolve("/" + sample + "/history")).path("history");
+            final JsonNode history = history(base, id);
             final double historyMs = (System.nanoTime() - start) / 1e6;
             final long middle = history.get(history.size() / 2).path("timestamp").asLong();
             start = System.nanoTime();
-            final JsonNode asOf = get(api.resolve("/" + sample + "?asOf=" + middle));
+            final JsonNode asOf = get(base, sample(id) + "?asOf=" + middle);
             final double asOfMs = (System.nanoTime() - start) / 1e6;
             if (asOf.path("state").path("updatedAt").asLong() > middle) {
-                throw new IllegalStateException("the sampler answered " + sample + "?asOf=" + middle
+                throw new IllegalStateException("the sampler answered " + sample(id) + "?asOf=" + middle
                         + " with a state from after that time: " + asOf);
             }
             probes.add(new SamplerBenchResult.Probe(id, history.size(), historyMs, asOfMs));
@@ -70,12 +79,19 @@ final class HistoryProbes {
         return SamplerBenchResult.HistoryQueries.of(runId, probes);
     }
 
-    private static JsonNode get(final URI uri) throws IOException, InterruptedException {
-        final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("GET " + uri + " answered " + response.statusCode() + ": " + response.body());
+    private String sample(final long id) {
+        return "/runs/" + runId + "/samples/" + id;
+    }
+
+    private JsonNode history(final String base, final long id) {
+        return get(base, sample(id) + "/history").path("history");
+    }
+
+    private static JsonNode get(final String base, final String path) {
+        final QueryClient.Answer answer = QueryClient.get(HTTP, base, path);
+        if (answer.status() != 200) {
+            throw new IllegalStateException("GET " + base + path + " answered " + answer.status() + ": " + answer.body());
         }
-        return Json.MAPPER.readTree(response.body());
+        return answer.body();
     }
 }

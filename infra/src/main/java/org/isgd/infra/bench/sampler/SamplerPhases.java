@@ -56,14 +56,13 @@ final class SamplerPhases {
 
     /**
      * After phase (a), with no load: the query API's answers for the probe samples' histories and
-     * past states, once their predictions have had a moment to apply.
+     * past states, once their predictions have applied.
      */
     SamplerBenchResult.HistoryQueries history(final HistoryProbes probes) throws Exception {
         if (!probes.done()) {
             throw new IllegalStateException("the updates phase ended before the history probes had their "
                     + HistoryProbes.VISITS + " visits each; lengthen --warmup or --duration");
         }
-        Thread.sleep(2000);
         final SamplerBenchResult.HistoryQueries queries = probes.measure(cluster.apis().get(0));
         System.out.printf(Locale.ROOT, "history of %d samples with %s visits: slowest %.1f ms, asOf slowest %.1f ms%n",
                 queries.probes().size(), queries.probes().stream().map(p -> String.valueOf(p.visits()))
