@@ -80,11 +80,15 @@ public final class EarlyImportancePolicy extends ScoredPolicy {
     }
 
     @Override
-    public Draw drawShard(final long batchSeq, final int count, final ShardedDraw.Plan plan,
-                          final ShardedDraw.Totals totals, final ShardedDraw.Share share,
-                          final SplittableRandom random) {
+    public Draw drawShard(final int count, final ShardedDraw.Plan plan, final ShardedDraw.Totals totals,
+                          final double proportional, final SplittableRandom random) {
         enter(WARMUP.equals(plan.phase()));
-        return shardMixtureDraw(count, random, plan, totals, share, maxWeight);
+        return shardMixtureDraw(count, random, plan, totals, proportional);
+    }
+
+    @Override
+    public float weight(final double q, final int population) {
+        return clippedWeight(q, population, maxWeight);
     }
 
     private boolean warmingUp(final long batchSeq, final int batchSize, final int population) {

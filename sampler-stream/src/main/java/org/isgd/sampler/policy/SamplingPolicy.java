@@ -117,15 +117,20 @@ public interface SamplingPolicy {
     }
 
     /**
-     * Shard side: {@code count} samples of batch {@code batchSeq} from this shard, drawn so that
-     * choosing the shard with {@link ShardedDraw.Share#chance} and then a sample here gives every
-     * sample of the run the probability {@link #draw} would (when the summaries are current);
-     * q_i is the sample's true inclusion probability, chance × its probability in the shard now,
-     * and the weights use the run's N.
+     * Shard side: {@code count} samples from this shard, drawn ∝ mass (unseen samples at the run's
+     * highest score, {@code totals.maxMass()}) with probability {@code proportional}, else
+     * uniformly in the shard. {@code probabilities[i]} is the sample's probability in the shard
+     * as it is now, r_s(i) = proportional · m_i / M_s + (1 − proportional) / N_s; the coordinator
+     * multiplies it by the chance it gives the shard to get q_i, and {@code weights} is null (it
+     * computes them from q_i with {@link #weight}).
      */
-    default Draw drawShard(final long batchSeq, final int count, final ShardedDraw.Plan plan,
-                           final ShardedDraw.Totals totals, final ShardedDraw.Share share,
-                           final SplittableRandom random) {
+    default Draw drawShard(final int count, final ShardedDraw.Plan plan, final ShardedDraw.Totals totals,
+                           final double proportional, final SplittableRandom random) {
+        throw new UnsupportedOperationException(name() + " runs cannot be sharded");
+    }
+
+    /** Coordinator side: the weight of a sample drawn with probability q from a run of {@code population}. */
+    default float weight(final double q, final int population) {
         throw new UnsupportedOperationException(name() + " runs cannot be sharded");
     }
 }

@@ -195,32 +195,27 @@ abstract class ScoredPolicy implements SamplingPolicy {
     }
 
     /**
-     * {@link #mixtureDraw} for one shard of a sharded run: {@code count} draws, each ∝ mass (unseen
-     * samples at the run's maximum) with probability share · M_s / (M · P(s)), else uniform in the
-     * shard; q_i and the weights 1/(N·q_i) are the run's (see {@link ShardedDraw}).
+     * {@link SamplingPolicy#drawShard} for the score-based policies: each draw ∝ mass (unseen
+     * samples at the run's maximum) with probability {@code proportional}, else uniform in the
+     * shard; probabilities are in the shard, weights null.
      */
     final Draw shardMixtureDraw(final int count, final SplittableRandom random, final ShardedDraw.Plan plan,
-                                final ShardedDraw.Totals totals, final ShardedDraw.Share share,
-                                final double maxWeight) {
+                                final ShardedDraw.Totals totals, final double proportional) {
         final double unseenMass = totals.maxMass();
         final double shardMass = pool.total(unseenMass);
-        final double proportional = share.proportional();
         final long[] ids = new long[count];
         final int[] labels = new int[count];
-        final float[] weights = new float[count];
         final double[] probabilities = new double[count];
         for (int i = 0; i < count; i++) {
             final int slot = shardMass > 0 && random.nextDouble() < proportional
                     ? pool.proportionalSlot(random, unseenMass) : pool.uniformSlot(random);
             ids[i] = pool.idAt(slot);
             labels[i] = pool.labelAt(slot);
-            final double inShard = shardMass > 0
+            probabilities[i] = shardMass > 0
                     ? proportional * pool.massAt(slot, unseenMass) / shardMass + (1 - proportional) / pool.size()
                     : 1.0 / pool.size();
-            probabilities[i] = share.chance() * inShard;
-            weights[i] = clippedWeight(probabilities[i], totals.population(), maxWeight);
         }
-        return new Draw(ids, labels, weights, probabilities, plan.phase());
+        return new Draw(ids, labels, null, probabilities, plan.phase());
     }
 
     /**

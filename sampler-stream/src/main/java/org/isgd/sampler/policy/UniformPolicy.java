@@ -79,15 +79,18 @@ public final class UniformPolicy implements SamplingPolicy {
         return new ShardedDraw.Plan(PHASE, 0.0);
     }
 
-    /** Uniform within the shard; the coordinator picks shards ∝ population, so q_i = 1/N overall. */
+    /** Uniform within the shard (r_s(i) = 1/N_s); the coordinator picks shards ∝ population, so q_i = 1/N overall. */
     @Override
-    public Draw drawShard(final long batchSeq, final int count, final ShardedDraw.Plan plan,
-                          final ShardedDraw.Totals totals, final ShardedDraw.Share share,
-                          final SplittableRandom random) {
-        // q_i = chance / N_s: 1/N when the shards' populations are as reported; weights stay 1 (uniform's rule)
+    public Draw drawShard(final int count, final ShardedDraw.Plan plan, final ShardedDraw.Totals totals,
+                          final double proportional, final SplittableRandom random) {
         final Draw draw = uniform(count, pool.size(), random);
-        java.util.Arrays.fill(draw.probabilities(), share.chance() / pool.size());
-        return draw;
+        return new Draw(draw.sampleIds(), draw.labels(), null, draw.probabilities(), PHASE);
+    }
+
+    /** Uniform's rule: every weight 1. */
+    @Override
+    public float weight(final double q, final int population) {
+        return 1f;
     }
 
     @Override

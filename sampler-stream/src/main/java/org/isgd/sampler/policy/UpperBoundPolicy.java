@@ -89,10 +89,14 @@ public final class UpperBoundPolicy extends ScoredPolicy {
     }
 
     @Override
-    public Draw drawShard(final long batchSeq, final int count, final ShardedDraw.Plan plan,
-                          final ShardedDraw.Totals totals, final ShardedDraw.Share share,
-                          final SplittableRandom random) {
-        return shardMixtureDraw(count, random, plan, totals, share, maxWeight);
+    public Draw drawShard(final int count, final ShardedDraw.Plan plan, final ShardedDraw.Totals totals,
+                          final double proportional, final SplittableRandom random) {
+        return shardMixtureDraw(count, random, plan, totals, proportional);
+    }
+
+    @Override
+    public float weight(final double q, final int population) {
+        return clippedWeight(q, population, maxWeight);
     }
 
     private ShardedDraw.Plan planFor(final double estimate) {

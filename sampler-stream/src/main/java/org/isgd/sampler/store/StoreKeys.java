@@ -20,12 +20,8 @@ public final class StoreKeys {
     public static final String JOURNAL = "journal";
     /** Each run's samples as of its last checkpoint: "{runId}/{segment}". */
     public static final String SNAPSHOTS = "snapshots";
-    /** Sharded mode: each coordinated run's flow control, shard summaries and outstanding requests. */
+    /** Sharded mode: each coordinated run's flow control, shard summaries and grant counter. */
     public static final String COORDINATOR_RUNS = "coordinator-runs";
-    /** Sharded mode: parts of batches received from the shards and not yet emitted. */
-    public static final String COORDINATOR_PARTS = "coordinator-parts";
-    /** Sharded mode: batches requested from the shards and not yet emitted, one entry each. */
-    public static final String COORDINATOR_PENDING = "coordinator-pending";
     public static final String RUNS_GLOBAL = "runs-global";
     /** Keys of refused run specs in the global store; no run id starts with a control character. */
     public static final String REFUSED_RUN_PREFIX = "\u0000refused/";

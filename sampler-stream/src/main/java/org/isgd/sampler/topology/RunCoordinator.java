@@ -18,18 +18,19 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.isgd.contract.IndexBatchCodec;
 import org.isgd.sampler.run.IndexBatches;
 import org.isgd.sampler.run.RunSettings;
 import org.isgd.sampler.run.RunTable;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.policy.SamplingPolicy;
+import org.isgd.sampler.policy.ShardStock;
 import org.isgd.sampler.policy.ShardedDraw;
 import org.isgd.sampler.sampling.FlowControl;
 import org.isgd.sampler.status.RunSnapshot;
 import org.isgd.sampler.status.RunSnapshots;
 import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.StoreKeys;
-import org.isgd.schemas.IndexBatch;
 import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.TrainerProgress;
 import org.slf4j.Logger;
@@ -37,17 +38,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The coordinator of sharded runs, one task per run (keyed by runId): keeps the run's flow
- * control and its shards' latest summaries, asks the shards for the parts of each batch the
- * lead allows (how many from each: a multinomial over their chances, {@link ShardedDraw}),
- * and emits batch k once all its parts are in, in order. Requests, parts and acknowledgements
- * all travel through Kafka inside exactly-once transactions, and the coordinator's state
- * (progress, summaries, outstanding requests, parts received) is changelogged, so a batch is
- * neither lost, repeated nor emitted incomplete when instances come and go.
+ * control and its shards' latest summaries, keeps each shard's stock of samples drawn ahead
+ * ({@link ShardStock}: grants of several batches' worth, topped up as batches use them), and
+ * assembles each batch the lead allows from the stock — how many from each shard a seeded
+ * multinomial over their chances ({@link ShardedDraw}) — without a round trip to the shards per
+ * batch. Grants, stock and acknowledgements travel through Kafka inside exactly-once
+ * transactions; the run's progress, summaries and grant counter are changelogged, the stock is
+ * not (after a restart it is drawn again), so a batch is neither lost nor repeated when
+ * instances come and go.
  */
 final class RunCoordinator implements Processor<String, SamplerEvent, String, Routed<Object>> {
     static final String RUNS = StoreKeys.COORDINATOR_RUNS;
-    static final String PARTS = StoreKeys.COORDINATOR_PARTS;
-    static final String PENDING = StoreKeys.COORDINATOR_PENDING;
+    /** The stock covers the draws of about this long at the run's recent pace (and at least {@link #MIN_STOCK_BATCHES}). */
+    private static final double STOCK_SECONDS = 0.3;
+    private static final int MIN_STOCK_BATCHES = 8;
+    /** The most a shard keeps in stock or on its way (samples). */
+    private static final int MAX_STOCK = ShardStock.MAX_GRANT * ShardStock.MAX_IN_FLIGHT;
     private static final Logger LOG = LoggerFactory.getLogger(RunCoordinator.class);
 
     private final SamplerMetrics metrics;
@@ -55,22 +61,28 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
     private final Duration settle;
     private ProcessorContext<String, Routed<Object>> context;
     private KeyValueStore<String, byte[]> runStore;
-    private KeyValueStore<String, byte[]> partStore;
-    /** One entry per requested, not yet emitted batch: its own key, so a save is O(1) whatever the lead. */
-    private KeyValueStore<String, byte[]> pendingStore;
-    private final Map<String, TreeMap<Long, Pending>> pending = new HashMap<>();
     private RunSpecLookup runSpecs;
     private final Map<String, Coordinated> runs = new HashMap<>();
     private final Map<String, SamplingPolicy> planners = new HashMap<>();
-    private final Map<String, Map<Long, Map<Integer, ShardMessage.DrawPart>>> parts = new HashMap<>();
+    private final Map<String, ShardStock> stocks = new HashMap<>();
+    private final Map<String, Pace> paces = new HashMap<>();
     private final Map<String, long[]> growth = new HashMap<>(); // runId → {first seen, population last grew}
     private final Map<String, Double> lastEss = new HashMap<>();
     private final Map<String, RunSpec> ignoredSpecs = new HashMap<>();
+
 
     RunCoordinator(final SamplerMetrics metrics, final RunSnapshots snapshots, final Duration settle) {
         this.metrics = metrics;
         this.snapshots = snapshots;
         this.settle = settle;
+    }
+
+    /** A run's recent pace (batches/s, for sizing its stock) and the age of the stock its last batch used. */
+    private static final class Pace {
+        long since;
+        long emitted;
+        double batchesPerSecond;
+        long stockAgeMs = -1;
     }
 
     @Override
@@ -79,14 +91,12 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         // a task revived after an aborted transaction is initialised again: memory must match the restored stores
         runs.clear();
         planners.clear();
-        parts.clear();
-        pending.clear();
+        stocks.clear();
+        paces.clear();
         growth.clear();
         lastEss.clear();
         ignoredSpecs.clear();
         runStore = context.getStateStore(RUNS);
-        partStore = context.getStateStore(PARTS);
-        pendingStore = context.getStateStore(PENDING);
         runSpecs = new RunSpecLookup(context.getStateStore(StoreKeys.RUNS_GLOBAL));
         try (KeyValueIterator<String, byte[]> stored = runStore.all()) {
             stored.forEachRemaining(kv -> {
@@ -96,13 +106,6 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
                     planners.put(kv.key, Policies.forRun(run.progress().spec()));
                 }
             });
-        }
-        try (KeyValueIterator<String, byte[]> stored = pendingStore.all()) {
-            stored.forEachRemaining(kv -> pendingOf(StoreKeys.owner(kv.key))
-                    .put(StoreKeys.sampleId(kv.key), Pending.fromBytes(kv.value)));
-        }
-        try (KeyValueIterator<String, byte[]> stored = partStore.all()) {
-            stored.forEachRemaining(kv -> remember((ShardMessage.DrawPart) ShardMessage.decode(kv.value)));
         }
         context.schedule(SamplerTopology.SYNC_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> {
             for (final String runId : List.copyOf(runs.keySet())) {
@@ -120,6 +123,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
                         ignoredSpecs.put(runId, spec);
                     }
                 }
+                pace(runId, now);
                 pump(runId);
             }
             publishSnapshots();
@@ -140,10 +144,10 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         final ShardMessage message = event.shardMessage();
         if (message instanceof ShardMessage.ShardReport report) {
             onReport(report);
-        } else if (message instanceof ShardMessage.DrawPart part) {
-            onPart(part);
+        } else if (message instanceof ShardMessage.Stock stock) {
+            onStock(stock);
         } else {
-            LOG.warn("ignoring a draw request on the coordinator: {}", message);
+            LOG.warn("ignoring {} on the coordinator", message);
         }
     }
 
@@ -172,26 +176,18 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         }
         final TreeMap<Integer, ShardedDraw.Summary> shards = new TreeMap<>(run.shards());
         shards.put(report.shard(), report.summary());
-        save(new Coordinated(run.progress(), run.nextRequested(), shards, run.refused()));
+        save(new Coordinated(run.progress(), run.nextGrant(), shards, run.refused()));
         pump(report.runId());
     }
 
-    private void onPart(final ShardMessage.DrawPart part) {
-        final Coordinated run = runs.get(part.runId());
-        if (run == null || !pendingOf(part.runId()).containsKey(part.batchSeq())) {
-            LOG.warn("run {}: part of batch {} from shard {} that was not requested; dropped", part.runId(),
-                    part.batchSeq(), part.shard());
+    private void onStock(final ShardMessage.Stock stock) {
+        final ShardStock held = stocks.get(stock.runId());
+        if (held == null || !held.receive(stock.shard(), stock.chunk())) {
+            LOG.debug("run {}: stock of grant {} from shard {} is no longer awaited; dropped", stock.runId(),
+                    stock.chunk().grant(), stock.shard());
             return;
         }
-        partStore.put(partKey(part.runId(), part.batchSeq(), part.shard()), ShardMessage.encode(part));
-        remember(part);
-        pump(part.runId());
-    }
-
-    private void remember(final ShardMessage.DrawPart part) {
-        parts.computeIfAbsent(part.runId(), id -> new HashMap<>())
-                .computeIfAbsent(part.batchSeq(), seq -> new TreeMap<>())
-                .put(part.shard(), part);
+        pump(stock.runId());
     }
 
     /** The run's coordinator state, created (or refused) the first time the run is heard of. */
@@ -225,33 +221,101 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         return run;
     }
 
-    /** Emits every batch whose parts are all in, in order, then requests what the lead allows. */
+    /**
+     * Emits every batch the lead allows and the stock covers, in order, then tops up the stock:
+     * a shard is granted more when its stock falls short of what the run's recent pace needs.
+     */
     private void pump(final String runId) {
         Coordinated run = runs.get(runId);
         if (run == null || run.refused()) {
             return;
         }
         final Coordinated before = run;
-        final Map<Long, Map<Integer, ShardMessage.DrawPart>> received = parts.getOrDefault(runId, Map.of());
-        Pending next;
         final RunSpec spec = run.progress().spec();
-        while (spec.getState() == org.isgd.schemas.RunState.ACTIVE
-                && !FlowControl.budgetSpent(spec, run.progress().nextBatchSeq())
-                && (next = pendingOf(runId).get(run.progress().nextBatchSeq())) != null) {
-            final Map<Integer, ShardMessage.DrawPart> in = received.get(run.progress().nextBatchSeq());
-            if (in == null || !in.keySet().containsAll(next.shards())) {
-                break;
-            }
-            run = emit(run, next, in);
-        }
         final ShardedDraw.Totals totals = ShardedDraw.Totals.of(run.shards().values());
-        while (totals.population() > 0 && FlowControl.mayEmit(run.progress(), run.nextRequested())
-                && (run.nextRequested() > 0 || readyToStart(run.progress().spec(), totals))) {
-            run = request(run, totals);
+        if (totals.population() == 0 || run.nextGrant() == 0 && !readyToStart(spec, totals)) {
+            return;
+        }
+        final ShardStock stock = stockOf(run);
+        final int[] shards = run.shards().entrySet().stream().filter(e -> e.getValue().population() > 0)
+                .mapToInt(Map.Entry::getKey).toArray();
+        final int[] need = new int[shards.length];
+        ShardedDraw.Share[] shares = null;
+        while (FlowControl.mayEmit(run.progress(), run.progress().nextBatchSeq())) {
+            final long seq = run.progress().nextBatchSeq();
+            final ShardedDraw.Plan plan = planners.get(runId).plan(seq, spec.getBatchSize(), totals);
+            stock.replan(plan);
+            shares = ShardedDraw.shares(plan.share(), shards, run.shards(), totals);
+            final int[] counts = ShardedDraw.counts(spec.getBatchSize(), shares,
+                    new SplittableRandom(spec.getSeed() * 0x9E3779B97F4A7C15L + seq));
+            boolean covered = true;
+            for (int j = 0; j < shards.length; j++) {
+                need[j] = counts[j];
+                covered &= counts[j] <= stock.available(shards[j]);
+            }
+            if (!covered) {
+                break; // the grants below bring what the batch waits for
+            }
+            java.util.Arrays.fill(need, 0);
+            run = emit(run, plan, shards, shares, counts, totals, stock);
+        }
+        if (shares == null) {
+            shares = ShardedDraw.shares(stock.plan() == null ? 0 : stock.plan().share(), shards, run.shards(), totals);
+        }
+        // topped up even while the lead holds batches back: the stock is ready when acknowledgements come
+        if (stock.plan() != null && spec.getState() == org.isgd.schemas.RunState.ACTIVE
+                && !FlowControl.budgetSpent(spec, run.progress().nextBatchSeq())) {
+            final double batches = targetBatches(runId, run.progress());
+            for (int j = 0; j < shards.length; j++) {
+                final int target = (int) Math.min(MAX_STOCK,
+                        Math.ceil(shares[j].chance() * spec.getBatchSize() * batches * 1.25) + 16);
+                final int count = stock.shortfall(shards[j], target, need[j], now());
+                if (count > 0) {
+                    final long grant = stock.grant(shards[j], count, now());
+                    context.forward(new Record<>(runId, Routed.of(SamplerEvent.of(new ShardMessage.Grant(runId, grant,
+                            shards[j], count, stock.plan(), totals, shares[j].proportional()))), now()));
+                }
+            }
+        }
+        if (stock.nextGrant() != run.nextGrant()) {
+            run = new Coordinated(run.progress(), stock.nextGrant(), run.shards(), false);
         }
         if (run != before) {
             save(run);
         }
+    }
+
+    /**
+     * How many batches' worth the stock should hold: what the run emitted in the last
+     * {@link #STOCK_SECONDS} (at least {@link #MIN_STOCK_BATCHES}), and never more than what the
+     * lead lets the trainers have outstanding (each rank lead + 1 batches; for a budgeted run at
+     * most the batches left), so its draws are never staler than one more lead window.
+     */
+    private double targetBatches(final String runId, final RunProgress progress) {
+        final RunSpec spec = progress.spec();
+        double window = (double) (spec.getLead() + 1) * progress.acked().length;
+        if (spec.getBudgetBatches() != null) {
+            window = Math.min(window, spec.getBudgetBatches() - progress.nextBatchSeq());
+        }
+        final Pace pace = paces.get(runId);
+        final double recent = pace == null ? 0 : pace.batchesPerSecond * STOCK_SECONDS;
+        return Math.min(window, Math.max(MIN_STOCK_BATCHES, recent));
+    }
+
+    /** Every sync: the run's emission rate over the last interval, smoothed. */
+    private void pace(final String runId, final long now) {
+        final Pace pace = paces.computeIfAbsent(runId, id -> new Pace());
+        final double seconds = (now - pace.since) / 1000.0;
+        if (pace.since > 0 && seconds > 0) {
+            final double rate = pace.emitted / seconds;
+            pace.batchesPerSecond = pace.batchesPerSecond == 0 ? rate : 0.5 * pace.batchesPerSecond + 0.5 * rate;
+        }
+        pace.emitted = 0;
+        pace.since = now;
+    }
+
+    private ShardStock stockOf(final Coordinated run) {
+        return stocks.computeIfAbsent(run.progress().spec().getRunId(), id -> new ShardStock(run.nextGrant()));
     }
 
     private boolean readyToStart(final RunSpec spec, final ShardedDraw.Totals totals) {
@@ -262,62 +326,41 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         return !RunSettings.settling(now(), seen[0], seen[1], settle.toMillis());
     }
 
-    private Coordinated request(final Coordinated run, final ShardedDraw.Totals totals) {
-        final RunSpec spec = run.progress().spec();
-        final long seq = run.nextRequested();
-        final ShardedDraw.Plan plan = planners.get(spec.getRunId()).plan(seq, spec.getBatchSize(), totals);
-        final int[] shards = run.shards().entrySet().stream().filter(e -> e.getValue().population() > 0)
-                .mapToInt(Map.Entry::getKey).toArray();
-        final ShardedDraw.Share[] shares = ShardedDraw.shares(plan.share(), shards, run.shards(), totals);
-        final int[] counts = ShardedDraw.counts(spec.getBatchSize(), shares,
-                new SplittableRandom(spec.getSeed() * 0x9E3779B97F4A7C15L + seq));
-        final List<Integer> asked = new java.util.ArrayList<>();
-        for (int i = 0; i < shards.length; i++) {
-            if (counts[i] > 0) {
-                asked.add(shards[i]);
-                final ShardMessage.DrawRequest request = new ShardMessage.DrawRequest(spec.getRunId(), seq, shards[i],
-                        counts[i], plan, totals, shares[i]);
-                context.forward(new Record<>(spec.getRunId(), Routed.of(SamplerEvent.of(request)), now()));
-            }
-        }
-        final Pending requested = new Pending(plan.phase(), asked);
-        pendingOf(spec.getRunId()).put(seq, requested);
-        pendingStore.put(StoreKeys.key(spec.getRunId(), seq), requested.toBytes());
-        return new Coordinated(run.progress(), seq + 1, run.shards(), false);
-    }
-
-    private Coordinated emit(final Coordinated run, final Pending pending, final Map<Integer, ShardMessage.DrawPart> in) {
+    /** Batch k from the stock: q_i = P(s) · r_s(i) for a sample of shard s, weights from q_i and N. */
+    private Coordinated emit(final Coordinated run, final ShardedDraw.Plan plan, final int[] shards,
+                             final ShardedDraw.Share[] shares, final int[] counts, final ShardedDraw.Totals totals,
+                             final ShardStock stock) {
         final RunSpec spec = run.progress().spec();
         final long seq = run.progress().nextBatchSeq();
-        final int size = in.values().stream().mapToInt(p -> p.sampleIds().length).sum();
+        final int size = spec.getBatchSize();
         final long[] ids = new long[size];
         final int[] labels = new int[size];
         final float[] weights = new float[size];
         final double[] probabilities = new double[size];
+        final SamplingPolicy planner = planners.get(spec.getRunId());
+        long oldest = Long.MAX_VALUE;
         int at = 0;
-        for (final int shard : pending.shards()) {
-            final ShardMessage.DrawPart part = in.get(shard);
-            final int n = part.sampleIds().length;
-            System.arraycopy(part.sampleIds(), 0, ids, at, n);
-            System.arraycopy(part.labels(), 0, labels, at, n);
-            System.arraycopy(part.weights(), 0, weights, at, n);
-            System.arraycopy(part.probabilities(), 0, probabilities, at, n);
-            at += n;
-            partStore.delete(partKey(spec.getRunId(), seq, shard));
+        for (int j = 0; j < shards.length; j++) {
+            if (counts[j] == 0) {
+                continue;
+            }
+            oldest = Math.min(oldest, stock.take(shards[j], counts[j], ids, labels, probabilities, at));
+            for (int i = at; i < at + counts[j]; i++) {
+                probabilities[i] *= shares[j].chance();
+                weights[i] = planner.weight(probabilities[i], totals.population());
+            }
+            at += counts[j];
         }
-        if (size != spec.getBatchSize()) {
-            LOG.warn("run {}: batch {} has {} samples, not {} (a shard had lost the run's samples)", spec.getRunId(), seq,
-                    size, spec.getBatchSize());
-        }
-        parts.get(spec.getRunId()).remove(seq);
-        final IndexBatch batch = IndexBatches.of(spec, seq, run.progress().acked().length, ids, weights, probabilities,
-                pending.phase(), now());
-        context.forward(new Record<>(spec.getRunId(), Routed.of(batch), now()));
+        final long now = now();
+        final byte[] batch = IndexBatchCodec.encode(IndexBatches.batch(spec, seq, run.progress().acked().length, ids,
+                weights, probabilities, plan.phase(), now));
+        context.forward(new Record<>(spec.getRunId(), Routed.of(new RunOutput.Batch(batch)), now));
         metrics.batchEmitted(size);
         lastEss.put(spec.getRunId(), IndexBatches.effectiveSampleSize(weights));
-        pendingOf(spec.getRunId()).remove(seq);
-        pendingStore.delete(StoreKeys.key(spec.getRunId(), seq));
-        return new Coordinated(run.progress().afterBatch(labels), run.nextRequested(), run.shards(), false);
+        final Pace pace = paces.computeIfAbsent(spec.getRunId(), id -> new Pace());
+        pace.emitted++;
+        pace.stockAgeMs = now - oldest;
+        return run.with(run.progress().afterBatch(labels));
     }
 
     private void publishSnapshots() {
@@ -329,27 +372,23 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
             final RunProgress progress = run.progress();
             final RunSpec spec = progress.spec();
             final ShardedDraw.Totals totals = ShardedDraw.Totals.of(run.shards().values());
-            final Map.Entry<Long, Pending> last = pendingOf(runId).lastEntry();
+            final ShardStock stock = stocks.get(runId);
+            final Pace pace = paces.get(runId);
             snapshots.publish(new RunSnapshot(runId, spec.getDataset(), spec.getPolicy(),
                     FlowControl.budgetSpent(spec, progress.nextBatchSeq()) ? "FINISHED" : spec.getState().name(),
-                    last == null ? "-" : last.getValue().phase(), totals.population(), progress.nextBatchSeq(),
+                    stock == null || stock.plan() == null ? "-" : stock.plan().phase(), totals.population(),
+                    progress.nextBatchSeq(),
                     progress.acked().clone(), FlowControl.leads(progress), progress.classDraws().clone(),
                     lastEss.getOrDefault(runId, Double.NaN), -1,
-                    Map.of("tau", totals.tau(), "shards", (double) run.shards().size()), List.of(), now));
+                    Map.of("tau", totals.tau(), "shards", (double) run.shards().size(),
+                            "stock", stock == null ? 0.0 : stock.available(),
+                            "stockAgeMs", pace == null ? -1.0 : pace.stockAgeMs), List.of(), now));
         });
-    }
-
-    private TreeMap<Long, Pending> pendingOf(final String runId) {
-        return pending.computeIfAbsent(runId, id -> new TreeMap<>());
     }
 
     private void save(final Coordinated run) {
         runs.put(run.progress().spec().getRunId(), run);
         runStore.put(run.progress().spec().getRunId(), run.toBytes());
-    }
-
-    private static String partKey(final String runId, final long seq, final int shard) {
-        return StoreKeys.key(runId, seq) + "/" + shard;
     }
 
     private long now() {
@@ -361,48 +400,18 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         runs.keySet().forEach(snapshots::remove); // another instance coordinates them now
     }
 
-    /** A batch requested from the shards and not yet emitted: its phase and the shards asked. */
-    record Pending(String phase, List<Integer> shards) {
-        byte[] toBytes() {
-            final ByteArrayOutputStream bytes = new ByteArrayOutputStream(32);
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                out.writeUTF(phase);
-                out.writeInt(shards.size());
-                for (final int shard : shards) {
-                    out.writeInt(shard);
-                }
-            } catch (IOException e) {
-                throw new SerializationException("cannot encode a pending batch", e);
-            }
-            return bytes.toByteArray();
-        }
-
-        static Pending fromBytes(final byte[] bytes) {
-            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-                final String phase = in.readUTF();
-                final List<Integer> asked = new java.util.ArrayList<>();
-                for (int j = in.readInt(); j > 0; j--) {
-                    asked.add(in.readInt());
-                }
-                return new Pending(phase, asked);
-            } catch (IOException e) {
-                throw new SerializationException("cannot decode a pending batch", e);
-            }
-        }
-    }
-
     /**
      * A sharded run as its coordinator keeps it.
      *
-     * @param nextRequested the next batch to request from the shards (≥ progress.nextBatchSeq)
+     * @param nextGrant the number of the run's next grant to its shards (grants are never numbered twice)
      * @param refused the run cannot be coordinated (invalid, or its policy cannot be sharded)
      */
-    record Coordinated(RunProgress progress, long nextRequested, TreeMap<Integer, ShardedDraw.Summary> shards,
+    record Coordinated(RunProgress progress, long nextGrant, TreeMap<Integer, ShardedDraw.Summary> shards,
                        boolean refused) {
-        private static final byte FORMAT = 2;
+        private static final byte FORMAT = 3;
 
         Coordinated with(final RunProgress newProgress) {
-            return new Coordinated(newProgress, nextRequested, shards, refused);
+            return new Coordinated(newProgress, nextGrant, shards, refused);
         }
 
         byte[] toBytes() {
@@ -412,7 +421,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
                 final byte[] p = progress.toBytes();
                 out.writeInt(p.length);
                 out.write(p);
-                out.writeLong(nextRequested);
+                out.writeLong(nextGrant);
                 out.writeBoolean(refused);
                 out.writeInt(shards.size());
                 for (final Map.Entry<Integer, ShardedDraw.Summary> e : shards.entrySet()) {
@@ -427,17 +436,19 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
 
         static Coordinated fromBytes(final byte[] bytes) {
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-                if (in.readByte() != FORMAT) {
-                    throw new SerializationException("coordinator state: unknown format");
+                final byte format = in.readByte();
+                if (format != FORMAT && format != 2) {
+                    throw new SerializationException("coordinator state: unknown format " + format);
                 }
                 final RunProgress progress = RunProgress.fromBytes(in.readNBytes(in.readInt()));
-                final long nextRequested = in.readLong();
+                // format 2 kept the next batch to request here: any number will do as the next grant's
+                final long nextGrant = in.readLong();
                 final boolean refused = in.readBoolean();
                 final TreeMap<Integer, ShardedDraw.Summary> shards = new TreeMap<>();
                 for (int i = in.readInt(); i > 0; i--) {
                     shards.put(in.readInt(), ShardMessage.readSummary(in));
                 }
-                return new Coordinated(progress, nextRequested, shards, refused);
+                return new Coordinated(progress, nextGrant, shards, refused);
             } catch (IOException e) {
                 throw new SerializationException("cannot decode coordinator state", e);
             }

@@ -22,7 +22,6 @@ import org.isgd.sampler.status.RunDirectory;
 import org.isgd.sampler.status.RunSnapshots;
 import org.isgd.sampler.store.StoreKeys;
 import org.isgd.schemas.DeadLetter;
-import org.isgd.schemas.IndexBatch;
 
 /**
  * The sampler's topology. By default each run belongs to one task, chosen by its id exactly as
@@ -47,6 +46,8 @@ public final class SamplerTopology {
     public static final String BY_DATASET = "by-dataset";
     /** The repartition topic to the run tasks (and, sharded, from the shards to the runs' coordinators). */
     public static final String BY_RUN = "by-run";
+    /** Sharded mode: acknowledgements from the router to the runs' coordinators. */
+    public static final String ACKS_BY_RUN = "acks-by-run";
     /** Sharded mode: the internal topic "{application.id}-shard-events"; its partitions are the shards. */
     public static final String SHARD_EVENTS = "shard-events";
     /** How often tasks apply isgd.runs, start settled runs, checkpoint and publish snapshots. */
@@ -166,7 +167,12 @@ public final class SamplerTopology {
                 .merge(route(builder, Topics.PROGRESS, SamplerEvent.Kind.PROGRESS, metrics, true), Named.as("merge-progress"))
                 .merge(route(builder, Topics.PREDICTION_BATCHES, SamplerEvent.Kind.PREDICTION_BATCH, metrics, true),
                         Named.as("merge-prediction-batches"));
-        accepted(routed, "routed").to(shardTopic, Produced.with(Serdes.String(), SamplerEvent.serde())
+        // acknowledgements go straight to their run's coordinator; samples and predictions to their shard
+        final Map<String, KStream<String, SamplerEvent>> byKind = accepted(routed, "routed")
+                .split(Named.as("kinds-"))
+                .branch((k, v) -> v.kind() == SamplerEvent.Kind.PROGRESS, Branched.as("acks"))
+                .defaultBranch(Branched.as("to-shards"));
+        byKind.get("kinds-to-shards").to(shardTopic, Produced.with(Serdes.String(), SamplerEvent.serde())
                 .withName("shard-events-sink"));
         final KStream<String, SamplerEvent> owned = builder.stream(shardTopic,
                 Consumed.with(Serdes.String(), SamplerEvent.serde()).withName("shard-events-source"));
@@ -177,34 +183,34 @@ public final class SamplerTopology {
                 .defaultBranch(Branched.as("to-coordinator"));
         toDeadLetters(outputs.get("emitted-rejected"), "sampler");
 
-        for (final String store : new String[] {RunCoordinator.RUNS, RunCoordinator.PARTS, RunCoordinator.PENDING}) {
-            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store),
-                    Serdes.String(), Serdes.ByteArray()));
-        }
+        addStores(builder, new String[] {RunCoordinator.RUNS});
         final KStream<String, Routed<Object>> coordinated = outputs.get("emitted-to-coordinator")
                 .mapValues(v -> (SamplerEvent) v.value(), Named.as("unwrap-shard-messages"))
-                .repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(BY_RUN))
+                .repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(BY_RUN)
+                        .withNumberOfPartitions(shards))
+                // acknowledgements through a topic of their own: merged before the repartition they would
+                // fuse the router's and the shards' sub-topologies into one; with as many partitions as
+                // by-run, a run's acknowledgements and shard messages reach the same coordinator task
+                .merge(byKind.get("kinds-acks").repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde())
+                        .withName(ACKS_BY_RUN).withNumberOfPartitions(shards)), Named.as("merge-acks"))
                 .process(() -> new RunCoordinator(metrics, snapshots, settle), Named.as("coordinator"),
-                        RunCoordinator.RUNS, RunCoordinator.PARTS, RunCoordinator.PENDING);
+                        RunCoordinator.RUNS);
         final Map<String, KStream<String, Routed<Object>>> out = coordinated.split(Named.as("coordinated-"))
                 .branch((k, v) -> v.isRejected(), Branched.as("rejected"))
-                .branch((k, v) -> v.value() instanceof IndexBatch, Branched.as("batches"))
-                .defaultBranch(Branched.as("requests"));
+                .branch((k, v) -> v.value() instanceof RunOutput.Batch, Branched.as("batches"))
+                .defaultBranch(Branched.as("grants"));
         toDeadLetters(out.get("coordinated-rejected"), "coordinator");
-        toBatches(out.get("coordinated-batches").mapValues(v -> (IndexBatch) v.value(), Named.as("unwrap-coordinator-batches")),
-                "coordinator-batches-sink");
-        out.get("coordinated-requests")
-                .mapValues(v -> (SamplerEvent) v.value(), Named.as("unwrap-requests"))
+        out.get("coordinated-batches")
+                .mapValues(v -> ((RunOutput.Batch) v.value()).batch(), Named.as("unwrap-coordinator-batches"))
+                .to(Topics.BATCHES.name(), Produced.with(Topics.BATCHES.keySerde(), Serdes.ByteArray())
+                        .withName("coordinator-batches-sink"));
+        out.get("coordinated-grants")
+                .mapValues(v -> (SamplerEvent) v.value(), Named.as("unwrap-grants"))
                 .to(shardTopic, Produced.with(Serdes.String(), SamplerEvent.serde())
                         .withStreamPartitioner((topic, key, event, partitions) ->
-                                Optional.of(Set.of(((ShardMessage.DrawRequest) event.shardMessage()).shard())))
-                        .withName("draw-requests-sink"));
+                                Optional.of(Set.of(((ShardMessage.Grant) event.shardMessage()).shard())))
+                        .withName("grants-sink"));
         return builder.build();
-    }
-
-    private static void toBatches(final KStream<String, IndexBatch> batches, final String name) {
-        batches.to(Topics.BATCHES.name(), Produced.with(Topics.BATCHES.keySerde(), Topics.BATCHES.valueSerde())
-                        .withName(name));
     }
 
     private static <K> KStream<String, Routed<SamplerEvent>> route(final StreamsBuilder builder, final Topic<K, ?> topic,

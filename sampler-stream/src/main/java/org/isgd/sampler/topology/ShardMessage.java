@@ -7,6 +7,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.apache.kafka.common.errors.SerializationException;
+import org.isgd.sampler.policy.ShardStock;
 import org.isgd.sampler.policy.ShardedDraw;
 
 /**
@@ -14,60 +15,71 @@ import org.isgd.sampler.policy.ShardedDraw;
  * topics (not part of the wire contract; one format byte leads each record so it can evolve).
  */
 sealed interface ShardMessage {
-    byte FORMAT = 1;
+    /** 2: grants and stock; 1 (before it): a request and a part per batch, read back as {@link Obsolete}. */
+    byte FORMAT = 2;
 
     /** The run the message is about: the coordinator's key. */
     String runId();
 
-    /** Coordinator → shard: draw {@code count} samples of batch {@code batchSeq} under this plan. */
-    record DrawRequest(String runId, long batchSeq, int shard, int count, ShardedDraw.Plan plan,
-                       ShardedDraw.Totals totals, ShardedDraw.Share share) implements ShardMessage {
+    /**
+     * Coordinator → shard: draw {@code count} samples ahead, ∝ mass with probability
+     * {@code proportional} (else uniform in the shard), under this plan and these totals.
+     */
+    record Grant(String runId, long grant, int shard, int count, ShardedDraw.Plan plan, ShardedDraw.Totals totals,
+                 double proportional) implements ShardMessage {
     }
 
-    /** Shard → coordinator: the samples it drew for a batch, with their labels, weights and q_i. */
-    record DrawPart(String runId, long batchSeq, int shard, long[] sampleIds, int[] labels, float[] weights,
-                    double[] probabilities) implements ShardMessage {
+    /** Shard → coordinator: what it drew for a grant, with labels and each sample's probability in the shard. */
+    record Stock(String runId, int shard, ShardStock.Chunk chunk) implements ShardMessage {
     }
 
     /** Shard → coordinator: the shard's current state for the run, sent when it changes. */
     record ShardReport(String runId, int shard, ShardedDraw.Summary summary) implements ShardMessage {
     }
 
+    /** A per-batch request or part of the protocol before grants, still in a topic after an upgrade: ignored. */
+    record Obsolete(String runId) implements ShardMessage {
+    }
+
     static byte[] encode(final ShardMessage message) {
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        final int rows = message instanceof Stock stock ? stock.chunk().size() : 0;
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + rows * 20);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(FORMAT);
-            if (message instanceof DrawRequest r) {
+            if (message instanceof Grant g) {
                 out.writeByte(0);
-                out.writeUTF(r.runId());
-                out.writeLong(r.batchSeq());
-                out.writeInt(r.shard());
-                out.writeInt(r.count());
-                out.writeUTF(r.plan().phase());
-                out.writeDouble(r.plan().share());
-                out.writeInt(r.totals().population());
-                out.writeDouble(r.totals().mass());
-                out.writeDouble(r.totals().maxMass());
-                out.writeDouble(r.totals().tau());
-                out.writeDouble(r.share().chance());
-                out.writeDouble(r.share().proportional());
-            } else if (message instanceof DrawPart p) {
+                out.writeUTF(g.runId());
+                out.writeLong(g.grant());
+                out.writeInt(g.shard());
+                out.writeInt(g.count());
+                out.writeUTF(g.plan().phase());
+                out.writeDouble(g.plan().share());
+                out.writeInt(g.totals().population());
+                out.writeDouble(g.totals().mass());
+                out.writeDouble(g.totals().maxMass());
+                out.writeDouble(g.totals().tau());
+                out.writeDouble(g.proportional());
+            } else if (message instanceof Stock s) {
+                final ShardStock.Chunk c = s.chunk();
                 out.writeByte(1);
-                out.writeUTF(p.runId());
-                out.writeLong(p.batchSeq());
-                out.writeInt(p.shard());
-                out.writeInt(p.sampleIds().length);
-                for (int i = 0; i < p.sampleIds().length; i++) {
-                    out.writeLong(p.sampleIds()[i]);
-                    out.writeInt(p.labels()[i]);
-                    out.writeFloat(p.weights()[i]);
-                    out.writeDouble(p.probabilities()[i]);
-                }
+                out.writeUTF(s.runId());
+                out.writeInt(s.shard());
+                out.writeLong(c.grant());
+                out.writeLong(c.drawnAt());
+                out.writeInt(c.size());
+                // columns, not rows: three bulk copies instead of three stream writes per sample
+                final java.nio.ByteBuffer columns = java.nio.ByteBuffer.allocate(c.size() * 20);
+                columns.asLongBuffer().put(c.ids());
+                columns.position(c.size() * 8).slice().asDoubleBuffer().put(c.inShard());
+                columns.position(c.size() * 16).slice().asIntBuffer().put(c.labels());
+                out.write(columns.array());
             } else if (message instanceof ShardReport r) {
                 out.writeByte(2);
                 out.writeUTF(r.runId());
                 out.writeInt(r.shard());
                 writeSummary(out, r.summary());
+            } else {
+                throw new IllegalArgumentException("not sent: " + message);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -90,33 +102,43 @@ sealed interface ShardMessage {
     static ShardMessage decode(final byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             final byte format = in.readByte();
-            if (format != FORMAT) {
+            if (format != FORMAT && format != 1) {
                 throw new SerializationException("unknown shard message format " + format);
             }
             final byte kind = in.readByte();
+            if (kind == 2) {
+                return new ShardReport(in.readUTF(), in.readInt(), readSummary(in)); // the same in both formats
+            }
+            if (format == 1 && (kind == 0 || kind == 1)) {
+                return new Obsolete(in.readUTF());
+            }
             return switch (kind) {
-                case 0 -> new DrawRequest(in.readUTF(), in.readLong(), in.readInt(), in.readInt(),
+                case 0 -> new Grant(in.readUTF(), in.readLong(), in.readInt(), in.readInt(),
                         new ShardedDraw.Plan(in.readUTF(), in.readDouble()),
                         new ShardedDraw.Totals(in.readInt(), in.readDouble(), in.readDouble(), in.readDouble()),
-                        new ShardedDraw.Share(in.readDouble(), in.readDouble()));
+                        in.readDouble());
                 case 1 -> {
                     final String runId = in.readUTF();
-                    final long seq = in.readLong();
                     final int shard = in.readInt();
+                    final long grant = in.readLong();
+                    final long drawnAt = in.readLong();
                     final int n = in.readInt();
+                    if (n < 0 || n > ShardStock.MAX_GRANT) {
+                        throw new SerializationException("stock of " + n + " samples");
+                    }
+                    final byte[] raw = in.readNBytes(n * 20);
+                    if (raw.length != n * 20) {
+                        throw new SerializationException("truncated stock of " + n + " samples");
+                    }
+                    final java.nio.ByteBuffer columns = java.nio.ByteBuffer.wrap(raw);
                     final long[] ids = new long[n];
                     final int[] labels = new int[n];
-                    final float[] weights = new float[n];
-                    final double[] probabilities = new double[n];
-                    for (int i = 0; i < n; i++) {
-                        ids[i] = in.readLong();
-                        labels[i] = in.readInt();
-                        weights[i] = in.readFloat();
-                        probabilities[i] = in.readDouble();
-                    }
-                    yield new DrawPart(runId, seq, shard, ids, labels, weights, probabilities);
+                    final double[] inShard = new double[n];
+                    columns.asLongBuffer().get(ids);
+                    columns.position(n * 8).slice().asDoubleBuffer().get(inShard);
+                    columns.position(n * 16).slice().asIntBuffer().get(labels);
+                    yield new Stock(runId, shard, new ShardStock.Chunk(grant, drawnAt, ids, labels, inShard));
                 }
-                case 2 -> new ShardReport(in.readUTF(), in.readInt(), readSummary(in));
                 default -> throw new SerializationException("unknown shard message kind " + kind);
             };
         } catch (IOException e) {

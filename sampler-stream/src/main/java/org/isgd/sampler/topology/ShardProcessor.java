@@ -17,6 +17,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.run.RunTable;
 import org.isgd.sampler.policy.SamplingPolicy;
+import org.isgd.sampler.policy.ShardStock;
 import org.isgd.sampler.policy.ShardedDraw;
 import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.SampleState;
@@ -31,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * One shard of every sharded run (a sampler started with {@code --shards S}): the samples whose
  * key hashes to this task's partition of the shard topic, their importance and history, and the
  * run's policy over them. It reports each run's summary to the run's {@link RunCoordinator} when
- * it changes, draws the parts of batches the coordinator asks for, and passes acknowledgements on
- * to it. (Runs of an unsharded sampler live in {@link RunProcessor}.)
+ * it changes, draws the samples its grants ask for (many batches' worth at a time, ahead of the
+ * batches), and passes acknowledgements on to it. (Runs of an unsharded sampler live in {@link RunProcessor}.)
  */
 final class ShardProcessor implements Processor<String, SamplerEvent, String, Routed<Object>> {
     static final String UNKNOWN_SAMPLE = "unknown-sample";
@@ -111,7 +112,7 @@ final class ShardProcessor implements Processor<String, SamplerEvent, String, Ro
             case SAMPLE -> onSample(event.sample());
             case PREDICTION -> onPrediction(event.prediction());
             case PROGRESS -> passToCoordinator(event);
-            case SHARD -> onDrawRequest((ShardMessage.DrawRequest) event.shardMessage());
+            case SHARD -> event.shardMessage() instanceof ShardMessage.Grant grant ? onGrant(grant) : null; // Obsolete: dropped
             case PREDICTION_BATCH, POPULATION -> "malformed: a " + event.kind() + " event reached a shard task";
         };
         if (problem != null) {
@@ -297,15 +298,6 @@ final class ShardProcessor implements Processor<String, SamplerEvent, String, Ro
         changed.add(runId);
     }
 
-    /** Labels of drawn samples, from the policy's in-memory pool (a store read per index was a cost per draw). */
-    private static int[] labelsOf(final SamplingPolicy sampler, final long[] sampleIds) {
-        final int[] labels = new int[sampleIds.length];
-        for (int i = 0; i < sampleIds.length; i++) {
-            labels[i] = sampler.labelOf(sampleIds[i]);
-        }
-        return labels;
-    }
-
     private void save(final RunProgress progress) {
         runs.put(progress.spec().getRunId(), progress);
         runProgress.put(progress.spec().getRunId(), progress.toBytes());
@@ -319,29 +311,31 @@ final class ShardProcessor implements Processor<String, SamplerEvent, String, Ro
     public void close() {
     }
 
-    /** Draws this shard's part of a batch; an empty part if the shard has no sample of the run. */
-    private String onDrawRequest(final ShardMessage.DrawRequest request) {
-        final SamplingPolicy sampler = samplerOf(request.runId());
-        final RunProgress run = runs.get(request.runId());
+    /**
+     * Draws what a grant asks for, ahead of the batches that will use it; an empty stock if the
+     * shard has no sample of the run (the coordinator then stops waiting for it).
+     */
+    private String onGrant(final ShardMessage.Grant grant) {
+        final SamplingPolicy sampler = samplerOf(grant.runId());
+        final RunProgress run = runs.get(grant.runId());
         final int shard = context.taskId().partition();
         long[] ids = new long[0];
-        float[] weights = new float[0];
-        double[] probabilities = new double[0];
+        int[] labels = new int[0];
+        double[] inShard = new double[0];
         if (sampler != null && sampler.population() > 0) {
-            final long seed = (run.spec().getSeed() * 0x9E3779B97F4A7C15L + request.batchSeq()) * 0x632BE59BD9B4E019L
+            final long seed = (run.spec().getSeed() * 0x9E3779B97F4A7C15L + grant.grant()) * 0x632BE59BD9B4E019L
                     + shard + 1;
-            final SamplingPolicy.Draw drawn = sampler.drawShard(request.batchSeq(), request.count(), request.plan(),
-                    request.totals(), request.share(), new SplittableRandom(seed));
+            final SamplingPolicy.Draw drawn = sampler.drawShard(grant.count(), grant.plan(), grant.totals(),
+                    grant.proportional(), new SplittableRandom(seed));
             ids = drawn.sampleIds();
-            weights = drawn.weights();
-            probabilities = drawn.probabilities();
+            labels = drawn.labels();
+            inShard = drawn.probabilities();
         } else {
-            LOG.warn("run {}: shard {} was asked for {} samples of batch {} but holds none of the run", request.runId(),
-                    shard, request.count(), request.batchSeq());
+            LOG.warn("run {}: shard {} was granted {} samples but holds none of the run", grant.runId(), shard,
+                    grant.count());
         }
-        final int[] labels = sampler == null ? new int[ids.length] : labelsOf(sampler, ids);
-        forwardToCoordinator(new ShardMessage.DrawPart(request.runId(), request.batchSeq(), shard, ids, labels, weights,
-                probabilities));
+        forwardToCoordinator(new ShardMessage.Stock(grant.runId(), shard,
+                new ShardStock.Chunk(grant.grant(), now(), ids, labels, inShard)));
         return null;
     }
 
@@ -360,7 +354,10 @@ final class ShardProcessor implements Processor<String, SamplerEvent, String, Ro
         changed.clear();
     }
 
-    /** An acknowledgement reaches a shard task first (it came in on the shard topic); the coordinator applies it. */
+    /**
+     * Acknowledgements go from the router to the coordinator directly; one still reaches a shard
+     * task if a sampler before that change put it on the shard topic: passed on.
+     */
     private String passToCoordinator(final SamplerEvent ack) {
         context.forward(new Record<>(ack.progress().getRunId(), Routed.of(ack), now()));
         return null;

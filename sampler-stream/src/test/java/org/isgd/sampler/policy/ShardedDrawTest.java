@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The two-level draw in memory: one run split over three shards (unequal sizes, one shard with
- * only unseen samples, so the run's maximum comes from another shard) draws what the same run on
- * one policy draws: same q_i (to 1e-12), same weights, and counts that fit q_i (chi-square).
+ * only unseen samples, so the run's maximum comes from another shard), its batches assembled from
+ * stock the shards drew ahead in grants of several batches' worth, draws what the same run on one
+ * policy draws: same q_i (to 1e-12), same weights, and counts that fit q_i (chi-square).
  */
 class ShardedDrawTest {
     private static final int N = 90;
@@ -49,6 +50,7 @@ class ShardedDrawTest {
             final SamplingPolicy p = Policies.forRun(spec(policy, 8, null));
             assertFalse(p.shardable(), policy);
             assertThrows(UnsupportedOperationException.class, () -> p.plan(0, 8, new ShardedDraw.Totals(1, 1, 1, 0)));
+            assertThrows(UnsupportedOperationException.class, () -> p.weight(0.5, 2));
         }
     }
 
@@ -77,18 +79,16 @@ class ShardedDrawTest {
         final ShardedDraw.Totals totals = ShardedDraw.Totals.of(summaries.values());
         final int[] ids = {0, 1};
         final SplittableRandom random = new SplittableRandom(5);
+        final Coordinator coordinator = new Coordinator(shards.get(0), shards, 100);
         final long[] counts = new long[50];
         final double[] q = new double[50];
         for (int b = 0; b < 4000; b++) {
             final ShardedDraw.Plan plan = shards.get(0).plan(b, 32, totals);
             final ShardedDraw.Share[] shares = ShardedDraw.shares(plan.share(), ids, summaries, totals);
-            final int[] perShard = ShardedDraw.counts(32, shares, random);
-            for (int s = 0; s < 2; s++) {
-                final SamplingPolicy.Draw part = shards.get(s).drawShard(b, perShard[s], plan, totals, shares[s], random);
-                for (int i = 0; i < part.sampleIds().length; i++) {
-                    counts[(int) part.sampleIds()[i]]++;
-                    q[(int) part.sampleIds()[i]] = part.probabilities()[i];
-                }
+            final SamplingPolicy.Draw batch = coordinator.batch(32, plan, ids, shares, totals, random);
+            for (int i = 0; i < batch.sampleIds().length; i++) {
+                counts[(int) batch.sampleIds()[i]]++;
+                q[(int) batch.sampleIds()[i]] = batch.probabilities()[i];
             }
         }
         double sum = 0;
@@ -100,6 +100,54 @@ class ShardedDrawTest {
         final double[] uniform = new double[50];
         java.util.Arrays.fill(uniform, 1.0 / 50);
         assertFollows(q, uniform, counts);
+    }
+
+    /**
+     * The coordinator's side, in memory: each shard draws {@code grant} samples at a time into a
+     * {@link ShardStock} (so a stock entry serves a later batch than the one that asked), and
+     * every batch takes its multinomial counts from the stock, q_i = chance × r_s(i).
+     */
+    private static final class Coordinator {
+        private final SamplingPolicy planner;
+        private final List<SamplingPolicy> shards;
+        private final int grant;
+        private final ShardStock stock = new ShardStock(0);
+
+        Coordinator(final SamplingPolicy planner, final List<SamplingPolicy> shards, final int grant) {
+            this.planner = planner;
+            this.shards = shards;
+            this.grant = grant;
+        }
+
+        SamplingPolicy.Draw batch(final int size, final ShardedDraw.Plan plan, final int[] ids,
+                                  final ShardedDraw.Share[] shares, final ShardedDraw.Totals totals,
+                                  final SplittableRandom random) {
+            stock.replan(plan);
+            final int[] counts = ShardedDraw.counts(size, shares, random);
+            final long[] sampleIds = new long[size];
+            final int[] labels = new int[size];
+            final double[] q = new double[size];
+            final float[] weights = new float[size];
+            int at = 0;
+            for (int j = 0; j < ids.length; j++) {
+                while (stock.available(ids[j]) < counts[j]) {
+                    final long number = stock.grant(ids[j], grant, 0);
+                    final SamplingPolicy.Draw d = shards.get(ids[j]).drawShard(grant, plan, totals,
+                            shares[j].proportional(), random);
+                    assertEquals(plan.phase(), d.phase());
+                    assertTrue(stock.receive(ids[j], new ShardStock.Chunk(number, 0, d.sampleIds(), d.labels(),
+                            d.probabilities())));
+                }
+                stock.take(ids[j], counts[j], sampleIds, labels, q, at);
+                for (int i = at; i < at + counts[j]; i++) {
+                    q[i] *= shares[j].chance();
+                    weights[i] = planner.weight(q[i], totals.population());
+                    assertEquals(label(sampleIds[i]), labels[i], "label of " + sampleIds[i]);
+                }
+                at += counts[j];
+            }
+            return new SamplingPolicy.Draw(sampleIds, labels, weights, q, plan.phase());
+        }
     }
 
     interface Scores {
@@ -149,24 +197,20 @@ class ShardedDrawTest {
         final long[] counts = new long[N];
         final int[] ids = {0, 1, 2};
         final SplittableRandom random = new SplittableRandom(42);
+        final Coordinator coordinator = new Coordinator(single, shards, 150); // a grant covers several batches
         String phase = null;
         for (int b = 0; b < 3000; b++) {
             final ShardedDraw.Plan plan = single.plan(b, 64, totals);
             phase = plan.phase();
             final ShardedDraw.Share[] shares = ShardedDraw.shares(plan.share(), ids, summaries, totals);
-            final int[] perShard = ShardedDraw.counts(64, shares, random);
-            for (int s = 0; s < 3; s++) {
-                final SamplingPolicy.Draw part = shards.get(s).drawShard(b, perShard[s], plan, totals, shares[s],
-                        random);
-                assertEquals(perShard[s], part.sampleIds().length);
-                assertEquals(plan.phase(), part.phase());
-                for (int i = 0; i < part.sampleIds().length; i++) {
-                    final long id = part.sampleIds()[i];
-                    counts[(int) id]++;
-                    if (singleQ.containsKey(id)) {
-                        assertEquals(singleQ.get(id), part.probabilities()[i], 1e-12, "q of " + id);
-                        assertEquals(singleW.get(id), part.weights()[i], 1e-6f, "weight of " + id);
-                    }
+            final SamplingPolicy.Draw batch = coordinator.batch(64, plan, ids, shares, totals, random);
+            assertEquals(64, batch.sampleIds().length);
+            for (int i = 0; i < batch.sampleIds().length; i++) {
+                final long id = batch.sampleIds()[i];
+                counts[(int) id]++;
+                if (singleQ.containsKey(id)) {
+                    assertEquals(singleQ.get(id), batch.probabilities()[i], 1e-12, "q of " + id);
+                    assertEquals(singleW.get(id), batch.weights()[i], 1e-6f, "weight of " + id);
                 }
             }
         }

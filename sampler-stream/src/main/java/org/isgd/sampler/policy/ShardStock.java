@@ -1,0 +1,188 @@
+package org.isgd.sampler.policy;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * What the coordinator of a sharded run holds in stock: samples each shard drew ahead for it,
+ * many batches' worth per request (a <em>grant</em>), from which the coordinator assembles
+ * batches without a round trip to the shards per batch.
+ *
+ * <p>Why the batches stay exact. A shard answers a grant with i.i.d. draws from its in-shard
+ * distribution r_s as it was when it drew them, each with r_s(i). For a batch the coordinator
+ * picks how many of its samples come from each shard — a multinomial over the chances P(s),
+ * seeded by the batch — and takes them from the front of each shard's stock. Which entries are
+ * at the front depends only on how many were taken before, never on which samples they are, so a
+ * slot filled from shard s holds sample i with probability P(s) · r_s(i): that product is the
+ * true inclusion probability the batch reports, and 1/(N·q_i) an unbiased weight. Dropping
+ * stock (a plan change, a restart) is decided without looking at the samples either, so it
+ * biases nothing. With current summaries P(s) · r_s(i) is the single-task q_i (see
+ * {@link ShardedDraw}); a stock entry is at most one grant old, and a grant covers a few
+ * batches' worth of draws (the stock's target), which bounds how stale the scores behind a draw are.
+ *
+ * <p>Only {@link #nextGrant} is persisted: after a restart the stock starts empty, grants
+ * numbered below it are dropped when their stock arrives, and the shards are asked anew.
+ */
+public final class ShardStock {
+    /** Most samples one grant asks for: a stock message (20 bytes a sample) stays well under a 1 MB record. */
+    public static final int MAX_GRANT = 32_768;
+    /** Grants a shard may have in flight at once. */
+    public static final int MAX_IN_FLIGHT = 4;
+    /** A grant unanswered for this long is given up (its stock is dropped if it still comes). */
+    public static final long GRANT_TIMEOUT_MS = 30_000;
+
+    /** What a shard drew for one grant: ids, labels and each sample's probability in the shard, r_s(i). */
+    public record Chunk(long grant, long drawnAt, long[] ids, int[] labels, double[] inShard) {
+        public int size() {
+            return ids.length;
+        }
+    }
+
+    private static final class Shelf {
+        final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
+        /** Entries of the head chunk already taken. */
+        int position;
+        int available;
+        /** grant → {count, sent at}. */
+        final Map<Long, long[]> inFlight = new HashMap<>();
+        int inFlightCount;
+    }
+
+    private final Map<Integer, Shelf> shelves = new HashMap<>();
+    private ShardedDraw.Plan plan;
+    private long nextGrant;
+    /** Grants numbered below this were made for stock that is gone (another plan, or before a restart). */
+    private long validFrom;
+
+    /** @param nextGrant the number of the next grant (persisted by the coordinator) */
+    public ShardStock(final long nextGrant) {
+        this.nextGrant = nextGrant;
+        this.validFrom = nextGrant;
+    }
+
+    public long nextGrant() {
+        return nextGrant;
+    }
+
+    /** The plan the stock is drawn under; null before the first. */
+    public ShardedDraw.Plan plan() {
+        return plan;
+    }
+
+    /**
+     * Draws from now on follow {@code next}: if it differs from the stock's plan, everything in
+     * stock or on its way is dropped. Returns whether it did.
+     */
+    public boolean replan(final ShardedDraw.Plan next) {
+        if (next.equals(plan)) {
+            return false;
+        }
+        plan = next;
+        shelves.clear();
+        validFrom = nextGrant;
+        return true;
+    }
+
+    public int available(final int shard) {
+        final Shelf shelf = shelves.get(shard);
+        return shelf == null ? 0 : shelf.available;
+    }
+
+    /** Samples in stock over all shards. */
+    public long available() {
+        long sum = 0;
+        for (final Shelf shelf : shelves.values()) {
+            sum += shelf.available;
+        }
+        return sum;
+    }
+
+    /**
+     * How many samples to ask {@code shard} for now, 0 for none: when what it has plus what is on
+     * its way falls a quarter of {@code target} short (or short of {@code need}, what a waiting
+     * batch needs, with nothing on its way to cover it), enough to reach it, at most
+     * {@link #MAX_GRANT}, and only while fewer than {@link #MAX_IN_FLIGHT} grants are in flight.
+     */
+    public int shortfall(final int shard, final int target, final int need, final long now) {
+        final Shelf shelf = shelf(shard);
+        expire(shelf, now);
+        final int have = shelf.available + shelf.inFlightCount;
+        final int deficit = Math.max(target, need) - have;
+        if (deficit <= 0 || shelf.inFlight.size() >= MAX_IN_FLIGHT || deficit < target / 4 && have >= need) {
+            return 0;
+        }
+        return Math.min(MAX_GRANT, deficit);
+    }
+
+    /** Records a grant of {@code count} samples to {@code shard} as in flight; returns its number. */
+    public long grant(final int shard, final int count, final long now) {
+        final long grant = nextGrant++;
+        final Shelf shelf = shelf(shard);
+        shelf.inFlight.put(grant, new long[] {count, now});
+        shelf.inFlightCount += count;
+        return grant;
+    }
+
+    /** A shard's stock arrived: kept if its grant is still awaited (returns true), else dropped. */
+    public boolean receive(final int shard, final Chunk chunk) {
+        final Shelf shelf = shelves.get(shard);
+        final long[] granted = chunk.grant() < validFrom || shelf == null ? null : shelf.inFlight.remove(chunk.grant());
+        if (granted == null) {
+            return false;
+        }
+        shelf.inFlightCount -= (int) granted[0];
+        if (chunk.size() > 0) {
+            shelf.chunks.addLast(chunk);
+            shelf.available += chunk.size();
+        }
+        return true;
+    }
+
+    /**
+     * Takes the first {@code n} samples of the shard's stock into the arrays from index
+     * {@code at} (inShard gets r_s(i)); returns when the oldest of them was drawn.
+     */
+    public long take(final int shard, final int n, final long[] ids, final int[] labels, final double[] inShard,
+                     final int at) {
+        final Shelf shelf = shelves.get(shard);
+        if (shelf == null || shelf.available < n) {
+            throw new IllegalStateException("shard " + shard + " has " + available(shard) + " samples in stock, not " + n);
+        }
+        long oldest = Long.MAX_VALUE;
+        int to = at;
+        int left = n;
+        while (left > 0) {
+            final Chunk head = shelf.chunks.peekFirst();
+            final int m = Math.min(left, head.size() - shelf.position);
+            System.arraycopy(head.ids(), shelf.position, ids, to, m);
+            System.arraycopy(head.labels(), shelf.position, labels, to, m);
+            System.arraycopy(head.inShard(), shelf.position, inShard, to, m);
+            oldest = Math.min(oldest, head.drawnAt());
+            shelf.position += m;
+            to += m;
+            left -= m;
+            if (shelf.position == head.size()) {
+                shelf.chunks.removeFirst();
+                shelf.position = 0;
+            }
+        }
+        shelf.available -= n;
+        return oldest;
+    }
+
+    private Shelf shelf(final int shard) {
+        return shelves.computeIfAbsent(shard, s -> new Shelf());
+    }
+
+    private static void expire(final Shelf shelf, final long now) {
+        for (final Iterator<long[]> it = shelf.inFlight.values().iterator(); it.hasNext(); ) {
+            final long[] granted = it.next();
+            if (now - granted[1] > GRANT_TIMEOUT_MS) {
+                shelf.inFlightCount -= (int) granted[0];
+                it.remove();
+            }
+        }
+    }
+}

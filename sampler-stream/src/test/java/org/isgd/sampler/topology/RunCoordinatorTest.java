@@ -1,0 +1,166 @@
+package org.isgd.sampler.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.isgd.contract.IndexBatchCodec;
+import org.isgd.contract.Topics;
+import org.isgd.sampler.policy.ShardStock;
+import org.isgd.sampler.policy.ShardedDraw;
+import org.isgd.sampler.status.RunSnapshots;
+import org.isgd.sampler.store.StoreKeys;
+import org.isgd.schemas.RunSpec;
+import org.isgd.schemas.TrainerProgress;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The coordinator of sharded runs alone, on a mock context with in-memory stores: it grants
+ * each shard stock ahead, assembles batches from that stock (q_i = P(s) · r_s(i)) without a
+ * request per batch, lets the lead hold batches back, and after a restart drops stock granted
+ * before it.
+ */
+class RunCoordinatorTest {
+    private static final String RUN = "coordinated";
+    private static final int BATCH = 8;
+    /** Loaded first: creating the contract's serdes lets Avro build isgd's records (see TrustedClasses). */
+    private static final org.apache.kafka.common.serialization.Serializer<RunSpec> SPECS =
+            Topics.RUNS.valueSerde().serializer();
+
+    private final SamplerMetrics metrics = new SamplerMetrics();
+    private MockProcessorContext<String, Routed<Object>> context;
+    private RunCoordinator coordinator;
+
+    @BeforeEach
+    void init() {
+        final Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "run-coordinator-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
+        context = new MockProcessorContext<>(props, new TaskId(1, 0), null);
+        for (final String name : new String[] {RunCoordinator.RUNS, StoreKeys.RUNS_GLOBAL}) {
+            final KeyValueStore<String, byte[]> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name),
+                    Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
+            store.init(context.getStateStoreContext(), store);
+            context.addStateStore(store);
+        }
+        final RunSpec spec = RunSpec.newBuilder().setRunId(RUN).setDataset("d").setPolicy("uniform").setParams(Map.of())
+                .setBatchSize(BATCH).setLead(2).setMinPopulation(30L).build();
+        final KeyValueStore<String, byte[]> global = context.getStateStore(StoreKeys.RUNS_GLOBAL);
+        global.put(RUN, SPECS.serialize(null, spec));
+        context.setCurrentSystemTimeMs(1_000_000L);
+        start();
+    }
+
+    private void start() {
+        coordinator = new RunCoordinator(metrics, new RunSnapshots(), Duration.ZERO);
+        coordinator.init(context);
+    }
+
+    private void process(final ShardMessage message) {
+        coordinator.process(new Record<>(RUN, SamplerEvent.of(message), context.currentSystemTimeMs()));
+    }
+
+    private void report(final int shard, final int population) {
+        process(new ShardMessage.ShardReport(RUN, shard, new ShardedDraw.Summary(population, 0, population, 0, 0)));
+    }
+
+    private void ack(final long batchSeq) {
+        final TrainerProgress ack = new TrainerProgress(RUN, 0, batchSeq, batchSeq, 0f, 1L);
+        coordinator.process(new Record<>(RUN, SamplerEvent.of(SamplerEvent.Kind.PROGRESS, 0, batchSeq,
+                RUN.getBytes(StandardCharsets.UTF_8), Topics.PROGRESS.valueSerde().serializer().serialize(null, ack),
+                ack), context.currentSystemTimeMs()));
+    }
+
+    private List<ShardMessage.Grant> grants() {
+        return context.forwarded().stream().map(f -> f.record().value().value())
+                .filter(v -> v instanceof SamplerEvent e && e.shardMessage() instanceof ShardMessage.Grant)
+                .map(v -> (ShardMessage.Grant) ((SamplerEvent) v).shardMessage()).toList();
+    }
+
+    private List<IndexBatchCodec.Batch> batches() {
+        return context.forwarded().stream().map(f -> f.record().value().value())
+                .filter(v -> v instanceof RunOutput.Batch)
+                .map(v -> IndexBatchCodec.decode(((RunOutput.Batch) v).batch())).toList();
+    }
+
+    /** What shard {@code shard} (population n, ids shard·1000 + i) answers to a grant: uniform in the shard. */
+    private static ShardMessage.Stock stock(final ShardMessage.Grant grant, final int n) {
+        final long[] ids = new long[grant.count()];
+        final int[] labels = new int[grant.count()];
+        final double[] inShard = new double[grant.count()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = grant.shard() * 1000L + i % n;
+            labels[i] = (int) (ids[i] % 10);
+            inShard[i] = 1.0 / n;
+        }
+        return new ShardMessage.Stock(RUN, grant.shard(), new ShardStock.Chunk(grant.grant(), 0, ids, labels, inShard));
+    }
+
+    @Test
+    void grantsStockAheadAndAssemblesBatchesFromItWithoutAskingPerBatch() {
+        report(0, 10);
+        report(1, 30);
+        final List<ShardMessage.Grant> grants = grants();
+        assertEquals(2, grants.size(), "one grant per shard with samples: " + grants);
+        assertTrue(batches().isEmpty(), "no stock yet");
+        for (final ShardMessage.Grant g : grants) {
+            // the stock's target: at least the lead's window (lead + 1 batches), P(s)·B samples a batch
+            assertTrue(g.count() >= 3 * BATCH * (g.shard() == 0 ? 0.25 : 0.75), "several batches' worth: " + g);
+        }
+        context.resetForwards();
+        process(stock(grants.get(0), 10));
+        assertTrue(batches().isEmpty(), "shard 1's part is still missing");
+        process(stock(grants.get(1), 30));
+        List<IndexBatchCodec.Batch> out = batches();
+        assertEquals(List.of(0L, 1L), out.stream().map(IndexBatchCodec.Batch::batchSeq).toList(),
+                "lead 2: two batches before any acknowledgement");
+        for (final IndexBatchCodec.Batch b : out) {
+            for (int i = 0; i < b.size(); i++) {
+                assertEquals(1.0 / 40, b.probabilities()[i], 1e-15, "q = P(s)·r_s(i) = (N_s/N)·(1/N_s)");
+                assertEquals(1f, b.weights()[i]);
+            }
+        }
+        context.resetForwards();
+        ack(0);
+        ack(1);
+        for (final ShardMessage.Grant g : grants()) { // top-ups as the stock drains: answer them
+            process(stock(g, g.shard() == 0 ? 10 : 30));
+        }
+        out = batches();
+        assertEquals(List.of(2L, 3L), out.stream().map(IndexBatchCodec.Batch::batchSeq).toList(),
+                "acknowledgements release batches, in order");
+    }
+
+    @Test
+    void afterARestartStockGrantedBeforeItIsDroppedAndGrantedAnew() {
+        report(0, 10);
+        report(1, 30);
+        final List<ShardMessage.Grant> before = grants();
+        coordinator.close();
+        context.resetForwards();
+        start(); // as after a crash: the coordinator's store survives, its stock does not
+        report(1, 30);
+        final List<ShardMessage.Grant> after = grants();
+        assertEquals(2, after.size(), "granted anew: " + after);
+        assertTrue(after.stream().allMatch(g -> g.grant() > before.get(1).grant()), "grant numbers never repeat");
+        context.resetForwards();
+        process(stock(before.get(0), 10));
+        process(stock(before.get(1), 30));
+        assertTrue(batches().isEmpty(), "stock of grants made before the restart is dropped");
+        process(stock(after.get(0), 10));
+        process(stock(after.get(1), 30));
+        assertEquals(2, batches().size());
+    }
+}
