@@ -4,9 +4,11 @@ import java.nio.file.Path;
 import java.util.Properties;
 
 /**
- * The configuration of the embedded single-node KRaft cluster: one process acting as broker and
- * controller, both listeners on 127.0.0.1, internal topics with one replica and min ISR 1 (so
- * transactions and exactly-once work), no topic auto-creation, no initial rebalance delay.
+ * The configuration of an embedded KRaft node: one process acting as broker and controller, both
+ * listeners on 127.0.0.1, no topic auto-creation, no initial rebalance delay. A single node has
+ * internal topics with one replica and min ISR 1 (so transactions and exactly-once work); a
+ * cluster of three or more replicates them three times with min ISR 2, and so do topics created
+ * without an explicit replication factor (Kafka Streams' internal topics among them).
  */
 final class BrokerConfig {
     static final String LOOPBACK = "127.0.0.1";
@@ -16,12 +18,26 @@ final class BrokerConfig {
     private BrokerConfig() {
     }
 
-    /** The broker's properties: client port {@code clientPort}, controller port {@code ctrlPort}, logs in {@code dir}. */
+    /** A single node: client port {@code clientPort}, controller port {@code ctrlPort}, logs in {@code dir}. */
     static Properties properties(int clientPort, int ctrlPort, Path dir) {
+        return properties(NODE_ID, 1, clientPort, ctrlPort, voters(new int[] {ctrlPort}), dir);
+    }
+
+    /** {@code controller.quorum.voters} for nodes 1..n with these controller ports. */
+    static String voters(int[] ctrlPorts) {
+        StringBuilder voters = new StringBuilder();
+        for (int i = 0; i < ctrlPorts.length; i++) {
+            voters.append(i == 0 ? "" : ",").append(i + 1).append('@').append(LOOPBACK).append(':').append(ctrlPorts[i]);
+        }
+        return voters.toString();
+    }
+
+    /** Node {@code nodeId} of a cluster of {@code nodes}, each a controller voter. */
+    static Properties properties(int nodeId, int nodes, int clientPort, int ctrlPort, String voters, Path dir) {
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", String.valueOf(NODE_ID));
-        p.put("controller.quorum.voters", NODE_ID + "@" + LOOPBACK + ":" + ctrlPort);
+        p.put("node.id", String.valueOf(nodeId));
+        p.put("controller.quorum.voters", voters);
         p.put("listeners", "PLAINTEXT://" + LOOPBACK + ":" + clientPort + "," + CONTROLLER_LISTENER + "://" + LOOPBACK + ":" + ctrlPort);
         p.put("advertised.listeners", "PLAINTEXT://" + LOOPBACK + ":" + clientPort);
         p.put("controller.listener.names", CONTROLLER_LISTENER);
@@ -29,16 +45,17 @@ final class BrokerConfig {
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
         p.put("log.dirs", dir.toString());
 
-        // One node: every internal topic has a single replica.
-        p.put("offsets.topic.replication.factor", "1");
+        String replicas = String.valueOf(Math.min(3, nodes));
+        String minIsr = nodes >= 3 ? "2" : "1";
+        p.put("offsets.topic.replication.factor", replicas);
         p.put("offsets.topic.num.partitions", "6");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.replication.factor", replicas);
+        p.put("transaction.state.log.min.isr", minIsr);
         p.put("transaction.state.log.num.partitions", "6");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
-        p.put("default.replication.factor", "1");
-        p.put("min.insync.replicas", "1");
+        p.put("share.coordinator.state.topic.replication.factor", replicas);
+        p.put("share.coordinator.state.topic.min.isr", minIsr);
+        p.put("default.replication.factor", replicas);
+        p.put("min.insync.replicas", minIsr);
 
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "false");
@@ -50,7 +67,7 @@ final class BrokerConfig {
         p.put("log.retention.check.interval.ms", "60000");
         p.put("log.cleaner.dedupe.buffer.size", String.valueOf(16 * 1024 * 1024));
         p.put("num.network.threads", "2");
-        p.put("num.io.threads", "4");
+        p.put("num.io.threads", nodes > 1 ? "2" : "4");
         p.put("num.recovery.threads.per.data.dir", "2");
         return p;
     }

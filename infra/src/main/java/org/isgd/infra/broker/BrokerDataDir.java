@@ -56,12 +56,17 @@ final class BrokerDataDir {
         return !Files.exists(dir.resolve("meta.properties"));
     }
 
-    /** Formats a new directory for this node with {@code clusterId}, as kafka-storage format would. */
+    /** Formats a new directory for the single node with {@code clusterId}, as kafka-storage format would. */
     static void format(Path dir, String clusterId) {
+        format(dir, clusterId, NODE_ID);
+    }
+
+    /** Formats a new directory for node {@code nodeId} of cluster {@code clusterId}. */
+    static void format(Path dir, String clusterId, int nodeId) {
         try {
             new Formatter()
                     .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-                    .setNodeId(NODE_ID)
+                    .setNodeId(nodeId)
                     .setClusterId(clusterId)
                     .addDirectory(dir.toString())
                     .setMetadataLogDirectory(dir.toString())
@@ -74,8 +79,38 @@ final class BrokerDataDir {
         }
     }
 
+    /**
+     * The cluster id the nodes of a cluster share: read from {@code root}/cluster.id, written there
+     * first (atomically: one node wins, the others read its id) if no node has formatted yet.
+     */
+    static String sharedClusterId(Path root) {
+        Path file = root.resolve("cluster.id");
+        try {
+            if (!Files.exists(file)) {
+                Path tmp = Files.createTempFile(root, ".cluster-id", ".tmp");
+                Files.writeString(tmp, org.apache.kafka.common.Uuid.randomUuid().toString());
+                try {
+                    Files.createLink(file, tmp); // atomic: fails if another node got there first, then its id counts
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    // the other node's id it is
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+            }
+            return Files.readString(file).trim();
+        } catch (IOException e) {
+            throw new BrokerStartException("Cannot read or write " + file + " (" + oneLine(e)
+                    + "): pass a writable cluster directory.", e);
+        }
+    }
+
     /** The cluster id of a formatted directory; fails if another setup (node id) formatted it. */
     static String readClusterId(Path dir) {
+        return readClusterId(dir, NODE_ID);
+    }
+
+    /** The cluster id of a directory formatted for node {@code nodeId}. */
+    static String readClusterId(Path dir, int nodeId) {
         Properties meta = new Properties();
         try (var in = Files.newInputStream(dir.resolve("meta.properties"))) {
             meta.load(in);
@@ -85,7 +120,7 @@ final class BrokerDataDir {
         }
         String id = meta.getProperty("cluster.id");
         String node = meta.getProperty("node.id");
-        if (id == null || !String.valueOf(NODE_ID).equals(node)) {
+        if (id == null || !String.valueOf(nodeId).equals(node)) {
             throw new BrokerStartException("Directory " + dir + " holds data of another Kafka setup (node.id="
                     + node + "): pass another directory, or delete it to start from scratch.");
         }

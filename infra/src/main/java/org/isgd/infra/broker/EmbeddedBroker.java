@@ -21,8 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A single-node Kafka KRaft cluster (one process acting as broker and controller) run
- * in-process, for development and tests.
+ * An embedded Kafka KRaft node (acting as broker and controller) run in-process, for
+ * development and tests: a single-node cluster ({@link #start}), or one node of a cluster of
+ * several ({@link #startNode}; {@link EmbeddedCluster} runs all of them in one process).
  *
  * <p>This class is the broker's lifecycle: start (data directory, lock, ports, configuration,
  * readiness), the running broker's addresses, and shutdown. Both listeners bind to 127.0.0.1
@@ -108,20 +109,61 @@ public final class EmbeddedBroker implements AutoCloseable {
     }
 
     private static EmbeddedBroker startOnce(int clientPort, int ctrlPort, Path dir, DataDirLock lock, long t0) {
+        return startOnce(BrokerConfig.NODE_ID, 1, clientPort, ctrlPort, BrokerConfig.voters(new int[] {ctrlPort}), dir,
+                lock, t0, () -> Uuid.randomUuid().toString());
+    }
+
+    /**
+     * Starts node {@code nodeId} (1..n) of an n-node KRaft cluster on 127.0.0.1, in this process
+     * or in another: every node is given all nodes' client and controller ports. Its data lives in
+     * {@code clusterDir}/node-{id}; the cluster id in {@code clusterDir}/cluster.id, written by
+     * whichever node formats first. Returns once this node serves metadata, which needs a
+     * majority of the nodes (their controllers form the quorum) to be up.
+     */
+    public static EmbeddedBroker startNode(int nodeId, int[] clientPorts, int[] ctrlPorts, Path clusterDir) {
+        int nodes = clientPorts.length;
+        if (nodes < 1 || ctrlPorts.length != nodes || nodeId < 1 || nodeId > nodes) {
+            throw new BrokerStartException("Node " + nodeId + " of a " + nodes + "-node cluster: node ids run from 1 to "
+                    + nodes + ", with one client and one controller port each.");
+        }
+        long t0 = System.nanoTime();
+        Path root = BrokerDataDir.prepare(clusterDir);
+        Path dir = BrokerDataDir.prepare(root.resolve("node-" + nodeId));
+        DataDirLock lock = DataDirLock.acquire(dir);
+        try {
+            int clientPort = BrokerPorts.checkPortFree(clientPorts[nodeId - 1], "broker node " + nodeId);
+            int ctrlPort = BrokerPorts.checkPortFree(ctrlPorts[nodeId - 1], "controller of node " + nodeId);
+            try {
+                return startOnce(nodeId, nodes, clientPort, ctrlPort, BrokerConfig.voters(ctrlPorts), dir, lock, t0,
+                        () -> BrokerDataDir.sharedClusterId(root));
+            } catch (BrokerPorts.PortRaceException e) {
+                throw new BrokerStartException("Kafka could not bind " + LOOPBACK + ":" + e.port
+                        + " (address in use): stop whatever uses it or choose other ports.", e.getCause());
+            }
+        } catch (RuntimeException | Error e) {
+            lock.release();
+            throw e;
+        }
+    }
+
+    private static EmbeddedBroker startOnce(int nodeId, int nodes, int clientPort, int ctrlPort, String voters,
+                                            Path dir, DataDirLock lock, long t0,
+                                            java.util.function.Supplier<String> newClusterId) {
         KafkaConfig config;
         try {
-            config = KafkaConfig.fromProps(BrokerConfig.properties(clientPort, ctrlPort, dir), false);
+            config = KafkaConfig.fromProps(BrokerConfig.properties(nodeId, nodes, clientPort, ctrlPort, voters, dir),
+                    false);
         } catch (RuntimeException e) {
             throw new BrokerStartException("Invalid embedded broker configuration: " + oneLine(e), e);
         }
         boolean formatted = false;
         String clusterId;
         if (BrokerDataDir.isNew(dir)) {
-            clusterId = Uuid.randomUuid().toString();
-            BrokerDataDir.format(dir, clusterId);
+            clusterId = newClusterId.get();
+            BrokerDataDir.format(dir, clusterId, nodeId);
             formatted = true;
         } else {
-            clusterId = BrokerDataDir.readClusterId(dir);
+            clusterId = BrokerDataDir.readClusterId(dir, nodeId);
         }
 
         KafkaRaftServer server;
@@ -155,8 +197,8 @@ public final class EmbeddedBroker implements AutoCloseable {
             throw e;
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        LOG.info("Embedded Kafka broker up at {} (controller port {}, data {}, {}) in {} ms",
-                bootstrap, ctrlPort, dir, formatted ? "newly formatted" : "existing data", took.toMillis());
+        LOG.info("Embedded Kafka broker node {} of {} up at {} (controller port {}, data {}, {}) in {} ms", nodeId,
+                nodes, bootstrap, ctrlPort, dir, formatted ? "newly formatted" : "existing data", took.toMillis());
         return new EmbeddedBroker(server, lock, clientPort, ctrlPort, dir, clusterId, formatted, took);
     }
 

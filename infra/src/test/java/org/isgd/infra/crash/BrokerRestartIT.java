@@ -1,10 +1,7 @@
 package org.isgd.infra.crash;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -34,17 +31,7 @@ class BrokerRestartIT {
                 broker = rig.startBroker();
                 downMillis = (System.nanoTime() - stopped) / 1_000_000;
             }
-            assertEquals(0, trainer.awaitExit(Duration.ofSeconds(180)), "trainer failed; see " + trainer.log());
-            trainer.awaitLine("^trained " + BATCHES + " batches", Duration.ofSeconds(5));
-            sampler.stop(Duration.ofSeconds(60));
-
-            assertEquals(CrashRig.range(BATCHES), rig.batchSeqs(RUN), "isgd.batches holds each batch exactly once");
-            final List<Long> acknowledged = rig.progressSeqs(RUN);
-            assertEquals(CrashRig.range(BATCHES), acknowledged, "each batch trained and acknowledged exactly once");
-            final Map<Long, List<String>> predictions = rig.predictionsByBatch(RUN);
-            for (long seq = 0; seq < BATCHES; seq++) {
-                assertEquals(CrashRig.BATCH, predictions.getOrDefault(seq, List.of()).size(), "predictions of batch " + seq);
-            }
+            final List<Long> acknowledged = rig.assertRunCompleteExactlyOnce(RUN, BATCHES, trainer, sampler);
             System.out.printf("BrokerRestartIT: broker restarted after batch %d (down %d ms), batches checked %d, "
                     + "records lost 0%n", restartAt, downMillis, acknowledged.size());
         }

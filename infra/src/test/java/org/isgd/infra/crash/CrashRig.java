@@ -48,16 +48,27 @@ final class CrashRig implements AutoCloseable {
 
     final Path work;
     final int port;
+    /** Broker nodes: 1, or a cluster of several (node i on port + i − 1, its controller 100 above). */
+    final int nodes;
     private final List<IsgdProcess> started = new ArrayList<>();
     private final Map<String, Integer> starts = new HashMap<>();
 
     CrashRig(final String test) {
+        this(test, 1);
+    }
+
+    CrashRig(final String test, final int nodes) {
         this.work = Path.of("target", "it-crash", test + "-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
-        this.port = freePort();
+        this.nodes = nodes;
+        this.port = nodes == 1 ? freePort() : freePorts(nodes);
     }
 
     String bootstrap() {
-        return "127.0.0.1:" + port;
+        final List<String> addresses = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) {
+            addresses.add("127.0.0.1:" + (port + i));
+        }
+        return String.join(",", addresses);
     }
 
     Map<String, Object> client() {
@@ -70,6 +81,28 @@ final class CrashRig implements AutoCloseable {
         final IsgdProcess broker = start("broker", "512m", List.of("broker", "--port", "" + port,
                 "--data-dir", work.resolve("broker").toString()));
         broker.awaitLine("^broker on 127\\.0\\.0\\.1:" + port, START);
+        return broker;
+    }
+
+    /** The cluster's nodes, each a process of its own ({@code isgd broker --nodes N --node i}), started side by side. */
+    List<IsgdProcess> startCluster() {
+        final List<IsgdProcess> brokers = new ArrayList<>();
+        for (int node = 1; node <= nodes; node++) {
+            brokers.add(startNode(node, false));
+        }
+        for (int node = 1; node <= nodes; node++) {
+            brokers.get(node - 1).awaitLine("^node " + node + " of " + nodes + " on ", START);
+        }
+        return brokers;
+    }
+
+    /** Node {@code node} of the cluster (1..nodes), on its ports and data; waits until it serves unless told not to. */
+    IsgdProcess startNode(final int node, final boolean await) {
+        final IsgdProcess broker = start("node-" + node, "384m", List.of("broker", "--nodes", "" + nodes, "--node",
+                "" + node, "--port", "" + port, "--data-dir", work.resolve("cluster").toString()));
+        if (await) {
+            broker.awaitLine("^node " + node + " of " + nodes + " on ", START);
+        }
         return broker;
     }
 
@@ -167,6 +200,30 @@ final class CrashRig implements AutoCloseable {
         return byBatch;
     }
 
+    /**
+     * After a crash test's run: the trainer finished all {@code batches} and the sampler stops;
+     * isgd.batches holds each batch exactly once, in order, each acknowledged exactly once with a
+     * full batch of predictions. Returns the acknowledged batchSeqs.
+     */
+    List<Long> assertRunCompleteExactlyOnce(final String runId, final int batches, final IsgdProcess trainer,
+                                            final IsgdProcess sampler) {
+        org.junit.jupiter.api.Assertions.assertEquals(0, trainer.awaitExit(Duration.ofSeconds(180)),
+                "trainer failed; see " + trainer.log());
+        trainer.awaitLine("^trained " + batches + " batches", Duration.ofSeconds(5));
+        sampler.stop(Duration.ofSeconds(60));
+        org.junit.jupiter.api.Assertions.assertEquals(range(batches), batchSeqs(runId),
+                "isgd.batches holds each batch exactly once");
+        final List<Long> acknowledged = progressSeqs(runId);
+        org.junit.jupiter.api.Assertions.assertEquals(range(batches), acknowledged,
+                "each batch trained and acknowledged exactly once");
+        final Map<Long, List<String>> predictions = predictionsByBatch(runId);
+        for (long seq = 0; seq < batches; seq++) {
+            org.junit.jupiter.api.Assertions.assertEquals(BATCH, predictions.getOrDefault(seq, List.of()).size(),
+                    "predictions of batch " + seq);
+        }
+        return acknowledged;
+    }
+
     static List<Long> range(final long n) {
         return java.util.stream.LongStream.range(0, n).boxed().toList();
     }
@@ -257,6 +314,32 @@ final class CrashRig implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
+    /** A base port p with p .. p+n−1 and p+100 .. p+100+n−1 free on 127.0.0.1. */
+    private static int freePorts(final int n) {
+        final java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 50; attempt++) {
+            final int base = 20_000 + random.nextInt(30_000);
+            boolean free = true;
+            for (int i = 0; i < n && free; i++) {
+                free = isFree(base + i) && isFree(base + 100 + i);
+            }
+            if (free) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no " + n + " free port pairs on 127.0.0.1");
+    }
+
+    private static boolean isFree(final int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
