@@ -19,11 +19,24 @@ abstract class ApiQuery implements Callable<Integer> {
             description = "Base URL of a sampler's query API (env ISGD_API); see 'isgd sampler --api-port'.")
     String api;
 
+    @Option(names = "--api-token-file", paramLabel = "FILE",
+            description = "The sampler API's bearer token (first line); default: env " + QueryClient.TOKEN_ENV + ".")
+    java.nio.file.Path apiTokenFile;
+
     @Option(names = "--json", description = "Print the API's JSON answer as it is.")
     boolean json;
 
     @Spec
     CommandSpec spec;
+
+    /** The bearer token: from --api-token-file, else the environment, else none. */
+    String token() {
+        try {
+            return org.isgd.sampler.api.ApiAccess.token(apiTokenFile, System.getenv()); // as the sampler reads it
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
 
     /** The request path and query, e.g. /runs/r1/hardest?k=10. */
     abstract String path();
@@ -33,7 +46,8 @@ abstract class ApiQuery implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        final QueryClient.Answer answer = QueryClient.get(api, path());
+        final QueryClient.Answer answer = QueryClient.get(java.net.http.HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(3)).build(), api, path(), token());
         if (answer.status() >= 400) {
             throw new UsageException("sampler API at " + api + ": " + answer.body().path("error").asText("HTTP "
                     + answer.status()) + " (HTTP " + answer.status() + ")");

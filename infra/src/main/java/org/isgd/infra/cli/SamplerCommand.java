@@ -7,6 +7,7 @@ import org.isgd.infra.common.Errors;
 import org.isgd.infra.common.UsageException;
 import org.isgd.sampler.SamplerApp;
 import org.isgd.sampler.SamplerConfig;
+import org.isgd.sampler.api.ApiAccess;
 import org.isgd.sampler.api.BindAddress;
 import org.isgd.sampler.api.QueryServer;
 import org.isgd.sampler.run.RunSettings;
@@ -60,13 +61,28 @@ final class SamplerCommand implements Callable<Integer> {
     int apiPort;
 
     @Option(names = "--api-bind", defaultValue = BindAddress.DEFAULT,
-            description = "Address the query API binds to. It has no authentication: a non-loopback address needs "
-                    + "--allow-remote-api.")
+            description = "Address the query API binds to; a non-loopback address needs --allow-remote-api and a "
+                    + "bearer token.")
     String apiBind;
 
     @Option(names = "--allow-remote-api", description = "Allow binding the query API to a non-loopback address "
-            + "(e.g. 0.0.0.0 so that other instances can forward to this one); put a firewall or proxy in front.")
+            + "(e.g. 0.0.0.0 so that other instances can forward to this one); needs a token (--api-token-file).")
     boolean allowRemoteApi;
+
+    @Option(names = "--api-token-file", paramLabel = "FILE",
+            description = "A bearer token (first line, at least 16 characters) every request but /health must carry "
+                    + "('Authorization: Bearer <token>'); default: env " + ApiAccess.TOKEN_ENV + ", else none. Every "
+                    + "instance of the application id needs the same.")
+    Path apiTokenFile;
+
+    @Option(names = "--api-tls-keystore", paramLabel = "FILE",
+            description = "Serve the query API over HTTPS with the key in this PKCS12 keystore (instances of the "
+                    + "application id share it and trust its certificates when they forward).")
+    Path apiTlsKeystore;
+
+    @Option(names = "--api-tls-password-file", paramLabel = "FILE",
+            description = "The keystore's password (first line); default: env " + ApiAccess.TLS_PASSWORD_ENV + ".")
+    Path apiTlsPasswordFile;
 
     @Override
     public Integer call() throws Exception {
@@ -74,9 +90,12 @@ final class SamplerCommand implements Callable<Integer> {
             throw new UsageException("--api-port must be in [0, 65535] (0 turns the API off), was " + apiPort);
         }
         final String apiEndpoint = apiPort == 0 ? null : advertised(apiBind) + ":" + apiPort;
+        ApiAccess access = ApiAccess.OPEN;
         if (apiEndpoint != null) {
-            try {
-                BindAddress.check(apiBind, allowRemoteApi); // before joining the group, not after
+            try { // before joining the group, not after
+                access = new ApiAccess(ApiAccess.token(apiTokenFile, System.getenv()), apiTlsKeystore == null ? null
+                        : ApiAccess.tls(apiTlsKeystore, ApiAccess.password(apiTlsPasswordFile, System.getenv())));
+                BindAddress.check(apiBind, allowRemoteApi, access.token() != null);
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }
@@ -94,14 +113,15 @@ final class SamplerCommand implements Callable<Integer> {
                 commitIntervalMs, kafka.overrides(), apiEndpoint, shards, runs);
         try (SamplerApp app = SamplerApp.start(config);
              QueryServer api = apiEndpoint == null ? null : QueryServer.start(app,
-                     new QueryServer.Settings(apiBind, apiPort, allowRemoteApi, apiEndpoint))) {
+                     new QueryServer.Settings(apiBind, apiPort, allowRemoteApi, apiEndpoint, access))) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(api, app), "sampler-shutdown"));
             app.awaitRunning(Duration.ofMinutes(2));
             System.out.printf("sampler %s running against %s (state in %s); Ctrl-C stops it%n", applicationId,
                     kafka.bootstrapServers(), stateDir);
             System.out.println(api == null ? "query API off (--api-port 0)"
-                    : "query API on " + api.url() + " (advertised as " + apiEndpoint + "); try 'isgd query runs --api "
-                    + "http://" + apiEndpoint + "'");
+                    : "query API on " + api.url() + " (advertised as " + apiEndpoint + (access.token() == null ? ""
+                    : ", bearer token required") + "); try 'isgd query runs --api " + access.scheme() + "://"
+                    + apiEndpoint + "'");
             app.awaitStop();
             if (app.failure() != null) {
                 throw new UsageException("sampler stopped: " + Errors.describe(app.failure()));

@@ -23,6 +23,8 @@ import org.isgd.infra.common.UsageException;
  */
 public final class QueryClient {
     public static final String DEFAULT_API = "http://127.0.0.1:8085";
+    /** The bearer token, when the sampler's API needs one (as {@code isgd sampler} reads it). */
+    public static final String TOKEN_ENV = org.isgd.sampler.api.ApiAccess.TOKEN_ENV;
     static final ObjectMapper MAPPER = new ObjectMapper();
 
     private QueryClient() {
@@ -39,6 +41,11 @@ public final class QueryClient {
 
     /** {@link #get(String, String)} on a client of the caller's (one that asks many times keeps its connections). */
     public static Answer get(final HttpClient client, final String base, final String path) {
+        return get(client, base, path, System.getenv(TOKEN_ENV));
+    }
+
+    /** The same, with a bearer token (null for none). */
+    public static Answer get(final HttpClient client, final String base, final String path, final String token) {
         final URI uri;
         try {
             uri = URI.create(base.replaceAll("/+$", "") + path);
@@ -48,7 +55,11 @@ public final class QueryClient {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--api must be a URL such as " + DEFAULT_API + ", was '" + base + "'");
         }
-        final HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15)).GET().build();
+        final HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15)).GET();
+        if (token != null && !token.isBlank()) {
+            builder.header("Authorization", "Bearer " + token.strip());
+        }
+        final HttpRequest request = builder.build();
         try {
             final HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
             return new Answer(response.statusCode(), parse(response.body(), base, response.statusCode()));
@@ -59,6 +70,11 @@ public final class QueryClient {
         } catch (IOException e) {
             if (e.getCause() instanceof ConnectException) {
                 throw noApi(base);
+            }
+            if (e instanceof javax.net.ssl.SSLException) {
+                throw new UsageException("TLS with the sampler API at " + base + " failed (" + Errors.describe(e)
+                        + "); if its certificate is self-signed, trust it: JAVA_OPTS='-Djavax.net.ssl.trustStore=FILE "
+                        + "-Djavax.net.ssl.trustStorePassword=...'");
             }
             throw new UsageException("asking the sampler API at " + base + " failed: " + Errors.describe(e));
         } catch (InterruptedException e) {

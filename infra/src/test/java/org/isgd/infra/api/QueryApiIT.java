@@ -35,6 +35,8 @@ import org.isgd.infra.local.SampleRegistration;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.sampler.SamplerApp;
 import org.isgd.sampler.SamplerConfig;
+import org.isgd.infra.query.QueryClient;
+import org.isgd.sampler.api.ApiAccess;
 import org.isgd.sampler.api.QueryServer;
 import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.RunState;
@@ -239,6 +241,47 @@ class QueryApiIT {
         final IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> QueryServer.start(
                 instances.get(0).app(), new QueryServer.Settings("0.0.0.0", 0, false, null)));
         assertTrue(error.getMessage().contains("not a loopback address"), error.getMessage());
+    }
+
+    /**
+     * With a bearer token and a TLS keystore the API speaks HTTPS only and answers nothing but
+     * /health without the token (401, WWW-Authenticate); 'isgd query''s client sends the token.
+     */
+    @Test
+    void aTokenAndTlsGuardTheApi() throws Exception {
+        final String token = "query-it-token-0123456789";
+        final char[] password = "query-it-password".toCharArray();
+        final java.nio.file.Path keystore = WORK.resolve("api-" + System.nanoTime() + ".p12");
+        final Process keytool = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool")
+                .toString(), "-genkeypair", "-alias", "isgd-api", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", new String(password),
+                "-keypass", new String(password)).redirectErrorStream(true).start();
+        final String keytoolOutput = new String(keytool.getInputStream().readAllBytes());
+        assertEquals(0, keytool.waitFor(), "keytool: " + keytoolOutput);
+        final ApiAccess access = new ApiAccess(token, ApiAccess.tls(keystore, password));
+        try (QueryServer api = QueryServer.start(instances.get(0).app(),
+                new QueryServer.Settings("127.0.0.1", 0, false, null, access))) {
+            assertTrue(api.url().startsWith("https://127.0.0.1:"), api.url());
+            final java.net.http.HttpClient https = java.net.http.HttpClient.newBuilder().sslContext(access.tls()).build();
+            final java.net.http.HttpResponse<String> anonymous = https.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(api.url() + "/runs")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, anonymous.statusCode(), anonymous.body());
+            assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+            assertTrue(anonymous.body().contains("Authorization: Bearer"), anonymous.body());
+            final java.net.http.HttpResponse<String> wrong = https.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(api.url() + "/metrics")).header("Authorization", "Bearer " + token + "x").build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, wrong.statusCode());
+            assertEquals(200, QueryClient.get(https, api.url(), "/health", null).status(), "/health needs no token");
+            final QueryClient.Answer runs = QueryClient.get(https, api.url(), "/runs", token);
+            assertEquals(200, runs.status(), runs.body().toString());
+            assertTrue(runs.body().has("runs"), runs.body().toString());
+            assertThrows(java.io.IOException.class, () -> java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(api.url().replace("https:", "http:")
+                            + "/health")).timeout(Duration.ofSeconds(5)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()), "plain HTTP to the HTTPS port fails");
+        }
     }
 
     private static void checkSample(final Instance via, final Setup setup) throws Exception {

@@ -94,6 +94,27 @@ class IsgdCliTest {
     }
 
     @Test
+    void anApiOffLoopbackWithoutATokenIsRefusedBeforeTheSamplerStarts() {
+        final Outcome outcome = run("sampler", "--api-bind", "0.0.0.0", "--allow-remote-api", "--bootstrap-servers",
+                "127.0.0.1:1");
+        assertEquals(Isgd.EXIT_ERROR, outcome.exit());
+        assertEquals(1, outcome.err().strip().split("\n").length, outcome.err());
+        assertTrue(outcome.err().contains("without a bearer token"), outcome.err());
+        assertTrue(outcome.err().contains("--api-token-file"), outcome.err());
+    }
+
+    @Test
+    void clusterFlagsThatCannotWorkAreOneLineErrors() {
+        final Outcome nodes = run("broker", "--nodes", "12");
+        assertEquals(Isgd.EXIT_ERROR, nodes.exit());
+        assertTrue(nodes.err().startsWith("isgd: --nodes must be 1 to 9"), nodes.err());
+        final Outcome node = run("broker", "--nodes", "3", "--node", "4");
+        assertTrue(node.err().startsWith("isgd: --node must be 1 to 3"), node.err());
+        final Outcome anyPort = run("broker", "--nodes", "3", "--node", "1", "--port", "0");
+        assertTrue(anyPort.err().startsWith("isgd: --node needs a fixed --port"), anyPort.err());
+    }
+
+    @Test
     void kafkaSettingsPassThroughUnchanged() {
         final KafkaOptions options = new KafkaOptions();
         new CommandLine(options).parseArgs("--bootstrap-servers", "b1:9093,b2:9093",

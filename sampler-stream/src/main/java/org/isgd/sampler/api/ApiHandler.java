@@ -27,11 +27,13 @@ final class ApiHandler implements HttpHandler {
     private final RunQueries runs;
     private final RunsFanOut allRuns;
     private final MetricsExporter metrics;
+    private final ApiAccess access;
 
-    ApiHandler(final SamplerApp app, final HostInfo self) {
+    ApiHandler(final SamplerApp app, final HostInfo self, final ApiAccess access) {
         this.app = app;
+        this.access = access;
         this.ownership = new Ownership(app, self);
-        this.forwarder = new Forwarder(ownership.selfName());
+        this.forwarder = new Forwarder(ownership.selfName(), access);
         this.runs = new RunQueries(app, ownership.selfName());
         this.allRuns = new RunsFanOut(app, ownership, forwarder);
         this.metrics = new MetricsExporter(app, ownership);
@@ -41,6 +43,11 @@ final class ApiHandler implements HttpHandler {
     public void handle(final HttpExchange exchange) throws IOException {
         ApiResponse response;
         try {
+            if (!access.allows(exchange.getRequestHeaders()) && !"/health".equals(exchange.getRequestURI().getRawPath())) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"isgd\"");
+                throw new ApiException(401, "this API needs 'Authorization: Bearer <token>' (the token the sampler was "
+                        + "started with: --api-token-file or " + ApiAccess.TOKEN_ENV + "; 'isgd query' reads the same)");
+            }
             response = answer(exchange);
         } catch (ApiException e) {
             response = ApiResponse.error(e.status(), e.getMessage());

@@ -16,12 +16,19 @@ final class Forwarder {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
-            .version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient client;
     private final String self;
+    private final ApiAccess access;
 
-    Forwarder(final String self) {
+    Forwarder(final String self, final ApiAccess access) {
         this.self = self;
+        this.access = access;
+        final HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
+                .version(HttpClient.Version.HTTP_1_1);
+        if (access.tls() != null) {
+            builder.sslContext(access.tls()); // the other instances present the certificate of the shared keystore
+        }
+        this.client = builder.build();
     }
 
     /** The owner's answer to {@code pathAndQuery} (raw, as received), or a 503 saying the owner did not answer. */
@@ -51,8 +58,12 @@ final class Forwarder {
     }
 
     private HttpRequest request(final HostInfo owner, final String pathAndQuery) {
-        return HttpRequest.newBuilder(URI.create("http://" + endpoint(owner) + pathAndQuery)).timeout(REQUEST_TIMEOUT)
-                .header(HEADER, self).GET().build();
+        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(access.scheme() + "://" + endpoint(owner)
+                + pathAndQuery)).timeout(REQUEST_TIMEOUT).header(HEADER, self).GET();
+        if (access.authorization() != null) {
+            request.header("Authorization", access.authorization());
+        }
+        return request.build();
     }
 
     private static ApiResponse relay(final HttpResponse<byte[]> response) {

@@ -1,6 +1,8 @@
 package org.isgd.sampler.api;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -24,6 +26,7 @@ public final class QueryServer implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor;
+    private final ApiAccess access;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -33,25 +36,39 @@ public final class QueryServer implements AutoCloseable {
      * @param port port to bind, 0 for any free one
      * @param advertised this instance's {@code application.server} (host:port), the address the other instances
      *                   forward to; null for a single instance that never forwards
+     * @param access the bearer token and TLS context, if any; a non-loopback bind needs a token
      */
-    public record Settings(String bind, int port, boolean allowRemote, String advertised) {
+    public record Settings(String bind, int port, boolean allowRemote, String advertised, ApiAccess access) {
+        public Settings(final String bind, final int port, final boolean allowRemote, final String advertised) {
+            this(bind, port, allowRemote, advertised, ApiAccess.OPEN);
+        }
+
         public static Settings loopback(final int port, final String advertised) {
-            return new Settings(BindAddress.DEFAULT, port, false, advertised);
+            return new Settings(BindAddress.DEFAULT, port, false, advertised, ApiAccess.OPEN);
         }
     }
 
-    private QueryServer(final HttpServer server, final ExecutorService executor) {
+    private QueryServer(final HttpServer server, final ExecutorService executor, final ApiAccess access) {
         this.server = server;
         this.executor = executor;
+        this.access = access;
     }
 
     /** Binds and starts serving; refuses a non-loopback bind without {@code allowRemote}. */
     public static QueryServer start(final SamplerApp app, final Settings settings) {
-        final InetAddress address = BindAddress.check(settings.bind(), settings.allowRemote());
+        final ApiAccess access = settings.access();
+        final InetAddress address = BindAddress.check(settings.bind(), settings.allowRemote(), access.token() != null);
         final HostInfo self = settings.advertised() == null ? null : HostInfo.buildFromEndpoint(settings.advertised());
         final HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(address, settings.port()), 0);
+            final InetSocketAddress at = new InetSocketAddress(address, settings.port());
+            if (access.tls() != null) {
+                final HttpsServer https = HttpsServer.create(at, 0);
+                https.setHttpsConfigurator(new HttpsConfigurator(access.tls()));
+                server = https;
+            } else {
+                server = HttpServer.create(at, 0);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot bind the query API to " + settings.bind() + ":" + settings.port()
                     + " (" + e.getMessage() + "); pick another port (isgd sampler --api-port) or 0 to turn it off", e);
@@ -63,20 +80,20 @@ public final class QueryServer implements AutoCloseable {
             return thread;
         });
         server.setExecutor(executor);
-        server.createContext("/", new ApiHandler(app, self));
+        server.createContext("/", new ApiHandler(app, self, access));
         server.start();
-        return new QueryServer(server, executor);
+        return new QueryServer(server, executor, access);
     }
 
     public InetSocketAddress address() {
         return server.getAddress();
     }
 
-    /** The base URL, e.g. http://127.0.0.1:8085. */
+    /** The base URL, e.g. http://127.0.0.1:8085 (https with TLS). */
     public String url() {
         final InetSocketAddress bound = address();
         final String host = bound.getAddress().getHostAddress();
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort();
+        return access.scheme() + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort();
     }
 
     @Override

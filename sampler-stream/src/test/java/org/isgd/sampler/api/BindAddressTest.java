@@ -20,6 +20,10 @@ class BindAddressTest {
                 () -> BindAddress.check("0.0.0.0", false));
         assertTrue(error.getMessage().contains("not a loopback address"), error.getMessage());
         assertTrue(error.getMessage().contains("--allow-remote-api"), error.getMessage());
-        assertTrue(BindAddress.check("0.0.0.0", true).isAnyLocalAddress());
+        final IllegalArgumentException noToken = assertThrows(IllegalArgumentException.class,
+                () -> BindAddress.check("0.0.0.0", true, false));
+        assertTrue(noToken.getMessage().contains("without a bearer token"), noToken.getMessage());
+        assertTrue(noToken.getMessage().contains(ApiAccess.TOKEN_ENV), noToken.getMessage());
+        assertTrue(BindAddress.check("0.0.0.0", true, true).isAnyLocalAddress());
     }
 }
