@@ -29,7 +29,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.state.HostInfo;
 import org.isgd.contract.Topics;
-import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.testing.KafkaBackend;
 import org.isgd.infra.cli.Isgd;
 import org.isgd.infra.local.SampleRegistration;
 import org.isgd.infra.topics.TopicSetup;
@@ -61,7 +61,7 @@ class QueryApiIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static EmbeddedBroker broker;
+    private static KafkaBackend broker;
     private static final List<Instance> instances = new ArrayList<>();
 
     /** One sampler with its API. */
@@ -90,7 +90,7 @@ class QueryApiIT {
 
     @BeforeAll
     static void start() throws Exception {
-        broker = EmbeddedBroker.start(0, WORK.resolve("broker"));
+        broker = KafkaBackend.start(WORK.resolve("broker"));
         TopicSetup.ensureTopics(client());
         instances.add(sampler("a"));
         instances.add(sampler("b"));

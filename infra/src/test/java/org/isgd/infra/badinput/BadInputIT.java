@@ -26,7 +26,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.isgd.contract.AvroSerde;
 import org.isgd.contract.Topics;
-import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.testing.KafkaBackend;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.sampler.SamplerApp;
 import org.isgd.sampler.SamplerConfig;
@@ -62,7 +62,7 @@ class BadInputIT {
 
     @Test
     void badRecordsBecomeDeadLettersAndEveryGoodRecordIsProcessed() throws Exception {
-        try (EmbeddedBroker broker = EmbeddedBroker.start(0, WORK.resolve("broker"))) {
+        try (KafkaBackend broker = KafkaBackend.start(WORK.resolve("broker"))) {
             final Map<String, Object> client = new HashMap<>(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
                     broker.bootstrapServers()));
             TopicSetup.ensureTopics(client);

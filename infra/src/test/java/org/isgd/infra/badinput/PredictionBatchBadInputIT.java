@@ -30,7 +30,7 @@ import org.isgd.contract.AvroSerde;
 import org.isgd.contract.Columns;
 import org.isgd.contract.IndexBatchCodec;
 import org.isgd.contract.Topics;
-import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.testing.KafkaBackend;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.sampler.SamplerApp;
 import org.isgd.sampler.SamplerConfig;
@@ -64,7 +64,7 @@ class PredictionBatchBadInputIT {
 
     @Test
     void badPredictionBatchesBecomeDeadLettersAndTheGoodRowsAndAcknowledgementsApply() throws Exception {
-        try (EmbeddedBroker broker = EmbeddedBroker.start(0, WORK.resolve("broker"))) {
+        try (KafkaBackend broker = KafkaBackend.start(WORK.resolve("broker"))) {
             final Map<String, Object> client = new HashMap<>(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
                     broker.bootstrapServers()));
             TopicSetup.ensureTopics(client);

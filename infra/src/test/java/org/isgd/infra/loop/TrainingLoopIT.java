@@ -21,7 +21,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.isgd.contract.Topics;
-import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.testing.KafkaBackend;
 import org.isgd.infra.local.SampleRegistration;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.sampler.SamplerApp;
@@ -53,11 +53,11 @@ class TrainingLoopIT {
     private static final int BATCHES = 50;
     private static final Path WORK = Path.of("target", "it-loop", UUID.randomUUID().toString());
 
-    private static EmbeddedBroker broker;
+    private static KafkaBackend broker;
 
     @BeforeAll
     static void startBroker() {
-        broker = EmbeddedBroker.start(0, WORK.resolve("broker"));
+        broker = KafkaBackend.start(WORK.resolve("broker"));
         TopicSetup.ensureTopics(client());
     }
 

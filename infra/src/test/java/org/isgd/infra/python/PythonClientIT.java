@@ -25,7 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.isgd.contract.Columns;
 import org.isgd.contract.IndexBatchCodec;
 import org.isgd.contract.Topics;
-import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.testing.KafkaBackend;
 import org.isgd.infra.query.QueryClient;
 import org.isgd.infra.topics.Clients;
 import org.isgd.infra.topics.TopicSetup;
@@ -62,14 +62,14 @@ class PythonClientIT {
     private static final int BATCHES = 300; // 4.8 epochs of 4,000
     private static final int FIRST_PART = 120;
 
-    private static EmbeddedBroker broker;
+    private static KafkaBackend broker;
     private static SamplerApp sampler;
     private static QueryServer api;
     private static String apiUrl;
 
     @BeforeAll
     static void start() throws Exception {
-        broker = EmbeddedBroker.start(0, WORK.resolve("broker"));
+        broker = KafkaBackend.start(WORK.resolve("broker"));
         TopicSetup.ensureTopics(client());
         final int port;
         try (ServerSocket socket = new ServerSocket(0)) {

@@ -28,7 +28,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.KafkaStreams;
 import org.isgd.contract.Topics;
-import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.testing.KafkaBackend;
 import org.isgd.infra.local.SampleRegistration;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.sampler.SamplerApp;
@@ -55,11 +55,11 @@ class ShardedSamplerIT {
     private static final int SHARDS = 6;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static EmbeddedBroker broker;
+    private static KafkaBackend broker;
 
     @BeforeAll
     static void start() throws Exception {
-        broker = EmbeddedBroker.start(0, WORK.resolve("broker"));
+        broker = KafkaBackend.start(WORK.resolve("broker"));
         TopicSetup.ensureTopics(client());
     }
 

@@ -17,14 +17,14 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.isgd.contract.Topic;
 import org.isgd.contract.Topics;
-import org.isgd.infra.broker.EmbeddedBroker;
+import org.isgd.infra.testing.KafkaBackend;
 import org.junit.jupiter.api.Test;
 
 class TopicSetupIT {
 
     @Test
     void createsContractTopicsOnceWithThePlannedLayout() throws Exception {
-        try (EmbeddedBroker broker = EmbeddedBroker.start(0, Path.of("target", "it-kafka", "topics-" + UUID.randomUUID()))) {
+        try (KafkaBackend broker = KafkaBackend.start(Path.of("target", "it-kafka", "topics-" + UUID.randomUUID()))) {
             Map<String, Object> client = Map.of("bootstrap.servers", broker.bootstrapServers());
             Set<String> all = Topics.ALL.stream().map(Topic::name).collect(Collectors.toSet());
 
