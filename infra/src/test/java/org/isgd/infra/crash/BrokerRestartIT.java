@@ -1,5 +1,7 @@
 package org.isgd.infra.crash;
 
+import org.isgd.infra.soak.IsgdProcess;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;

@@ -1,5 +1,8 @@
 package org.isgd.infra.crash;
 
+import org.isgd.infra.soak.IsgdProcess;
+import org.isgd.infra.soak.Soak;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -60,7 +63,7 @@ final class CrashRig implements AutoCloseable {
     CrashRig(final String test, final int nodes) {
         this.work = Path.of("target", "it-crash", test + "-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
         this.nodes = nodes;
-        this.port = nodes == 1 ? freePort() : freePorts(nodes);
+        this.port = nodes == 1 ? Soak.freePort() : Soak.freePorts(nodes);
     }
 
     String bootstrap() {
@@ -154,21 +157,7 @@ final class CrashRig implements AutoCloseable {
 
     /** Every committed record of {@code topic}, from the beginning to the current end, in partition order. */
     <K, V> List<ConsumerRecord<K, V>> readCommitted(final Topic<K, V> topic) {
-        final Map<String, Object> config = client();
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        final List<ConsumerRecord<K, V>> records = new ArrayList<>();
-        try (KafkaConsumer<K, V> consumer = new KafkaConsumer<>(config, topic.keySerde().deserializer(),
-                topic.valueSerde().deserializer())) {
-            final List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-        }
-        return records;
+        return Soak.readCommitted(client(), topic);
     }
 
     /** The batchSeqs of a run's committed batches on isgd.batches, in the order they were written. */
@@ -314,42 +303,6 @@ final class CrashRig implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + dir, e);
-        }
-    }
-
-    /** A base port p with p .. p+n−1 and p+100 .. p+100+n−1 free on 127.0.0.1. */
-    private static int freePorts(final int n) {
-        final java.util.Random random = new java.util.Random();
-        for (int attempt = 0; attempt < 50; attempt++) {
-            final int base = 20_000 + random.nextInt(30_000);
-            boolean free = true;
-            for (int i = 0; i < n && free; i++) {
-                free = isFree(base + i) && isFree(base + 100 + i);
-            }
-            if (free) {
-                return base;
-            }
-        }
-        throw new IllegalStateException("no " + n + " free port pairs on 127.0.0.1");
-    }
-
-    private static boolean isFree(final int port) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port on 127.0.0.1", e);
         }
     }
 

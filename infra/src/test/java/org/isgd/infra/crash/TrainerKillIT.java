@@ -1,5 +1,7 @@
 package org.isgd.infra.crash;
 
+import org.isgd.infra.soak.IsgdProcess;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package org.isgd.infra.crash;
+package org.isgd.infra.soak;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,11 +15,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One {@code isgd} command in a child JVM on the test's classpath, offline, its output (stdout and
- * stderr) in a log file under {@code target/}. {@link #kill()} is SIGKILL on Linux
+ * One {@code isgd} command in a child JVM on this JVM's class path, offline, its output (stdout
+ * and stderr) in a log file (crash tests and the soak). {@link #kill()} is SIGKILL on Linux
  * ({@link Process#destroyForcibly()}), {@link #stop} SIGTERM ({@link Process#destroy()}).
  */
-final class IsgdProcess {
+public final class IsgdProcess {
     private static final Duration POLL = Duration.ofMillis(50);
 
     private final String name;
@@ -35,7 +35,7 @@ final class IsgdProcess {
     }
 
     /** Starts {@code isgd args...} with heap {@code xmx} (e.g. "512m"), logging to {@code log}. */
-    static IsgdProcess start(final String name, final String xmx, final Path log, final List<String> args) {
+    public static IsgdProcess start(final String name, final String xmx, final Path log, final List<String> args) {
         final List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + xmx, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -57,13 +57,13 @@ final class IsgdProcess {
     }
 
     /** Waits until a line of the output matches {@code regex}; returns the match. Fails if the process exits first. */
-    Matcher awaitLine(final String regex, final Duration timeout) {
+    public Matcher awaitLine(final String regex, final Duration timeout) {
         final Pattern pattern = Pattern.compile(regex);
         final Matcher[] found = new Matcher[1];
         await(() -> {
             found[0] = firstMatch(pattern).orElse(null);
             if (found[0] == null && !process.isAlive()) {
-                throw new AssertionError(name + " exited with " + process.exitValue() + " before printing '" + regex
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + " before printing '" + regex
                         + "'; its log " + log + " ends:\n" + tail());
             }
             return found[0] != null;
@@ -72,7 +72,7 @@ final class IsgdProcess {
     }
 
     /** The first output line matching {@code pattern}, if any yet. */
-    Optional<Matcher> firstMatch(final Pattern pattern) {
+    public Optional<Matcher> firstMatch(final Pattern pattern) {
         for (final String line : lines()) {
             final Matcher m = pattern.matcher(line);
             if (m.find()) {
@@ -83,7 +83,7 @@ final class IsgdProcess {
     }
 
     /** SIGKILL: no shutdown hook, no flush, no clean close. */
-    void kill() {
+    public void kill() {
         process.destroyForcibly();
         awaitExit(Duration.ofSeconds(30));
     }
@@ -92,47 +92,47 @@ final class IsgdProcess {
      * SIGTERM, then waits for the process to end after its shutdown hooks; fails unless it exits
      * with 0 or 143 (128 + SIGTERM: what a JVM ended by SIGTERM returns once its hooks have run).
      */
-    void stop(final Duration timeout) {
+    public void stop(final Duration timeout) {
         process.destroy();
         final int code = awaitExit(timeout);
         if (code != 0 && code != 143) {
-            throw new AssertionError(name + " exited with " + code + " on SIGTERM; its log " + log + " ends:\n" + tail());
+            throw new IllegalStateException(name + " exited with " + code + " on SIGTERM; its log " + log + " ends:\n" + tail());
         }
     }
 
     /** Waits for the process to end by itself; returns its exit code. */
-    int awaitExit(final Duration timeout) {
+    public int awaitExit(final Duration timeout) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError(name + " still running after " + timeout + "; its log " + log + " ends:\n" + tail());
+                throw new IllegalStateException(name + " still running after " + timeout + "; its log " + log + " ends:\n" + tail());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted waiting for " + name, e);
+            throw new IllegalStateException("interrupted waiting for " + name, e);
         }
         return process.exitValue();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
     /** Kills the process if it still runs (test clean-up). */
-    void destroy() {
+    public void destroy() {
         if (process.isAlive()) {
             kill();
         }
     }
 
-    long startedNanos() {
+    public long startedNanos() {
         return startedNanos;
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 
-    String tail() {
+    public String tail() {
         final List<String> lines = lines();
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
     }
@@ -147,17 +147,17 @@ final class IsgdProcess {
     }
 
     /** Polls {@code condition} until it holds or {@code timeout} passes. */
-    static void await(final BooleanSupplier condition, final Duration timeout, final String what) {
+    public static void await(final BooleanSupplier condition, final Duration timeout, final String what) {
         final long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+                throw new IllegalStateException("timed out after " + timeout + " waiting for " + what);
             }
             try {
                 Thread.sleep(POLL.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what, e);
+                throw new IllegalStateException("interrupted waiting for " + what, e);
             }
         }
     }
