@@ -31,6 +31,22 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, Serializer<T>, Deserializer<T> {
     static final String HISTORY_DIR = "org/isgd/schemas/history/";
+    /**
+     * The longest string, bytes field or collection a record may declare: 16 MiB, far above any
+     * record of the contract (a full prediction batch is 2.2 MB) and far below what a corrupt
+     * length prefix could make Avro allocate (up to 2 GiB, an OutOfMemoryError in a sampler).
+     * Avro reads these limits once; an operator's own -D settings win.
+     */
+    static final String MAX_LENGTH = String.valueOf(16 << 20);
+
+    static {
+        for (final String limit : List.of("org.apache.avro.limits.bytes.maxLength",
+                "org.apache.avro.limits.string.maxLength", "org.apache.avro.limits.collectionItems.maxLength")) {
+            if (System.getProperty(limit) == null) {
+                System.setProperty(limit, MAX_LENGTH);
+            }
+        }
+    }
 
     private final Class<T> type;
     private final BinaryMessageEncoder<T> encoder;
@@ -110,7 +126,8 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, 
         } catch (BadHeaderException e) {
             throw new SerializationException("not Avro single-object encoding (expected marker C3 01): "
                     + e.getMessage(), e);
-        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException
+                 | UnsupportedOperationException e) { // the last: Avro's SystemLimitException for an oversized length
             throw new SerializationException("malformed or truncated " + type.getSimpleName() + ": "
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()), e);
         }

@@ -57,6 +57,13 @@ final class BrokerConfig {
         p.put("default.replication.factor", replicas);
         p.put("min.insync.replicas", minIsr);
 
+        if (nodes > 1) {
+            // a node that dies without a goodbye (SIGKILL) keeps leading its partitions until the controller
+            // fences it after this long without heartbeats: Kafka's 9 s default made a broker kill stop the
+            // run's batches for 10-14 s; 3 s (heartbeats every second) for a cluster on one machine
+            p.put("broker.session.timeout.ms", "3000");
+            p.put("broker.heartbeat.interval.ms", "1000");
+        }
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "false");
         p.put("num.partitions", "6");

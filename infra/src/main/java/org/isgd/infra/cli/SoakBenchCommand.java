@@ -39,12 +39,12 @@ final class SoakBenchCommand implements Callable<Integer> {
     int batchSize;
     @Option(names = "--lead", defaultValue = "4", description = "Flow-control lead of the run.")
     int lead;
-    @Option(names = "--budget-batches", description = "The run's length; default: 250 batches per kill (at least 1,000): "
-            + "the run must outlast the kills.")
+    @Option(names = "--budget-batches", description = "The run's length; default: 1,200 batches per kill (at least "
+            + "2,000): the run must outlast the kills (the tiny model trains ~45 batches/s per rank here).")
     Long budgetBatches;
-    @Option(names = "--min-gap", defaultValue = "2", description = "Fewest seconds between a restart and the next kill.")
+    @Option(names = "--min-gap", defaultValue = "1", description = "Fewest seconds between a restart and the next kill.")
     double minGap;
-    @Option(names = "--max-gap", defaultValue = "6", description = "Most seconds between a restart and the next kill.")
+    @Option(names = "--max-gap", defaultValue = "3", description = "Most seconds between a restart and the next kill.")
     double maxGap;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the kill schedule and the run.")
     long seed;
@@ -64,7 +64,7 @@ final class SoakBenchCommand implements Callable<Integer> {
             throw new UsageException("--kills >= 0, --samplers, --ranks, --batch-size, --lead, --timeout-min >= 1, "
                     + "--samples >= 100 and 0 <= --min-gap <= --max-gap");
         }
-        final long budget = budgetBatches != null ? budgetBatches : Math.max(1000, 250L * kills);
+        final long budget = budgetBatches != null ? budgetBatches : Math.max(2000, 1200L * kills);
         if (budget % ranks != 0) {
             throw new UsageException("--budget-batches (" + budget + ") must be a multiple of --ranks (" + ranks + ")");
         }
