@@ -129,10 +129,11 @@ public final class RunTable {
             LOG.info("run {} started: policy {} on dataset {}", spec.getRunId(), spec.getPolicy(), spec.getDataset());
         } else {
             known.updateSpec(spec);
-            known.save();
             LOG.info("run {} updated: state {}", spec.getRunId(), spec.getState());
         }
-        emit(runs.get(spec.getRunId()), now, out);
+        final Run run = runs.get(spec.getRunId());
+        emit(run, now, out); // a resumed run may release batches: saved after them, as everywhere
+        run.save();
     }
 
     /** Why a spec cannot be run ("invalid-run-spec: ..."), or null. */
@@ -165,8 +166,8 @@ public final class RunTable {
             return unknownRun(runId);
         }
         run.addSamples(fromSeq, ids, labels, grewAt, now);
-        run.save();
-        emit(run, now, out);
+        emit(run, now, out); // the population that completes a run releases its first batches:
+        run.save();          // saved after, so the batches and the progress that emitted them commit together
         return null;
     }
 

@@ -22,6 +22,7 @@ import org.isgd.sampler.store.StoreKeys;
 import org.isgd.schemas.IndexBatch;
 import org.isgd.schemas.PredictionBatch;
 import org.isgd.schemas.RunSpec;
+import org.isgd.schemas.RunState;
 import org.junit.jupiter.api.Test;
 
 /** The run table without Kafka: prediction batches in, index batches out, state kept in a journal and snapshots. */
@@ -224,6 +225,37 @@ class RunTableTest {
         restored.restore(List.of(progress), runId -> true, now);
         assertEquals(N, restored.snapshots(now).get(0).population(), "the population, from the journal");
         assertEquals(live.states("r"), restored.states("r"));
+    }
+
+    /**
+     * The soak's first finding: the batches a run emits the moment its population completes were
+     * not in its saved progress (saved before emitting), so a task that moved to another instance
+     * right after drew batches 0..7 again. Whatever emits, the progress stored with it must say so.
+     */
+    @Test
+    void batchesEmittedByArrivingSamplesOrASpecAreInTheSavedProgress() {
+        final RunSettings settings = RunSettings.defaults();
+        started(settings, spec("uniform", Map.of(), 4, 2)); // the second chunk completes minPopulation: batches out
+        assertEquals(8, emitted.size(), "lead 4, two ranks: batches 0..7 before any acknowledgement");
+        final RunTable restored = table(settings);
+        restored.restore(List.of(RunProgress.fromBytes(storage.get(RunStorage.Area.RUNS, "r"))), runId -> true, now);
+        final List<IndexBatch> again = new ArrayList<>();
+        restored.tick(now += 10, collect(again));
+        assertEquals(List.of(), again, "a restored run emits nothing it had emitted");
+        assertEquals(8, restored.snapshots(now).get(0).nextBatchSeq());
+
+        // the same when a spec change releases batches (a paused run resumed)
+        final RunSpec paused = RunSpec.newBuilder(spec("uniform", Map.of(), 4, 2)).setState(RunState.PAUSED).build();
+        restored.applySpec(paused, now, collect(again));
+        restored.predictionBatch(answer(emitted.get(0), RunTableTest::score), now, collect(again));
+        assertEquals(List.of(), again, "paused: nothing released");
+        restored.applySpec(spec("uniform", Map.of(), 4, 2), now, collect(again));
+        assertEquals(1, again.size(), "resumed: the acknowledged batch's successor");
+        final RunTable restoredAgain = table(settings);
+        restoredAgain.restore(List.of(RunProgress.fromBytes(storage.get(RunStorage.Area.RUNS, "r"))), runId -> true, now);
+        final List<IndexBatch> third = new ArrayList<>();
+        restoredAgain.tick(now += 10, collect(third));
+        assertEquals(List.of(), third, "the batch the resumption released is in the saved progress");
     }
 
     private static RunTable.Output collect(final List<IndexBatch> into) {
