@@ -15,6 +15,9 @@ import java.util.concurrent.Future;
  * can be stopped and restarted while clients, transactions and Kafka Streams keep working.
  */
 public final class EmbeddedCluster implements AutoCloseable {
+    /** Node i's controller listens this far above its client port. */
+    public static final int CONTROLLER_OFFSET = 100;
+
     private final int[] clientPorts;
     private final int[] ctrlPorts;
     private final Path dir;
@@ -45,12 +48,14 @@ public final class EmbeddedCluster implements AutoCloseable {
         int[] clients = new int[n];
         int[] controllers = new int[n];
         List<Integer> taken = new ArrayList<>();
+        final int[] fixedClients = clientPorts(basePort, n);
+        final int[] fixedControllers = controllerPorts(basePort, n);
         for (int i = 0; i < n; i++) {
-            clients[i] = basePort == 0 ? BrokerPorts.freePort(toArray(taken)) : basePort + i;
+            clients[i] = basePort == 0 ? BrokerPorts.freePort(toArray(taken)) : fixedClients[i];
             taken.add(clients[i]);
         }
         for (int i = 0; i < n; i++) {
-            controllers[i] = basePort == 0 ? BrokerPorts.freePort(toArray(taken)) : basePort + 100 + i;
+            controllers[i] = basePort == 0 ? BrokerPorts.freePort(toArray(taken)) : fixedControllers[i];
             taken.add(controllers[i]);
         }
         EmbeddedCluster cluster = new EmbeddedCluster(clients, controllers, dir);
@@ -82,6 +87,33 @@ public final class EmbeddedCluster implements AutoCloseable {
         } finally {
             starters.shutdownNow();
         }
+    }
+
+    /** The client ports of nodes 1..n from a base port: base, base + 1, ... */
+    public static int[] clientPorts(final int basePort, final int n) {
+        final int[] ports = new int[n];
+        for (int i = 0; i < n; i++) {
+            ports[i] = basePort + i;
+        }
+        return ports;
+    }
+
+    /** The controller ports of nodes 1..n from a base port: {@link #CONTROLLER_OFFSET} above the client ports. */
+    public static int[] controllerPorts(final int basePort, final int n) {
+        final int[] ports = clientPorts(basePort, n);
+        for (int i = 0; i < n; i++) {
+            ports[i] += CONTROLLER_OFFSET;
+        }
+        return ports;
+    }
+
+    /** bootstrap.servers of nodes 1..n on 127.0.0.1 from a base port. */
+    public static String bootstrapServers(final int basePort, final int n) {
+        final List<String> nodes = new ArrayList<>();
+        for (final int port : clientPorts(basePort, n)) {
+            nodes.add(BrokerConfig.LOOPBACK + ":" + port);
+        }
+        return String.join(",", nodes);
     }
 
     private static int[] toArray(List<Integer> ports) {

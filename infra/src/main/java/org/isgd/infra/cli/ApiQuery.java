@@ -46,8 +46,7 @@ abstract class ApiQuery implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        final QueryClient.Answer answer = QueryClient.get(java.net.http.HttpClient.newBuilder()
-                .connectTimeout(java.time.Duration.ofSeconds(3)).build(), api, path(), token());
+        final QueryClient.Answer answer = QueryClient.get(api, path(), token());
         if (answer.status() >= 400) {
             throw new UsageException("sampler API at " + api + ": " + answer.body().path("error").asText("HTTP "
                     + answer.status()) + " (HTTP " + answer.status() + ")");

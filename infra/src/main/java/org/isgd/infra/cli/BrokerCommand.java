@@ -63,12 +63,8 @@ final class BrokerCommand implements Callable<Integer> {
             return 0;
         }
         if (node != null) {
-            final int[] clients = new int[nodes];
-            final int[] controllers = new int[nodes];
-            for (int i = 0; i < nodes; i++) {
-                clients[i] = port + i;
-                controllers[i] = port + 100 + i;
-            }
+            final int[] clients = EmbeddedCluster.clientPorts(port, nodes);
+            final int[] controllers = EmbeddedCluster.controllerPorts(port, nodes);
             System.out.printf("node %d of %d starting on 127.0.0.1:%d; it serves once a majority of the nodes is up%n",
                     node, nodes, clients[node - 1]);
             try (EmbeddedBroker broker = EmbeddedBroker.startNode(node, clients, controllers, dataDir)) {

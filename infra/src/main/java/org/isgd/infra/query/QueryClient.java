@@ -36,7 +36,12 @@ public final class QueryClient {
 
     /** GET {@code base + path}; a refused connection or a timeout is a one-line {@link UsageException}. */
     public static Answer get(final String base, final String path) {
-        return get(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build(), base, path);
+        return get(base, path, System.getenv(TOKEN_ENV));
+    }
+
+    /** {@link #get(String, String)} with a bearer token (null for none). */
+    public static Answer get(final String base, final String path, final String token) {
+        return get(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build(), base, path, token);
     }
 
     /** {@link #get(String, String)} on a client of the caller's (one that asks many times keeps its connections). */

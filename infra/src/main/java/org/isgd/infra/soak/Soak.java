@@ -109,11 +109,7 @@ public final class Soak {
     }
 
     String bootstrap() {
-        final List<String> nodes = new ArrayList<>();
-        for (int i = 0; i < settings.nodes(); i++) {
-            nodes.add("127.0.0.1:" + (basePort + i));
-        }
-        return String.join(",", nodes);
+        return org.isgd.infra.broker.EmbeddedCluster.bootstrapServers(basePort, settings.nodes());
     }
 
     Map<String, Object> client() {
@@ -499,7 +495,7 @@ public final class Soak {
             final int base = 20_000 + r.nextInt(30_000);
             boolean free = true;
             for (int i = 0; i < n && free; i++) {
-                free = isFree(base + i) && isFree(base + 100 + i);
+                free = isFree(base + i) && isFree(base + org.isgd.infra.broker.EmbeddedCluster.CONTROLLER_OFFSET + i);
             }
             if (free) {
                 return base;

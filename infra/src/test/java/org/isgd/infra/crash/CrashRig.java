@@ -67,11 +67,7 @@ final class CrashRig implements AutoCloseable {
     }
 
     String bootstrap() {
-        final List<String> addresses = new ArrayList<>();
-        for (int i = 0; i < nodes; i++) {
-            addresses.add("127.0.0.1:" + (port + i));
-        }
-        return String.join(",", addresses);
+        return org.isgd.infra.broker.EmbeddedCluster.bootstrapServers(port, nodes);
     }
 
     Map<String, Object> client() {
