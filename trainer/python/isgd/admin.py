@@ -58,8 +58,12 @@ def register(bootstrap_servers, dataset, labels, sample_ids=None, uris=None, kaf
 
 
 def _send(bootstrap_servers, kafka_config, records):
+    # One request in flight: registration often follows topic creation at once, and an idempotent producer with
+    # several requests in flight to partitions created a moment earlier can lose them (KAFKA-15591, fixed in Kafka
+    # 4.5): the first is refused by a broker that does not lead the partition yet, a later one is appended, and the
+    # first one's retries are out of sequence from then on. See docs/operations.md.
     config = {"bootstrap.servers": bootstrap_servers, "acks": "all", "enable.idempotence": True,
-              "linger.ms": 20, "partitioner": "murmur2_random"}
+              "max.in.flight.requests.per.connection": 1, "linger.ms": 20, "partitioner": "murmur2_random"}
     config.update(kafka_config or {})
     producer = Producer(config)
     failures = []
