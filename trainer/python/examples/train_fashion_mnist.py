@@ -69,6 +69,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bootstrap-servers", default=os.environ.get("ISGD_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
     parser.add_argument("--run-id", default="py-fashion-mnist")
+    parser.add_argument("--rank", type=int, default=0, help="this trainer's rank in the run's worldSize")
     parser.add_argument("--sampler", choices=["isgd", "random"], default="isgd")
     parser.add_argument("--policy", default="uniform", help="with --create")
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="with --create")
@@ -106,8 +107,8 @@ def main():
             isgd.create_run(args.bootstrap_servers, args.run_id, "fashion-mnist", policy=args.policy,
                             batch_size=args.batch_size, budget_batches=batches, min_population=len(y),
                             params={k: float(v) for k, v in params.items()}, seed=args.seed)
-        client = isgd.Client(args.bootstrap_servers, args.run_id)
-        print("run %s: starting at batch %d" % (args.run_id, client.first_batch_seq), flush=True)
+        client = isgd.Client(args.bootstrap_servers, args.run_id, rank=args.rank)
+        print("run %s rank %d: starting at batch %d" % (args.run_id, args.rank, client.first_batch_seq), flush=True)
         loader = DataLoader(data, batch_sampler=client)
         pairs = client.zip(loader)
 
@@ -134,6 +135,9 @@ def main():
             break
     if client is not None:
         client.close()
+    if started is None:
+        print("nothing left to train: the run's batches for this rank were all acknowledged")
+        return
     seconds = time.perf_counter() - started
     print("trained %d batches (%d images) in %.1f s, %.0f images/s on %s" % (
         trained // args.batch_size, trained, seconds, trained / seconds, device))

@@ -3,12 +3,15 @@ package org.isgd.infra.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.isgd.infra.common.Json;
 import org.isgd.infra.common.Machine;
 import org.isgd.infra.common.Stamp;
 import org.isgd.infra.common.UsageException;
 import org.isgd.infra.soak.Soak;
+import org.isgd.trainer.python.PythonProcess;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,8 +34,12 @@ final class SoakBenchCommand implements Callable<Integer> {
     int kills;
     @Option(names = "--samplers", defaultValue = "2", description = "Sampler instances (one application id).")
     int samplers;
-    @Option(names = "--ranks", defaultValue = "2", description = "Data-parallel trainer ranks (the Java trainer).")
+    @Option(names = "--ranks", defaultValue = "2", description = "Data-parallel trainer ranks.")
     int ranks;
+    @Option(names = "--python-ranks", defaultValue = "0", description = "How many of the ranks (the last ones) run the "
+            + "Python client (trainer/python/examples/train_fashion_mnist.py, /usr/bin/python3 or $ISGD_PYTHON) instead "
+            + "of the Java trainer.")
+    int pythonRanks;
     @Option(names = "--samples", defaultValue = "2000", description = "Fashion-MNIST samples registered.")
     int samples;
     @Option(names = "--batch-size", defaultValue = "32")
@@ -61,9 +68,12 @@ final class SoakBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (kills < 0 || samplers < 1 || ranks < 1 || samples < 100 || batchSize < 1 || lead < 1 || minGap < 0
-                || maxGap < minGap || timeoutMinutes < 1) {
+                || maxGap < minGap || timeoutMinutes < 1 || pythonRanks < 0 || pythonRanks > ranks) {
             throw new UsageException("--kills >= 0, --samplers, --ranks, --batch-size, --lead, --timeout-min >= 1, "
-                    + "--samples >= 100 and 0 <= --min-gap <= --max-gap");
+                    + "--samples >= 100, 0 <= --min-gap <= --max-gap and 0 <= --python-ranks <= --ranks");
+        }
+        if (pythonRanks > 0) {
+            checkPython();
         }
         final long budget = budgetBatches != null ? budgetBatches : Math.max(2000, 200L * kills);
         if (budget % ranks != 0) {
@@ -74,8 +84,9 @@ final class SoakBenchCommand implements Callable<Integer> {
         Files.createDirectories(work);
         final Soak.Settings settings = new Soak.Settings(kills, 3, samplers, ranks, samples, batchSize, lead, budget,
                 Duration.ofMillis((long) (minGap * 1000)), Duration.ofMillis((long) (maxGap * 1000)), seed, work,
-                Duration.ofMinutes(timeoutMinutes), checkedSamples);
-        System.out.println("soak: " + kills + " kills, " + samplers + " samplers, " + ranks + " ranks, 3 brokers, run of "
+                Duration.ofMinutes(timeoutMinutes), checkedSamples, pythonRanks);
+        System.out.println("soak: " + kills + " kills, " + samplers + " samplers, " + ranks + " ranks ("
+                + pythonRanks + " Python), 3 brokers, run of "
                 + budget + " batches; logs in " + work.resolve("logs"));
         final Soak.Report report = new Soak(settings, line -> {
             System.out.println(line);
@@ -86,7 +97,7 @@ final class SoakBenchCommand implements Callable<Integer> {
         final var root = Json.MAPPER.createObjectNode();
         root.put("machine", Machine.describe());
         root.put("command", "isgd bench soak --kills " + kills + " --samplers " + samplers + " --ranks " + ranks
-                + " --budget-batches " + budget + " --seed " + seed);
+                + " --python-ranks " + pythonRanks + " --budget-batches " + budget + " --seed " + seed);
         // durations as ISO-8601 text ("PT2S"), paths as text
         final var mapper = Json.MAPPER.copy().registerModule(new com.fasterxml.jackson.databind.module.SimpleModule()
                 .addSerializer(Duration.class, com.fasterxml.jackson.databind.ser.std.ToStringSerializer.instance)
@@ -97,5 +108,23 @@ final class SoakBenchCommand implements Callable<Integer> {
         System.out.println(SoakTable.of(report));
         System.out.println("result: " + json);
         return report.clean() ? 0 : Isgd.EXIT_ERROR;
+    }
+
+    /** Python ranks need the example and Debian's Python packages: say so before the cluster starts, not after. */
+    private static void checkPython() throws Exception {
+        Soak.pythonTrainer();
+        final Path log = Files.createTempFile("isgd-python-check", ".log");
+        try {
+            final PythonProcess.Result check = PythonProcess.run(List.of("-c", "import confluent_kafka, avro, numpy, torch"),
+                    Map.of(), log, Duration.ofSeconds(120));
+            if (!check.succeeded()) {
+                final String[] lines = check.output().strip().split("\n");
+                throw new UsageException("--python-ranks needs python3-confluent-kafka, python3-avro, python3-numpy and "
+                        + "python3-torch for " + PythonProcess.interpreter() + " (apt-get install -y ...): "
+                        + lines[lines.length - 1]);
+            }
+        } finally {
+            Files.deleteIfExists(log);
+        }
     }
 }

@@ -8,15 +8,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.isgd.trainer.python.PythonProcess;
 
 /**
- * One {@code isgd} command in a child JVM on this JVM's class path, offline, its output (stdout
- * and stderr) in a log file (crash tests and the soak). {@link #kill()} is SIGKILL on Linux
+ * One {@code isgd} command in a child JVM on this JVM's class path, offline (or a Python trainer), its output
+ * (stdout and stderr) in a log file (crash tests and the soak). {@link #kill()} is SIGKILL on Linux
  * ({@link Process#destroyForcibly()}), {@link #stop} SIGTERM ({@link Process#destroy()}).
  */
 public final class IsgdProcess {
@@ -43,10 +45,22 @@ public final class IsgdProcess {
                 "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
                 "-cp", System.getProperty("java.class.path"), "org.isgd.infra.cli.Isgd"));
         command.addAll(args);
+        return startCommand(name, log, command, Map.of("DJL_OFFLINE", "true", "OPT_OUT_TRACKING", "true"));
+    }
+
+    /** Starts {@code python args...} (the interpreter {@link PythonProcess#interpreter()} picks), logging to {@code log}. */
+    public static IsgdProcess startPython(final String name, final Path log, final List<String> args,
+                                          final Map<String, String> environment) {
+        final List<String> command = new ArrayList<>(List.of(PythonProcess.interpreter(), "-u"));
+        command.addAll(args);
+        return startCommand(name, log, command, environment);
+    }
+
+    private static IsgdProcess startCommand(final String name, final Path log, final List<String> command,
+                                            final Map<String, String> environment) {
         final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
-        builder.environment().put("DJL_OFFLINE", "true");
-        builder.environment().put("OPT_OUT_TRACKING", "true");
+        builder.environment().putAll(environment);
         try {
             Files.createDirectories(log.getParent());
             final long started = System.nanoTime();

@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ import org.isgd.infra.topics.TopicSetup;
 import org.isgd.schemas.IndexBatch;
 import org.isgd.schemas.PredictionBatch;
 import org.isgd.schemas.RunSpec;
+import org.isgd.infra.common.UsageException;
 import org.isgd.trainer.data.DatasetLocator;
 import org.isgd.trainer.data.FashionMnist;
 
@@ -63,7 +65,11 @@ public final class Soak {
     /** What to run. */
     public record Settings(int kills, int nodes, int samplers, int ranks, int samples, int batchSize, int lead,
                            long budgetBatches, Duration minGap, Duration maxGap, long seed, Path work,
-                           Duration timeout, int checkedSamples) {
+                           Duration timeout, int checkedSamples, int pythonRanks) {
+        /** Whether rank {@code rank} runs the Python client (the last {@code pythonRanks} ranks do). */
+        boolean python(final int rank) {
+            return rank >= ranks - pythonRanks;
+        }
     }
 
     /** One kill: what, when (ms after the soak started), and how long until the service came back. */
@@ -194,7 +200,7 @@ public final class Soak {
             }
             case "trainer" -> {
                 final int r = random.nextInt(trainers.length);
-                target = "rank-" + r;
+                target = "rank-" + r + (settings.python(r) ? " (python)" : "");
                 trainers[r].kill();
                 trainers[r] = startTrainer(r);
                 restartMs = watch.millisToAcknowledgementSince(r, killedAt, START);
@@ -252,11 +258,38 @@ public final class Soak {
     }
 
     private IsgdProcess startTrainer(final int rank) {
+        if (settings.python(rank)) {
+            final String name = "rank-" + rank;
+            final int n = starts.merge(name, 1, Integer::sum);
+            final IsgdProcess process = IsgdProcess.startPython(name + "#" + n,
+                    settings.work().resolve("logs").resolve(name + "-" + n + ".log"),
+                    List.of(pythonTrainer().toString(), "--bootstrap-servers", bootstrap(), "--run-id", RUN,
+                            "--rank", "" + rank, "--limit", "" + settings.samples(), "--batch-size",
+                            "" + settings.batchSize(), "--threads", "1"),
+                    Map.of(DatasetLocator.ENV_VAR, DatasetLocator.fromEnvironment().locate().toString()));
+            started.add(process);
+            return process;
+        }
         return start("rank-" + rank, "768m", List.of("train", "--bootstrap-servers", bootstrap(), "--run-id", RUN,
                 "--rank", "" + rank, "--model", "tiny", "--augment", "none", "--limit", "" + settings.samples(),
                 "--max-batches", "" + settings.budgetBatches() / settings.ranks(), "--eval-every", "100000",
                 "--batch-timeout", "180s", "--checkpoint-dir", settings.work().resolve("checkpoints-" + rank).toString(),
                 "--checkpoint-every", "25"));
+    }
+
+    /**
+     * The Python client's example trainer ({@code trainer/python/examples/train_fashion_mnist.py}) of the checkout this
+     * runs from (the working directory or its parent, as {@code infra/isgd} and the tests run).
+     */
+    public static Path pythonTrainer() {
+        final Path relative = Path.of("trainer", "python", "examples", "train_fashion_mnist.py");
+        for (final Path dir : List.of(Path.of(""), Path.of(".."))) {
+            final Path example = dir.resolve(relative).toAbsolutePath().normalize();
+            if (Files.isRegularFile(example)) {
+                return example;
+            }
+        }
+        throw new UsageException("Python trainer ranks need the repository's " + relative + ": run from the checkout");
     }
 
     private IsgdProcess start(final String name, final String xmx, final List<String> args) {

@@ -105,10 +105,10 @@ class PythonClientIT {
     void theExampleTrainsEveryBatchOnceInOrderAcrossARestart() throws Exception {
         final String first = example("--register", "--create", "--policy", "upper-bound", "--param", "tauThreshold=0",
                 "--stop-after", String.valueOf(FIRST_PART));
-        assertTrue(first.contains("run " + RUN + ": starting at batch 0"), first);
+        assertTrue(first.contains("run " + RUN + " rank 0: starting at batch 0"), first);
         assertTrue(first.contains("trained " + FIRST_PART + " batches"), first);
         final String second = example();
-        assertTrue(second.contains("run " + RUN + ": starting at batch " + FIRST_PART), "resumed after the last "
+        assertTrue(second.contains("run " + RUN + " rank 0: starting at batch " + FIRST_PART), "resumed after the last "
                 + "acknowledged batch:\n" + second);
         assertTrue(second.contains("trained " + (BATCHES - FIRST_PART) + " batches"), second);
         final Matcher accuracy = Pattern.compile("test accuracy (\\d\\.\\d+)").matcher(second);

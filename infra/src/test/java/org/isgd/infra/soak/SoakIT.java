@@ -20,7 +20,7 @@ class SoakIT {
     void nineKillsLoseNothing() throws Exception {
         final Path work = Path.of("target", "it-soak", UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
         final Soak.Settings settings = new Soak.Settings(9, 3, 2, 2, 2000, 32, 4, 2000, Duration.ofSeconds(1),
-                Duration.ofSeconds(3), 11L, work, Duration.ofMinutes(12), 200);
+                Duration.ofSeconds(3), 11L, work, Duration.ofMinutes(12), 200, 1);
         final Soak.Report report = new Soak(settings, line -> System.out.println("SoakIT: " + line)).run();
         System.out.println(org.isgd.infra.cli.SoakTable.of(report));
         assertEquals(9, report.kills().size(), "every kill happened");
