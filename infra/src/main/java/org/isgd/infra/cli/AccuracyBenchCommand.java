@@ -80,6 +80,19 @@ final class AccuracyBenchCommand implements Callable<Integer> {
     Integer limit;
     @Option(names = "--data-seed", defaultValue = "0", description = "Seed of the long-tail subset and the flipped labels.")
     long dataSeed;
+    @Option(names = "--imbalance-ratio", defaultValue = "100", paramLabel = "RHO",
+            description = "long-tail: largest class over smallest (>= 1).")
+    double imbalanceRatio;
+    @Option(names = "--imbalance-profile", defaultValue = "exponential", paramLabel = "PROFILE",
+            description = "long-tail: exponential (n_c = n_max * rho^(-c/(C-1))) or step (half the classes keep "
+                    + "n_max, the others n_max/rho).")
+    String imbalanceProfile;
+    @Option(names = "--noise-rate", defaultValue = "0.2", paramLabel = "RATE",
+            description = "label-noise: share of labels replaced, in [0, 1).")
+    double noiseRate;
+    @Option(names = "--noise-kind", defaultValue = "symmetric", paramLabel = "KIND",
+            description = "label-noise: symmetric (a random other class) or class-dependent (class c becomes c+1 mod C).")
+    String noiseKind;
     @Option(names = "--warmup-fraction", defaultValue = "0.333",
             description = "early-importance's warmupEpochs as a fraction of each run's budget (the policy's own "
                     + "default of 2 epochs would leave a 30%% budget of 3 epochs all warm-up); "
@@ -116,12 +129,12 @@ final class AccuracyBenchCommand implements Callable<Integer> {
         final int epochCount = quick ? 3 : epochs;
         final GridSettings settings = new GridSettings(epochCount, batch.batchSize, flags.model, flags.learningRate,
                 flags.augment, strongAugmentMode, dataSeed, samples == Integer.MAX_VALUE ? 0 : samples,
-                warmupFraction, evalsPerEpoch, params);
+                warmupFraction, evalsPerEpoch, params, shape());
         final Path dir = output.out.resolve(settings.directoryName());
         final var finished = ResultsLog.in(dir).read();
         final FashionMnist.Split source = FashionMnist.load(DataSetup.ensureFashionMnist(false), samples, Integer.MAX_VALUE);
         final Map<DataVariant, DataVariant.Variant> variantData = new LinkedHashMap<>();
-        variants.forEach(v -> variantData.put(v, v.apply(source.train(), dataSeed)));
+        variants.forEach(v -> variantData.put(v, v.apply(source.train(), dataSeed, settings.shape())));
         final GridPlan plan = GridPlan.of(settings, arms, variantData, budgetList, seedList, finished);
         plan.print(System.out, dir);
         if (planOnly) {
@@ -169,6 +182,27 @@ final class AccuracyBenchCommand implements Callable<Integer> {
             arms.add(new GridArm(GridArm.UNIFORM_STRONG_AUGMENT, UniformPolicy.NAME, GridArm.LOCAL, strongAugmentMode));
         }
         return arms;
+    }
+
+    private DataVariant.Shape shape() {
+        final DataVariant.Profile profile;
+        final DataVariant.NoiseKind kind;
+        try {
+            profile = DataVariant.Shape.parse(DataVariant.Profile.class, imbalanceProfile);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--imbalance-profile: " + e.getMessage());
+        }
+        try {
+            kind = DataVariant.Shape.parse(DataVariant.NoiseKind.class, noiseKind);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--noise-kind: " + e.getMessage());
+        }
+        try {
+            return new DataVariant.Shape(imbalanceRatio, profile, noiseRate, kind);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException((e.getMessage().startsWith("noise") ? "--noise-rate: " : "--imbalance-ratio: ")
+                    + e.getMessage());
+        }
     }
 
     private List<DataVariant> variants() {

@@ -76,6 +76,55 @@ class DataVariantTest {
     }
 
     @Test
+    void stepProfileKeepsHalfTheClassesWholeAndCutsTheRestByTheRatio() {
+        assertArrayEquals(new int[] {1000, 1000, 1000, 1000, 1000, 100, 100, 100, 100, 100},
+                DataVariant.longTailCounts(1000, 10, 10, DataVariant.Profile.STEP));
+        assertArrayEquals(new int[] {1000, 1000, 10}, DataVariant.longTailCounts(1000, 3, 100, DataVariant.Profile.STEP));
+        final DataVariant.Shape shape = new DataVariant.Shape(10, DataVariant.Profile.STEP, 0.2, DataVariant.NoiseKind.SYMMETRIC);
+        final DataVariant.Variant v = DataVariant.LONG_TAIL.apply(source(), 7, shape);
+        final int[] perClass = new int[10];
+        for (int i = 0; i < v.train().size(); i++) {
+            perClass[v.train().label(i)]++;
+        }
+        assertArrayEquals(new int[] {1000, 1000, 1000, 1000, 1000, 100, 100, 100, 100, 100}, perClass);
+        // the default shape is the exponential profile at ratio 100, as before
+        assertArrayEquals(DataVariant.LONG_TAIL.apply(source(), 7).sourceIndex(),
+                DataVariant.LONG_TAIL.apply(source(), 7, DataVariant.Shape.DEFAULT).sourceIndex());
+    }
+
+    @Test
+    void classDependentNoiseSendsEachClassToItsNeighbourAtTheGivenRate() {
+        final LabelledImages source = source();
+        final DataVariant.Shape shape = new DataVariant.Shape(100, DataVariant.Profile.EXPONENTIAL, 0.35,
+                DataVariant.NoiseKind.CLASS_DEPENDENT);
+        final DataVariant.Variant v = DataVariant.LABEL_NOISE.apply(source, 5, shape);
+        assertArrayEquals(source.labels(), v.trueLabels(), "true labels kept");
+        // binomial(10000, 0.35): sd 0.0048
+        assertEquals(0.35, (double) v.flippedCount() / source.size(), 0.017);
+        for (int i = 0; i < source.size(); i++) {
+            if (v.flipped(i)) {
+                assertEquals((v.trueLabels()[i] + 1) % 10, v.train().label(i), "sample " + i);
+            }
+        }
+        assertEquals(0, DataVariant.LABEL_NOISE.apply(source, 5, new DataVariant.Shape(100,
+                DataVariant.Profile.EXPONENTIAL, 0, DataVariant.NoiseKind.SYMMETRIC)).flippedCount(), "rate 0");
+    }
+
+    @Test
+    void shapesOutOfRangeAndUnknownNamesAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new DataVariant.Shape(0.5, DataVariant.Profile.STEP, 0.2,
+                DataVariant.NoiseKind.SYMMETRIC));
+        assertThrows(IllegalArgumentException.class, () -> new DataVariant.Shape(10, DataVariant.Profile.STEP, 1.0,
+                DataVariant.NoiseKind.SYMMETRIC));
+        assertThrows(IllegalArgumentException.class, () -> new DataVariant.Shape(Double.NaN, DataVariant.Profile.STEP,
+                0.2, DataVariant.NoiseKind.SYMMETRIC));
+        assertEquals(DataVariant.NoiseKind.CLASS_DEPENDENT,
+                DataVariant.Shape.parse(DataVariant.NoiseKind.class, "Class-Dependent"));
+        assertEquals("class-dependent", DataVariant.Shape.id(DataVariant.NoiseKind.CLASS_DEPENDENT));
+        assertThrows(IllegalArgumentException.class, () -> DataVariant.Shape.parse(DataVariant.Profile.class, "linear"));
+    }
+
+    @Test
     void balancedIsTheSourceAndIdsParse() {
         final LabelledImages source = source();
         assertEquals(source, DataVariant.BALANCED.apply(source, 0).train());

@@ -69,6 +69,10 @@ public record GridPlan(GridSettings settings, List<GridArm> arms, Map<DataVarian
         out.printf("bench accuracy: %d arms × %d data × %d budgets × %d seeds = %d runs; full schedule %d "
                 + "epochs, batch %d, model %s%n", arms.size(), data.size(), budgets.size(), seeds.size(), total,
                 settings.epochs(), settings.batchSize(), settings.model());
+        final DataVariant.Shape shape = settings.shape();
+        out.printf(Locale.ROOT, "  data shape: long-tail %s, ratio %s; label noise %s, rate %s%s%n",
+                DataVariant.Shape.id(shape.imbalanceProfile()), shape.imbalanceRatio(),
+                DataVariant.Shape.id(shape.noiseKind()), shape.noiseRate(), settings.data() == null ? " (default)" : "");
         out.println("  arms: " + arms.stream().map(a -> a.name() + " [" + a.feed() + ", augment " + a.augment()
                 + "]").collect(Collectors.joining(", ")));
         data.values().forEach(v -> out.printf(Locale.ROOT, "  %-11s %6d training samples (%s), %d flipped "

@@ -1,5 +1,6 @@
 package org.isgd.infra.bench.accuracy;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.CRC32;
 import org.isgd.infra.common.Json;
+import org.isgd.trainer.data.DataVariant;
 
 /**
  * Everything that decides what one cell of the grid trains, apart from the cell's own axes (arm,
@@ -23,14 +25,32 @@ import org.isgd.infra.common.Json;
  * @param epochs the full schedule (100% budget), in epochs of the variant's training set
  * @param limit training samples read before the variant is made; 0 = all
  * @param warmupFraction early-importance's warmupEpochs, as a fraction of each run's budget, unless set by a param
+ * @param data the data variants' shape (imbalance ratio and profile, noise rate and kind); null for the default
+ *     shape, which grid.json then leaves out, so directories made before shapes existed keep their names
  */
 public record GridSettings(int epochs, int batchSize, String model, double learningRate, String augment,
                            String strongAugment, long dataSeed, int limit, double warmupFraction, int evalsPerEpoch,
-                           Map<String, Double> params) {
+                           Map<String, Double> params, @JsonInclude(JsonInclude.Include.NON_NULL) DataVariant.Shape data) {
     public static final String FILE = "grid.json";
 
     public GridSettings {
         params = new TreeMap<>(params);
+        if (DataVariant.Shape.DEFAULT.equals(data)) {
+            data = null;
+        }
+    }
+
+    /** Settings with the default data shape. */
+    public GridSettings(final int epochs, final int batchSize, final String model, final double learningRate,
+                        final String augment, final String strongAugment, final long dataSeed, final int limit,
+                        final double warmupFraction, final int evalsPerEpoch, final Map<String, Double> params) {
+        this(epochs, batchSize, model, learningRate, augment, strongAugment, dataSeed, limit, warmupFraction,
+                evalsPerEpoch, params, null);
+    }
+
+    /** The data variants' shape these settings train on. */
+    public DataVariant.Shape shape() {
+        return data == null ? DataVariant.Shape.DEFAULT : data;
     }
 
     /** e.g. "accuracy-e3-b128-1a2b3c4d". */

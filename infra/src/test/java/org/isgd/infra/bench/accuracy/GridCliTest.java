@@ -37,13 +37,20 @@ class GridCliTest {
         assertTrue(budget[2].startsWith("isgd: --budgets takes fractions in (0, 1], got 1.5"), budget[2]);
         final String[] policy = run("bench", "accuracy", "--policies", "magic", "--out", dir.toString());
         assertTrue(policy[2].startsWith("isgd: unknown policy 'magic'"), policy[2]);
+        final String[] rate = run("bench", "accuracy", "--noise-rate", "1.5", "--out", dir.toString());
+        assertEquals(Integer.toString(Isgd.EXIT_ERROR), rate[0]);
+        assertTrue(rate[2].startsWith("isgd: --noise-rate: noise rate must be in [0, 1), got 1.5"), rate[2]);
+        final String[] profile = run("bench", "accuracy", "--imbalance-profile", "linear", "--out", dir.toString());
+        assertTrue(profile[2].startsWith("isgd: --imbalance-profile: unknown value 'linear'; choose from "
+                + "[exponential, step]"), profile[2]);
     }
 
     @Test
     void theHelpNamesTheGridAxes() {
         final String help = run("bench", "accuracy", "--help")[1];
         for (final String flag : new String[] {"--policies", "--data", "--budgets", "--seeds", "--epochs", "--quick",
-                "--strong-augment", "--out", "--plan-only"}) {
+                "--strong-augment", "--out", "--plan-only", "--imbalance-ratio", "--imbalance-profile", "--noise-rate",
+                "--noise-kind"}) {
             assertTrue(help.contains(flag), flag + " missing from\n" + help);
         }
     }

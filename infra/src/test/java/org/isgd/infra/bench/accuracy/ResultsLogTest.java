@@ -68,4 +68,24 @@ class ResultsLogTest {
         assertTrue(a.directoryName().startsWith("accuracy-e3-b128-"));
         assertTrue(!a.directoryName().equals(c.directoryName()));
     }
+
+    @Test
+    void theDefaultDataShapeKeepsTheNamesOfDirectoriesMadeBeforeShapesExisted() {
+        final java.nio.file.Path committed = java.nio.file.Path.of("..", "docs", "results", "accuracy-e3-b128-17226850");
+        final GridSettings settings = GridSettings.read(committed).settings();
+        assertEquals(null, settings.data());
+        assertEquals(committed.getFileName().toString(), settings.directoryName(), "the committed grid resumes");
+        final GridSettings explicitDefault = new GridSettings(settings.epochs(), settings.batchSize(), settings.model(),
+                settings.learningRate(), settings.augment(), settings.strongAugment(), settings.dataSeed(),
+                settings.limit(), settings.warmupFraction(), settings.evalsPerEpoch(), settings.params(),
+                org.isgd.trainer.data.DataVariant.Shape.DEFAULT);
+        assertEquals(settings.directoryName(), explicitDefault.directoryName());
+        final GridSettings step = new GridSettings(settings.epochs(), settings.batchSize(), settings.model(),
+                settings.learningRate(), settings.augment(), settings.strongAugment(), settings.dataSeed(),
+                settings.limit(), settings.warmupFraction(), settings.evalsPerEpoch(), settings.params(),
+                new org.isgd.trainer.data.DataVariant.Shape(10, org.isgd.trainer.data.DataVariant.Profile.STEP, 0.2,
+                        org.isgd.trainer.data.DataVariant.NoiseKind.SYMMETRIC));
+        assertTrue(!step.directoryName().equals(settings.directoryName()), "another shape, another directory");
+        assertEquals(step.shape().imbalanceRatio(), 10.0);
+    }
 }
