@@ -104,14 +104,15 @@ public final class ReportPage {
         final GridSummary.Row control = group.control();
         out.append("<table><tr><th>arm</th><th>feed</th><th>seeds</th><th>final test acc</th><th>balanced acc</th>"
                 + "<th>Δ acc</th><th>steps to target</th><th>reached</th><th>train s to target</th>"
-                + "<th>speed-up (steps)</th><th>speed-up (wall)</th></tr>\n");
+                + "<th>speed-up (steps)</th><th>speed-up (wall)</th><th>wall vs local loader</th></tr>\n");
         for (final GridSummary.Row row : group.rows()) {
             out.append("<tr><td>").append(esc(row.arm())).append("</td><td>").append(esc(row.feed())).append("</td>");
             for (final String cell : List.of(Integer.toString(row.seeds()), row.accuracy().format(4),
                     row.balancedAccuracy().format(4),
                     control == null ? "—" : String.format(Locale.ROOT, "%+.4f", row.accuracyDelta(control)),
                     row.steps().format(0), row.reached() + "/" + row.seeds(), row.seconds().format(1),
-                    GridSummary.times(row.speedUp()), GridSummary.times(row.wallSpeedUp()))) {
+                    GridSummary.times(row.speedUp()), GridSummary.times(row.wallSpeedUp()),
+                    GridSummary.times(row.wallSpeedUpLocal()))) {
                 out.append("<td class=\"n\">").append(esc(cell)).append("</td>");
             }
             out.append("</tr>\n");

@@ -48,6 +48,15 @@ public record GridSettings(int epochs, int batchSize, String model, double learn
                 evalsPerEpoch, params, null);
     }
 
+    /** As a record prints itself, without {@code data} when it is the default shape. */
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "GridSettings[epochs=%d, batchSize=%d, model=%s, learningRate=%s, augment=%s, "
+                        + "strongAugment=%s, dataSeed=%d, limit=%d, warmupFraction=%s, evalsPerEpoch=%d, params=%s%s]",
+                epochs, batchSize, model, learningRate, augment, strongAugment, dataSeed, limit, warmupFraction,
+                evalsPerEpoch, params, data == null ? "" : ", data=" + data);
+    }
+
     /** The data variants' shape these settings train on. */
     public DataVariant.Shape shape() {
         return data == null ? DataVariant.Shape.DEFAULT : data;

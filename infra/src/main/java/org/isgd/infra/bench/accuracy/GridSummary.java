@@ -27,10 +27,13 @@ public final class GridSummary {
      * @param reached seeds whose run reached {@code target}
      * @param steps steps to {@code target}, over the seeds that reached it
      * @param speedUp control's mean steps to target ÷ this arm's; NaN when either never reached it
+     * @param wallSpeedUp control's mean training seconds to target ÷ this arm's
+     * @param wallSpeedUpLocal the in-process loader's ({@code uniform (local)}) mean training seconds to the same target
+     *     ÷ this arm's: what isgd gains or costs in wall-clock against not using it at all; NaN without that arm
      */
     public record Row(String data, double budget, String arm, String feed, int seeds, Stat accuracy, Stat balancedAccuracy,
                       String control, double target, int reached, Stat steps, Stat seconds, double speedUp,
-                      double wallSpeedUp) {
+                      double wallSpeedUp, double wallSpeedUpLocal) {
         public double accuracyDelta(final Row control) {
             return accuracy.mean() - control.accuracy.mean();
         }
@@ -72,6 +75,8 @@ public final class GridSummary {
                 : Stat.of(byArm.get(control).stream().mapToDouble(r -> r.last().testAccuracy()).toArray()).mean();
         final Stat controlSteps = control == null ? Stat.of() : stepsTo(byArm.get(control), target);
         final Stat controlSeconds = control == null ? Stat.of() : secondsTo(byArm.get(control), target);
+        final Stat localSeconds = control == null || !byArm.containsKey(GridArm.UNIFORM_LOCAL) ? Stat.of()
+                : secondsTo(byArm.get(GridArm.UNIFORM_LOCAL), target);
         final List<Row> rows = new ArrayList<>();
         byArm.forEach((arm, runs) -> {
             final Stat steps = stepsTo(runs, target);
@@ -79,7 +84,8 @@ public final class GridSummary {
             rows.add(new Row(runs.get(0).data(), runs.get(0).budget(), arm, runs.get(0).feed(), runs.size(),
                     Stat.of(runs.stream().mapToDouble(r -> r.last().testAccuracy()).toArray()),
                     Stat.of(runs.stream().mapToDouble(r -> r.last().balancedAccuracy()).toArray()),
-                    control, target, steps.n(), steps, seconds, ratio(controlSteps, steps), ratio(controlSeconds, seconds)));
+                    control, target, steps.n(), steps, seconds, ratio(controlSteps, steps), ratio(controlSeconds, seconds),
+                    ratio(localSeconds, seconds)));
         });
         return new Group(members.get(0).data(), members.get(0).budget(), rows);
     }
@@ -289,14 +295,14 @@ public final class GridSummary {
                     control == null ? "(no uniform arm)" : control.arm(),
                     control == null ? "—" : String.format(Locale.ROOT, "%.4f", control.target())));
             out.append("| arm | feed | seeds | final test acc | balanced acc | Δ acc | steps to target | reached |"
-                    + " train s to target | speed-up (steps) | speed-up (wall) |\n");
-            out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                    + " train s to target | speed-up (steps) | speed-up (wall) | wall vs local loader |\n");
+            out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
             for (final Row row : group.rows()) {
-                out.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %d/%d | %s | %s | %s |%n",
+                out.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %d/%d | %s | %s | %s | %s |%n",
                         row.arm(), row.feed(), row.seeds(), row.accuracy().format(4), row.balancedAccuracy().format(4),
                         control == null ? "—" : String.format(Locale.ROOT, "%+.4f", row.accuracyDelta(control)),
                         row.steps().format(0), row.reached(), row.seeds(), row.seconds().format(1),
-                        times(row.speedUp()), times(row.wallSpeedUp())));
+                        times(row.speedUp()), times(row.wallSpeedUp()), times(row.wallSpeedUpLocal())));
             }
             final List<String> losses = losses(group);
             out.append('\n');

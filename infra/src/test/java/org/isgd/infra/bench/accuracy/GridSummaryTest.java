@@ -54,6 +54,22 @@ class GridSummaryTest {
         final GridSummary.Row local = group.rows().get(1);
         assertEquals(0, local.reached());
         assertTrue(Double.isNaN(local.speedUp()));
+        assertTrue(Double.isNaN(early.wallSpeedUpLocal()), "the local loader never reached the target");
+    }
+
+    @Test
+    void wallClockAgainstTheInProcessLoaderUsesTheSameTarget() {
+        // target 0.81 (uniform's mean final accuracy); seconds at evaluation k are 2(k+1)
+        final GridSummary.Group group = GridSummary.group(List.of(
+                GridFixtures.run("uniform", GridArm.KAFKA, "balanced", 1.0, 0, 0.5, 0.7, 0.80),
+                GridFixtures.run("uniform", GridArm.KAFKA, "balanced", 1.0, 1, 0.5, 0.7, 0.82),
+                GridFixtures.run(GridArm.UNIFORM_LOCAL, GridArm.LOCAL, "balanced", 1.0, 0, 0.5, 0.81, 0.83),
+                GridFixtures.run("early-importance", GridArm.KAFKA, "balanced", 1.0, 0, 0.85, 0.86, 0.87)));
+        final GridSummary.Row early = group.rows().stream().filter(r -> r.arm().equals("early-importance"))
+                .findFirst().orElseThrow();
+        assertEquals(4.0 / 2.0, early.wallSpeedUpLocal(), 1e-12, "local reaches 0.81 at 4 s, early-importance at 2 s");
+        assertEquals(6.0 / 2.0, early.wallSpeedUp(), 1e-12, "uniform through Kafka reaches it at 6 s (seed 1 only)");
+        assertTrue(GridSummary.markdown(List.of(group)).contains("| wall vs local loader |"));
     }
 
     @Test
