@@ -28,12 +28,15 @@ public final class IsgdProcess {
     private final Process process;
     private final Path log;
     private final long startedNanos;
+    private final boolean jvm;
 
-    private IsgdProcess(final String name, final Process process, final Path log, final long startedNanos) {
+    private IsgdProcess(final String name, final Process process, final Path log, final long startedNanos,
+                        final boolean jvm) {
         this.name = name;
         this.process = process;
         this.log = log;
         this.startedNanos = startedNanos;
+        this.jvm = jvm;
     }
 
     /** Starts {@code isgd args...} with heap {@code xmx} (e.g. "512m"), logging to {@code log}. */
@@ -45,7 +48,7 @@ public final class IsgdProcess {
                 "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
                 "-cp", System.getProperty("java.class.path"), "org.isgd.infra.cli.Isgd"));
         command.addAll(args);
-        return startCommand(name, log, command, Map.of("DJL_OFFLINE", "true", "OPT_OUT_TRACKING", "true"));
+        return startCommand(name, log, command, Map.of("DJL_OFFLINE", "true", "OPT_OUT_TRACKING", "true"), true);
     }
 
     /** Starts {@code python args...} (the interpreter {@link PythonProcess#interpreter()} picks), logging to {@code log}. */
@@ -53,18 +56,18 @@ public final class IsgdProcess {
                                           final Map<String, String> environment) {
         final List<String> command = new ArrayList<>(List.of(PythonProcess.interpreter(), "-u"));
         command.addAll(args);
-        return startCommand(name, log, command, environment);
+        return startCommand(name, log, command, environment, false);
     }
 
     private static IsgdProcess startCommand(final String name, final Path log, final List<String> command,
-                                            final Map<String, String> environment) {
+                                            final Map<String, String> environment, final boolean jvm) {
         final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
         builder.environment().putAll(environment);
         try {
             Files.createDirectories(log.getParent());
             final long started = System.nanoTime();
-            return new IsgdProcess(name, builder.start(), log, started);
+            return new IsgdProcess(name, builder.start(), log, started, jvm);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name + ": " + command, e);
         }
@@ -125,6 +128,23 @@ public final class IsgdProcess {
             throw new IllegalStateException("interrupted waiting for " + name, e);
         }
         return process.exitValue();
+    }
+
+    /**
+     * Asks a running JVM for a thread dump (SIGQUIT), which it prints into its own log; for evidence when something
+     * hangs. Does nothing for a Python process or one that has ended, and nothing where there is no {@code kill}.
+     */
+    public void dumpThreads() {
+        if (!jvm || !process.isAlive()) {
+            return;
+        }
+        try {
+            new ProcessBuilder("kill", "-QUIT", Long.toString(process.pid())).start().waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // no kill command (not Linux/macOS): no dump
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public boolean isAlive() {

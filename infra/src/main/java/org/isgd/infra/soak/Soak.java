@@ -214,8 +214,12 @@ public final class Soak {
                 restartMs = watch.millisToBatchCreatedSince(killedAt, START);
             }
         }
-        log.accept(restartMs < 0 ? String.format("kill %d/%d: %s at %.1f s: NO batch within %d s (a stall)", number,
-                settings.kills(), target, atMs / 1000.0, START.toSeconds())
+        if (restartMs < 0) {
+            started.forEach(IsgdProcess::dumpThreads); // the evidence, while it hangs: each JVM's threads in its log
+        }
+        log.accept(restartMs < 0 ? String.format("kill %d/%d: %s at %.1f s: NO batch within %d s (a stall; thread "
+                        + "dumps in each live process's log)", number, settings.kills(), target, atMs / 1000.0,
+                START.toSeconds())
                 : String.format("kill %d/%d: %s at %.1f s, first batch after %d ms", number, settings.kills(), target,
                 atMs / 1000.0, restartMs));
         return new Kill(number, kind, target, atMs, restartMs);

@@ -27,13 +27,16 @@ class BrokerRestartIT {
             final long restartAt = 30 + random.nextInt(40);
             final long downMillis;
             try (CrashRig.BatchWatch watch = rig.watchBatches(RUN)) {
-                IsgdProcess.await(() -> watch.maxSeq() >= restartAt, Duration.ofSeconds(120), "batch " + restartAt);
+                rig.await(() -> watch.maxSeq() >= restartAt, Duration.ofSeconds(120), "batch " + restartAt);
                 final long stopped = System.nanoTime();
                 broker.stop(Duration.ofSeconds(60));
                 broker = rig.startBroker();
                 downMillis = (System.nanoTime() - stopped) / 1_000_000;
             }
             final List<Long> acknowledged = rig.assertRunCompleteExactlyOnce(RUN, BATCHES, trainer, sampler);
+            // the evidence a hang would leave (rig.await dumps every JVM's threads when it times out) does reach the logs
+            broker.dumpThreads();
+            broker.awaitLine("^Full thread dump", Duration.ofSeconds(30));
             System.out.printf("BrokerRestartIT: broker restarted after batch %d (down %d ms), batches checked %d, "
                     + "records lost 0%n", restartAt, downMillis, acknowledged.size());
         }

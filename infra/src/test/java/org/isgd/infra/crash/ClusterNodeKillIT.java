@@ -51,10 +51,10 @@ class ClusterNodeKillIT {
             final long killAt = 30 + random.nextInt(40);
             final long downMillis;
             try (CrashRig.BatchWatch watch = rig.watchBatches(RUN)) {
-                IsgdProcess.await(() -> watch.maxSeq() >= killAt, Duration.ofSeconds(120), "batch " + killAt);
+                rig.await(() -> watch.maxSeq() >= killAt, Duration.ofSeconds(120), "batch " + killAt);
                 final long killed = System.nanoTime();
                 nodes.get(leader - 1).kill();
-                IsgdProcess.await(() -> watch.maxSeq() >= killAt + 10, Duration.ofSeconds(120),
+                rig.await(() -> watch.maxSeq() >= killAt + 10, Duration.ofSeconds(120),
                         "batches while node " + leader + " is down");
                 rig.startNode(leader, true);
                 downMillis = (System.nanoTime() - killed) / 1_000_000;

@@ -192,8 +192,18 @@ final class CrashRig implements AutoCloseable {
      */
     List<Long> assertRunCompleteExactlyOnce(final String runId, final int batches, final IsgdProcess trainer,
                                             final IsgdProcess sampler) {
-        org.junit.jupiter.api.Assertions.assertEquals(0, trainer.awaitExit(Duration.ofSeconds(180)),
-                "trainer failed; see " + trainer.log());
+        final int exit;
+        try {
+            exit = trainer.awaitExit(Duration.ofSeconds(180));
+        } catch (IllegalStateException stillRunning) {
+            dumpThreads();
+            throw stillRunning;
+        }
+        if (exit != 0) {
+            dumpThreads(); // a trainer that gave up waiting for a batch: what were the others doing?
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(0, exit, "trainer failed; see " + trainer.log()
+                + " (thread dumps of the processes still running are in their logs)");
         trainer.awaitLine("^trained " + batches + " batches", Duration.ofSeconds(5));
         sampler.stop(Duration.ofSeconds(60));
         org.junit.jupiter.api.Assertions.assertEquals(range(batches), batchSeqs(runId),
@@ -207,6 +217,22 @@ final class CrashRig implements AutoCloseable {
                     "predictions of batch " + seq);
         }
         return acknowledged;
+    }
+
+    /** {@link IsgdProcess#await}, with each running JVM's threads dumped into its log when it times out. */
+    void await(final java.util.function.BooleanSupplier condition, final Duration timeout, final String what) {
+        try {
+            IsgdProcess.await(condition, timeout, what);
+        } catch (IllegalStateException timedOut) {
+            dumpThreads();
+            throw new IllegalStateException(timedOut.getMessage() + " (thread dumps in the processes' logs under "
+                    + work.resolve("logs") + ")", timedOut);
+        }
+    }
+
+    /** Each running JVM prints its threads into its log (evidence for a hang). */
+    void dumpThreads() {
+        started.forEach(IsgdProcess::dumpThreads);
     }
 
     static List<Long> range(final long n) {

@@ -45,7 +45,7 @@ class SamplerKillIT {
                 for (int kill = 0; kill < KILLS; kill++) {
                     // spread the kills over the run: one in each quarter, at a random batch within it
                     final long at = kill * (BATCHES - 10L) / KILLS + 5 + random.nextInt((BATCHES - 10) / KILLS - 5);
-                    IsgdProcess.await(() -> watch.maxSeq() >= at, Duration.ofSeconds(120), "batch " + at);
+                    rig.await(() -> watch.maxSeq() >= at, Duration.ofSeconds(120), "batch " + at);
                     sampler.kill();
                     killedAt.add(watch.maxSeq());
                     if (kill == WIPED) {

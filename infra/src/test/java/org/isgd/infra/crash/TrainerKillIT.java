@@ -38,7 +38,7 @@ class TrainerKillIT {
             final long killAt = 2L * CHECKPOINT_EVERY + 5 + random.nextInt(30);
             try (CrashRig.BatchWatch watch = rig.watchBatches(RUN)) {
                 // the sampler runs at most `lead` batches ahead of the trainer's acknowledgements
-                IsgdProcess.await(() -> watch.maxSeq() >= killAt, Duration.ofSeconds(120), "batch " + killAt);
+                rig.await(() -> watch.maxSeq() >= killAt, Duration.ofSeconds(120), "batch " + killAt);
             }
             assertTrue(Files.exists(rig.work.resolve("checkpoints").resolve("checkpoint.properties")),
                     "a checkpoint was written before the kill");
