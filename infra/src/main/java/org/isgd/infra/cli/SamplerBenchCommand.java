@@ -99,6 +99,11 @@ final class SamplerBenchCommand implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "1", description = "Rounds of each cell in a row, each with fresh "
             + "processes; with 2 or more, every figure is also checked for steadiness (largest ÷ smallest round ≤ 1.2).")
     int repeat;
+    @Option(names = "--restart", split = ",", paramLabel = "kill|wipe", description = "After the phases, SIGKILL "
+            + "sampler 0 while a trainer acknowledges batches and start it again, its state directory kept (kill) or "
+            + "deleted (wipe: it restores from the changelogs); reports the time from the kill to the first batch "
+            + "created after it. Repeatable in order, e.g. --restart kill,wipe.")
+    List<String> restarts = new java.util.ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -111,7 +116,7 @@ final class SamplerBenchCommand implements Callable<Integer> {
             settings = new SamplerBenchSettings(sizes, instances, layout(), policy, batch.batchSize, lead,
                     Duration.ofSeconds(warmup), Duration.ofSeconds(duration), latencyRate,
                     words(samplerJvmOptions), words(brokerJvmOptions), samplerArgs, rocksDbMemoryMiB << 20,
-                    nativeMemoryTracking, profile, workDir.resolve(stamp), output.out, keepWork, repeat);
+                    nativeMemoryTracking, profile, workDir.resolve(stamp), output.out, keepWork, repeat, restarts);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -150,6 +150,16 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** SIGKILL: no shutdown hook runs, nothing is flushed or closed. */
+    void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** SIGTERM (the commands' shutdown hooks close cleanly), then SIGKILL after 30 s. */
     @Override
     public void close() {

@@ -40,6 +40,8 @@ final class FakeTrainer implements AutoCloseable {
     private final HistoryProbes probes;
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong indices = new AtomicLong();
+    /** The newest createdAt of the batches read (wall-clock ms). */
+    private final AtomicLong lastCreatedAt = new AtomicLong();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
     private final Thread thread;
     private volatile Mode mode = Mode.PAUSED;
@@ -88,6 +90,11 @@ final class FakeTrainer implements AutoCloseable {
         return batches.get();
     }
 
+    /** The newest createdAt (wall-clock ms) of the batches read so far. */
+    long lastCreatedAt() {
+        return lastCreatedAt.get();
+    }
+
     long indices() {
         return indices.get();
     }
@@ -127,6 +134,7 @@ final class FakeTrainer implements AutoCloseable {
                     }
                     batches.incrementAndGet();
                     indices.addAndGet(batch.size());
+                    lastCreatedAt.accumulateAndGet(batch.createdAt(), Math::max);
                 }
             }
         } catch (InterruptedException e) {

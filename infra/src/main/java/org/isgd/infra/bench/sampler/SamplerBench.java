@@ -118,24 +118,31 @@ public final class SamplerBench {
         final SamplerBenchResult.Latency latency;
         final SamplerBenchResult.HistoryQueries history;
         final HistoryProbes probes = new HistoryProbes(runIds.get(0));
+        final List<SamplerBenchResult.Restart> restarts = new ArrayList<>();
+        final List<ChildJvm.Rss> atEnd;
+        final List<Long> pids; // before any restart: the processes the figures are of
         try (FakeTrainer trainer = new FakeTrainer(cluster.client(), Set.copyOf(load.runs().keySet()), probes)) {
             updates = phases.updates(trainer);
             history = phases.history(probes);
             indices = phases.indices(trainer);
             latency = phases.latency(trainer, settings.latencyRate() * load.runs().size());
+            atEnd = cluster.rss("at-end");
+            pids = cluster.samplers().stream().map(ChildJvm::pid).toList();
+            for (final String restart : settings.restarts()) {
+                restarts.add(phases.restart(trainer, restart.equals(SamplerBenchSettings.RESTART_WIPED)));
+            }
         }
-        final List<ChildJvm.Rss> atEnd = cluster.rss("at-end");
         final List<ChildJvm> samplers = cluster.samplers();
         final List<SamplerBenchResult.Instance> instances = new ArrayList<>();
         for (int i = 0; i < samplers.size(); i++) {
-            instances.add(new SamplerBenchResult.Instance(i, samplers.get(i).pid(), cluster.apis().get(i).toString(),
+            instances.add(new SamplerBenchResult.Instance(i, pids.get(i), cluster.apis().get(i).toString(),
                     SamplerBenchResult.Memory.of(afterLoad.get(i)), SamplerBenchResult.Memory.of(atEnd.get(i)),
                     RepoPaths.here().relative(samplers.get(i).log())));
         }
         final SamplerBenchResult.Cell cell = new SamplerBenchResult.Cell(size, instanceCount, round,
                 (String) settings.describe().get("layout"), load.layout(), load.registrationSeconds(), updates, indices,
                 latency, history, instances, SamplerBenchResult.Memory.of(cluster.broker().rss()),
-                RepoPaths.here().relative(cluster.diagnostics()), Map.of());
+                RepoPaths.here().relative(cluster.diagnostics()), Map.of(), restarts);
         System.out.println(SamplerBenchTable.cellSummary(cell));
         return cell;
     }

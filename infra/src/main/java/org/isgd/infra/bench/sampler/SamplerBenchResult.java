@@ -27,11 +27,22 @@ public record SamplerBenchResult(String command, String machine, String stamp, M
     /** One size × instance count, measured in round {@code round} (1 … --repeat). */
     public record Cell(int samples, int instances, int round, String layout, List<Run> runs, double registrationSeconds,
                        Rate updates, Rate indices, Latency latency, HistoryQueries history, List<Instance> samplers,
-                       Memory broker, String diagnostics, Map<String, List<JfrProfile.Phase>> profile) {
+                       Memory broker, String diagnostics, Map<String, List<JfrProfile.Phase>> profile,
+                       List<Restart> restarts) {
         Cell withProfile(final Map<String, List<JfrProfile.Phase>> samplerProfiles) {
             return new Cell(samples, instances, round, layout, runs, registrationSeconds, updates, indices, latency,
-                    history, samplers, broker, diagnostics, samplerProfiles);
+                    history, samplers, broker, diagnostics, samplerProfiles, restarts);
         }
+    }
+
+    /**
+     * A SIGKILL of sampler 0 while a trainer acknowledged batches, and its restart ({@code --restart}).
+     *
+     * @param state "kept" (the state directory as the kill left it) or "wiped" (deleted: restored from the changelogs)
+     * @param upMs from the kill until the restarted process said it runs
+     * @param firstBatchMs from the kill until the trainer read a batch created after it
+     */
+    public record Restart(String state, long upMs, long firstBatchMs) {
     }
 
     /** The query API timed on a few samples' histories and past states (after the updates phase, no load). */

@@ -22,7 +22,10 @@ public record SamplerBenchSettings(List<Integer> sizes, List<Integer> instances,
                                    int batchSize, int lead, Duration warmup, Duration duration,
                                    double latencyRate, List<String> samplerJvmOptions, List<String> brokerJvmOptions,
                                    List<String> samplerArgs, long rocksDbMemory, boolean nativeMemoryTracking, boolean profile,
-                                   Path workDir, Path out, boolean keepWork, int repeat) {
+                                   Path workDir, Path out, boolean keepWork, int repeat, List<String> restarts) {
+    /** {@code --restart} values: SIGKILL sampler 0 and restart it with its state directory as it was, or deleted. */
+    public static final String RESTART_KEPT = "kill";
+    public static final String RESTART_WIPED = "wipe";
 
     /** Where the runs live. */
     public enum Layout {
@@ -48,6 +51,13 @@ public record SamplerBenchSettings(List<Integer> sizes, List<Integer> instances,
         }
         if (duration.toSeconds() < 1 || warmup.isNegative()) {
             throw new IllegalArgumentException("--duration must be at least 1 s and --warmup >= 0");
+        }
+        restarts = restarts == null ? List.of() : List.copyOf(restarts);
+        for (final String restart : restarts) {
+            if (!restart.equals(RESTART_KEPT) && !restart.equals(RESTART_WIPED)) {
+                throw new IllegalArgumentException("--restart takes " + RESTART_KEPT + " (state directory kept) or "
+                        + RESTART_WIPED + " (state directory deleted), was '" + restart + "'");
+            }
         }
     }
 
@@ -94,6 +104,7 @@ public record SamplerBenchSettings(List<Integer> sizes, List<Integer> instances,
         d.put("rocksDbMemoryBytes", rocksDbMemory);
         d.put("profile", profile);
         d.put("repeat", repeat);
+        d.put("restarts", restarts);
         d.put("exactlyOnce", "exactly_once_v2 (the sampler's default)");
         return d;
     }

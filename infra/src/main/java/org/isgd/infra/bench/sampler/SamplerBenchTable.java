@@ -135,7 +135,10 @@ public final class SamplerBenchTable {
                 c.updates().total(), c.updates().cpuMicrosPerEvent(), c.updates().loadSide(), cores(c.updates()),
                 c.indices().total(),
                 c.indices().loadSide(), cores(c.indices()), c.latency().p50Ms(), c.latency().p99Ms(), c.latency().count(),
-                c.latency().applied().total(), cores(c.latency().applied()), c.registrationSeconds());
+                c.latency().applied().total(), cores(c.latency().applied()), c.registrationSeconds())
+                + c.restarts().stream().map(r -> String.format(Locale.ROOT, ",%nrestart after SIGKILL (state %s): "
+                        + "running after %,d ms, first batch after %,d ms", r.state(), r.upMs(), r.firstBatchMs()))
+                        .collect(Collectors.joining());
     }
 
     /** "cores: samplers 0.40 + 0.30, broker 0.5, load 0.3, machine 1.9": who got the CPU. */

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.isgd.infra.common.Dirs;
 import org.isgd.infra.local.StartupStep;
 import org.isgd.infra.topics.TopicSetup;
 
@@ -35,6 +36,8 @@ final class SamplerCluster implements AutoCloseable {
     private final List<ChildJvm> samplers = new ArrayList<>();
     private final List<URI> apis = new ArrayList<>();
     private TopicSetup.Result topics;
+    private String stamp;
+    private Path work;
 
     private SamplerCluster(final SamplerBenchSettings settings, final Path diag, final ChildJvm broker,
                            final String bootstrap) {
@@ -59,12 +62,14 @@ final class SamplerCluster implements AutoCloseable {
         try {
             final String bootstrap = StartupStep.run("broker", () -> broker.awaitLine(BROKER_UP, START_TIMEOUT).group(1));
             cluster = new SamplerCluster(settings, diag, broker, bootstrap);
+            cluster.stamp = stamp;
+            cluster.work = work;
             final Map<String, Object> client = cluster.client;
             cluster.topics = StartupStep.run("topics", () -> TopicSetup.ensureTopics(client));
             for (int i = 0; i < instances; i++) {
                 final int port = freePort();
                 cluster.apis.add(URI.create("http://127.0.0.1:" + port + "/metrics"));
-                cluster.samplers.add(cluster.startSampler(i, stamp, bootstrap, port, work));
+                cluster.samplers.add(cluster.startSampler(i, port, ""));
             }
             for (final ChildJvm sampler : cluster.samplers) {
                 StartupStep.run(sampler.name(), () -> sampler.awaitLine(SAMPLER_UP, START_TIMEOUT).group());
@@ -80,10 +85,28 @@ final class SamplerCluster implements AutoCloseable {
         }
     }
 
-    private ChildJvm startSampler(final int index, final String stamp, final String bootstrap, final int port,
-                                  final Path work) {
+    /**
+     * SIGKILLs sampler {@code index} and starts it again on the same API port, with its state directory as the kill left
+     * it or, with {@code wipe}, deleted (so it restores from the changelogs); returns once it says it runs.
+     */
+    void restartSampler(final int index, final boolean wipe) throws Exception {
+        samplers.get(index).kill();
+        if (wipe) {
+            Dirs.deleteTree(stateDir(index));
+        }
+        final ChildJvm restarted = startSampler(index, apis.get(index).getPort(), wipe ? "-restart-wiped" : "-restart");
+        samplers.set(index, restarted);
+        StartupStep.run(restarted.name(), () -> restarted.awaitLine(SAMPLER_UP, START_TIMEOUT).group());
+    }
+
+    private Path stateDir(final int index) {
+        return work.resolve("sampler-" + index);
+    }
+
+    private ChildJvm startSampler(final int index, final int port, final String logSuffix) {
+        final String bootstrap = (String) client.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
         final List<String> args = new ArrayList<>(List.of("sampler", "--bootstrap-servers", bootstrap, "--state-dir",
-                work.resolve("sampler-" + index).toString(), "--application-id", "isgd-bench-" + stamp,
+                stateDir(index).toString(), "--application-id", "isgd-bench-" + stamp,
                 "--api-port", Integer.toString(port), "--api-bind", "127.0.0.1"));
         args.addAll(settings.samplerCommandArgs());
         final List<String> jvm = new ArrayList<>(settings.samplerJvm());
@@ -91,7 +114,7 @@ final class SamplerCluster implements AutoCloseable {
             jvm.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
                     + recording("sampler-" + index));
         }
-        return ChildJvm.start("sampler-" + index, jvm, args, diag.resolve("sampler-" + index + ".log"));
+        return ChildJvm.start("sampler-" + index, jvm, args, diag.resolve("sampler-" + index + logSuffix + ".log"));
     }
 
     /** Client properties that reach the broker. */

@@ -17,6 +17,7 @@ import org.isgd.infra.progress.Progress;
  * window is also kept for the profile.
  */
 final class SamplerPhases {
+    private static final java.time.Duration RESTART_TIMEOUT = java.time.Duration.ofMinutes(10);
     static final String APPLIED = "isgd_predictions_applied_total";
     static final String INDICES = "isgd_indices_emitted_total";
     static final String DEAD_LETTERS = "isgd_dead_letters_total";
@@ -89,6 +90,37 @@ final class SamplerPhases {
         final MetricsScrape.Histogram h = MetricsScrape.latencyBetween(pairs);
         return new SamplerBenchResult.Latency(h.total(), h.quantile(0.5), h.quantile(0.99), w.rate(APPLIED),
                 h.upperBounds(), h.counts());
+    }
+
+    /**
+     * Phase (d), with {@code --restart}: the trainer acknowledging (as in phase b), sampler 0 SIGKILLed and started
+     * again with its state directory kept or wiped; the time from the kill until the trainer reads a batch created
+     * after it. With several instances, sampler 0 may not own the runs; the figure means most with one.
+     */
+    SamplerBenchResult.Restart restart(final FakeTrainer trainer, final boolean wipe) throws Exception {
+        trainer.ack();
+        Thread.sleep(2000); // batches flowing before the kill
+        trainer.check();
+        final long killedAt = System.currentTimeMillis();
+        final long t0 = System.nanoTime();
+        cluster.restartSampler(0, wipe);
+        final long upMs = (System.nanoTime() - t0) / 1_000_000;
+        final long deadline = System.nanoTime() + RESTART_TIMEOUT.toNanos();
+        while (trainer.lastCreatedAt() < killedAt) {
+            trainer.check();
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no batch within " + RESTART_TIMEOUT.toMinutes()
+                        + " minutes of restarting sampler-0; see " + cluster.samplers().get(0).log());
+            }
+            Thread.sleep(5);
+        }
+        final long firstBatchMs = System.currentTimeMillis() - killedAt;
+        trainer.pause();
+        final SamplerBenchResult.Restart restart = new SamplerBenchResult.Restart(wipe ? "wiped" : "kept", upMs,
+                firstBatchMs);
+        System.out.printf(Locale.ROOT, "restart (state %s): sampler-0 SIGKILLed, running again after %d ms, first batch "
+                + "after %d ms%n", restart.state(), upMs, firstBatchMs);
+        return restart;
     }
 
     /** A warm-up, then a measuring window over which counters' rates are taken per instance. */

@@ -22,7 +22,14 @@ class SamplerBenchTableTest {
                 SamplerBenchResult.HistoryQueries.of("r", List.of(new SamplerBenchResult.Probe(1, 104, historyMs, 2),
                         new SamplerBenchResult.Probe(2, 101, historyMs / 2, 3))),
                 List.of(new SamplerBenchResult.Instance(0, 1, "http://127.0.0.1:1", memory, memory, "log")), memory,
-                "diag", Map.of());
+                "diag", Map.of(), List.of(new SamplerBenchResult.Restart("wiped", 5000, 9000)));
+    }
+
+    @Test
+    void theCellSummaryReportsTheRestart() {
+        final String summary = SamplerBenchTable.cellSummary(cell(1_000_000, 1, 600_000, 2_000_000, 100, 200));
+        org.junit.jupiter.api.Assertions.assertTrue(summary.contains(
+                "restart after SIGKILL (state wiped): running after 5,000 ms, first batch after 9,000 ms"), summary);
     }
 
     @Test
