@@ -100,10 +100,10 @@ final class AccuracyBenchCommand implements Callable<Integer> {
     double warmupFraction;
     @Option(names = "--evals-per-epoch", defaultValue = "4", description = "Test-set evaluations per epoch.")
     int evalsPerEpoch;
-    @Option(names = "--no-local-baseline", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(names = "--local-baseline", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Also train uniform from the in-process loader.")
     boolean localBaseline;
-    @Option(names = "--no-strong-augment", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(names = "--strong-augment", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Also train '" + GridArm.UNIFORM_STRONG_AUGMENT + "': Arazo et al.'s strong baseline, "
                     + "uniform with the strongest augmentation the trainer offers (--strong-augment-mode).")
     boolean strongAugment;

@@ -18,7 +18,30 @@ public record CellResult(String arm, String policy, String feed, String augment,
                          long seed, String runId, Map<String, Double> params, int trainSize, long batches,
                          long images, long fullBatches, double trainSeconds, double wallSeconds, String finishedAt,
                          List<EvalPoint> evaluations, Map<String, Long> phases,
-                         List<ImportanceHistogram> histograms, List<ClassExtremes> extremes) {
+                         List<ImportanceHistogram> histograms, List<ClassExtremes> extremes,
+                         @com.fasterxml.jackson.annotation.JsonInclude(
+                                 com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) NoiseGuard noiseGuard) {
+
+    /** A result without noise-guard figures (runs before they were recorded, or data without flipped labels). */
+    public CellResult(final String arm, final String policy, final String feed, final String augment, final String data,
+                      final double budget, final long seed, final String runId, final Map<String, Double> params,
+                      final int trainSize, final long batches, final long images, final long fullBatches,
+                      final double trainSeconds, final double wallSeconds, final String finishedAt,
+                      final List<EvalPoint> evaluations, final Map<String, Long> phases,
+                      final List<ImportanceHistogram> histograms, final List<ClassExtremes> extremes) {
+        this(arm, policy, feed, augment, data, budget, seed, runId, params, trainSize, batches, images, fullBatches,
+                trainSeconds, wallSeconds, finishedAt, evaluations, phases, histograms, extremes, null);
+    }
+
+    /**
+     * What the sampler's noise guard had flagged when a Kafka-fed run on data with flipped labels ended.
+     *
+     * @param flagged samples flagged as suspected mislabels
+     * @param flaggedFlipped of those, how many really had a flipped label (precision = flaggedFlipped / flagged)
+     * @param flipped samples with a flipped label in the training set (recall = flaggedFlipped / flipped)
+     */
+    public record NoiseGuard(long flagged, long flaggedFlipped, long flipped) {
+    }
 
     /**
      * One evaluation on the (balanced, clean) test set.

@@ -87,10 +87,21 @@ public final class CellTrainer {
         }
         final Map<String, Long> phases = new TreeMap<>(recorder.phases());
         final List<CellResult.ClassExtremes> extremes = recorder.extremes(variant.train().numClasses());
+        final CellResult.NoiseGuard guard = cell.arm().throughKafka() && variant.flippedCount() > 0
+                ? noiseGuard(stack, runId, variant) : null;
         return new CellResult(cell.arm().name(), cell.arm().policy(), cell.arm().feed(), cell.arm().augment(),
                 variant.variant().id(), cell.cell().budget(), cell.cell().seed(), runId, runParams, n, result.steps(),
                 result.images(), cell.fullBatches(), result.seconds(), (System.nanoTime() - t0) / 1e9,
-                LocalDateTime.now().toString(), recorder.points(), phases, recorder.histograms(), extremes);
+                LocalDateTime.now().toString(), recorder.points(), phases, recorder.histograms(), extremes, guard);
+    }
+
+    /** The run's suspects as the sampler's latest snapshot of it lists them, against the flipped labels. */
+    private static CellResult.NoiseGuard noiseGuard(final LocalStack stack, final String runId,
+                                                    final DataVariant.Variant variant) {
+        final List<Long> suspects = stack.sampler().snapshots().get(runId).map(s -> s.suspects()).orElse(List.of());
+        final long flippedSuspects = suspects.stream().filter(id -> id >= 0 && id < variant.trueLabels().length
+                && variant.flipped(id.intValue())).count();
+        return new CellResult.NoiseGuard(suspects.size(), flippedSuspects, variant.flippedCount());
     }
 
     /** Creates the run and trains rank 0 of it on batches from isgd.batches, with the grid's recorder listening. */

@@ -21,6 +21,33 @@ public final class GridOutputs {
     private GridOutputs() {
     }
 
+    /**
+     * Per (data, budget, arm) of Kafka-fed runs on flipped labels: what the sampler's noise guard had flagged when the
+     * run ended, mean over seeds; empty when no run recorded it.
+     */
+    static String noiseGuard(final List<CellResult> results) {
+        final java.util.Map<String, List<CellResult>> byCell = results.stream().filter(r -> r.noiseGuard() != null)
+                .collect(java.util.stream.Collectors.groupingBy(r -> r.data() + " | " + GridCell.percent(r.budget())
+                        + " | " + r.arm(), java.util.TreeMap::new, java.util.stream.Collectors.toList()));
+        if (byCell.isEmpty()) {
+            return "";
+        }
+        final StringBuilder md = new StringBuilder("## Noise guard\n\nWhat each Kafka-fed run's noise guard had "
+                + "flagged when the run ended (mean over seeds): precision = flagged samples whose label was flipped ÷ "
+                + "flagged, recall = the same ÷ all flipped samples.\n\n"
+                + "| data | budget | arm | seeds | flagged | precision | recall |\n"
+                + "| --- | --- | --- | ---: | ---: | ---: | ---: |\n");
+        byCell.forEach((key, runs) -> {
+            final double flagged = runs.stream().mapToLong(r -> r.noiseGuard().flagged()).average().orElse(0);
+            final double hits = runs.stream().mapToLong(r -> r.noiseGuard().flaggedFlipped()).average().orElse(0);
+            final double flipped = runs.stream().mapToLong(r -> r.noiseGuard().flipped()).average().orElse(0);
+            md.append(String.format(java.util.Locale.ROOT, "| %s | %d | %.0f | %s | %.3f |%n", key, runs.size(), flagged,
+                    flagged == 0 ? "—" : String.format(java.util.Locale.ROOT, "%.3f", hits / flagged),
+                    flipped == 0 ? 0.0 : hits / flipped));
+        });
+        return md.append('\n').toString();
+    }
+
     /** @return the summary tables as markdown */
     public static String write(final Path runDir, final List<CellResult> results, final String[] classNames,
                                final String machine) {
@@ -44,6 +71,7 @@ public final class GridOutputs {
         md.append("## Headline\n\n").append(HEADLINE_LEGEND).append("\n\n")
                 .append(GridSummary.headlineMarkdown(GridSummary.headlines(groups)));
         md.append(tables);
+        md.append(noiseGuard(results));
         try {
             Files.writeString(runDir.resolve(SUMMARY), md.toString(), StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -45,6 +45,31 @@ class GridCliTest {
                 + "[exponential, step]"), profile[2]);
     }
 
+    /** What a command printed on System.out (the grid's plan goes there, not to picocli's writer). */
+    private static String printed(final String... args) {
+        final java.io.PrintStream before = System.out;
+        final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertEquals(0, Isgd.commandLine().execute(args));
+        } finally {
+            System.setOut(before);
+        }
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theBaselineArmsAreDroppedByTheirNoFlags() {
+        final String both = printed("bench", "accuracy", "--plan-only", "--policies", "uniform", "--data", "balanced",
+                "--budgets", "1.0", "--seeds", "0", "--limit", "1000", "--out", dir.toString());
+        assertTrue(both.contains(GridArm.UNIFORM_LOCAL + " [local") && both.contains(GridArm.UNIFORM_STRONG_AUGMENT),
+                both);
+        final String neither = printed("bench", "accuracy", "--plan-only", "--policies", "uniform", "--data", "balanced",
+                "--budgets", "1.0", "--seeds", "0", "--limit", "1000", "--no-local-baseline", "--no-strong-augment",
+                "--out", dir.toString());
+        assertTrue(neither.contains("arms: uniform [kafka") && !neither.contains("(local)"), neither);
+    }
+
     @Test
     void theHelpNamesTheGridAxes() {
         final String help = run("bench", "accuracy", "--help")[1];

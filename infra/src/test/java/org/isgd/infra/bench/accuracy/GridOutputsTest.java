@@ -22,6 +22,30 @@ class GridOutputsTest {
     Path dir;
 
     @Test
+    void theNoiseGuardSectionGivesPrecisionAndRecallPerArm() throws Exception {
+        final CellResult plain = GridFixtures.run("selective-backprop", GridArm.KAFKA, "label-noise", 1.0, 0, 0.7, 0.8);
+        final CellResult seed0 = withGuard(plain, new CellResult.NoiseGuard(100, 80, 400));
+        final CellResult seed1 = withGuard(GridFixtures.run("selective-backprop", GridArm.KAFKA, "label-noise", 1.0, 1,
+                0.7, 0.8), new CellResult.NoiseGuard(60, 40, 400));
+        final String md = GridOutputs.noiseGuard(List.of(seed0, seed1, GridFixtures.run("uniform", GridArm.KAFKA,
+                "label-noise", 1.0, 0, 0.7, 0.8)));
+        // flagged 80 on average, 60 of them flipped: precision 0.75, recall 60/400
+        assertTrue(md.contains("| label-noise | 100% | selective-backprop | 2 | 80 | 0.750 | 0.150 |"), md);
+        assertTrue(!md.contains("| uniform |"), "a run without the figures has no row:\n" + md);
+        assertEquals("", GridOutputs.noiseGuard(List.of(plain)));
+        // the figures survive results.jsonl
+        final CellResult back = Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(seed0), CellResult.class);
+        assertEquals(seed0.noiseGuard(), back.noiseGuard());
+        assertEquals(null, Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(plain), CellResult.class).noiseGuard());
+    }
+
+    private static CellResult withGuard(final CellResult r, final CellResult.NoiseGuard guard) {
+        return new CellResult(r.arm(), r.policy(), r.feed(), r.augment(), r.data(), r.budget(), r.seed(), r.runId(),
+                r.params(), r.trainSize(), r.batches(), r.images(), r.fullBatches(), r.trainSeconds(), r.wallSeconds(),
+                r.finishedAt(), r.evaluations(), r.phases(), r.histograms(), r.extremes(), guard);
+    }
+
+    @Test
     void evaluationsAreWrittenAsCsvAndJsonOneRowPerPoint() throws Exception {
         EvaluationExport.write(dir, GridFixtures.grid());
         final List<String> csv = Files.readAllLines(dir.resolve(EvaluationExport.CSV));
