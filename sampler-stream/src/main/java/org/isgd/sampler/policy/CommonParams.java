@@ -7,7 +7,7 @@ final class CommonParams {
     static final Param MAX_WEIGHT = Param.real("maxWeight", 10, 1, 1e9,
             "loss weights are clipped at this value");
     static final Param SUSPECT_P = Param.real("suspectP", 0.05, 0, 0.5,
-            "noise guard: pCorrect below this on a confident wrong prediction is a suspicious visit; 0 disables");
+            "noise guard: pCorrect below this while another class is predicted is a suspicious visit; 0 disables");
     static final Param SUSPECT_VISITS = Param.whole("suspectVisits", 3, 1, 1e6,
             "noise guard: consecutive suspicious visits that flag a sample as suspect");
 

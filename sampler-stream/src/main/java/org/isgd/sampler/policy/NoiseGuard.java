@@ -8,13 +8,14 @@ import org.isgd.sampler.store.SampleState;
 
 /**
  * Flags samples that are possibly mislabelled. A visit is suspicious when the model confidently
- * predicts another class: pCorrect &lt; suspectP, predicted ≠ label and 1 − pCorrect ≥ 0.9.
+ * predicts another class: pCorrect &lt; suspectP and predicted ≠ label (with the default suspectP of 0.05, the other
+ * classes hold more than 0.95 of the probability). suspectP is the whole threshold: an extra "1 − pCorrect ≥ 0.9"
+ * condition used to cap it silently at 0.1 whatever the run asked for.
  * {@code suspectVisits} consecutive suspicious visits (counted only while the guard is active,
  * i.e. after warm-up) flag the sample; any other visit resets the count; a visit where the model
  * predicts the registered label clears the flag. Policies cap a suspect's score at the median.
  */
 final class NoiseGuard {
-    static final double CONFIDENT = 0.9;
     private static final int FLAG = 0x8000;
     private static final int COUNT = 0x7FFF;
     private final double suspectP;
@@ -35,7 +36,7 @@ final class NoiseGuard {
     }
 
     boolean suspicious(final SampleState state) {
-        return state.pCorrect() < suspectP && state.predicted() != state.label() && 1 - state.pCorrect() >= CONFIDENT;
+        return state.pCorrect() < suspectP && state.predicted() != state.label();
     }
 
     private void ensure(final int slot) {

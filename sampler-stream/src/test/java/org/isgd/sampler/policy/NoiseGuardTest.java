@@ -145,6 +145,23 @@ class NoiseGuardTest {
     }
 
     @Test
+    void suspectPAboveATenthIsHonoured() {
+        // HARD samples are wrong at pCorrect 0.2: suspicious under suspectP 0.3 (a fixed "1 − pCorrect ≥ 0.9" condition
+        // used to cap every suspectP at 0.1, so 0.3 and 0.5 flagged exactly what 0.1 did)
+        final UpperBoundPolicy policy = new UpperBoundPolicy(spec(UpperBoundPolicy.NAME, 20, null, "suspectP", 0.3));
+        for (long id = 0; id < N; id++) {
+            policy.put(id, label(id), null);
+        }
+        final Map<Long, SampleState> states = new HashMap<>();
+        final SplittableRandom random = new SplittableRandom(3);
+        for (int round = 0; round < 6; round++) {
+            round(policy, states, random, round);
+        }
+        assertTrue(policy.suspects().containsAll(HARD), policy.suspects().toString());
+        assertTrue(policy.suspects().containsAll(PLANTED), policy.suspects().toString());
+    }
+
+    @Test
     void suspectPZeroDisablesTheGuard() {
         final UpperBoundPolicy policy = new UpperBoundPolicy(spec(UpperBoundPolicy.NAME, 20, null, "suspectP", 0));
         for (long id = 0; id < N; id++) {
