@@ -10,6 +10,8 @@ final class CommonParams {
             "noise guard: pCorrect below this while another class is predicted is a suspicious visit; 0 disables");
     static final Param SUSPECT_VISITS = Param.whole("suspectVisits", 3, 1, 1e6,
             "noise guard: consecutive suspicious visits that flag a sample as suspect");
+    static final Param SUSPECT_CAP = Param.real("suspectCap", 0.5, 0, 1,
+            "noise guard: a suspect's score is capped at this quantile of recent scores (0.5 the median, 0 the lowest)");
 
     private CommonParams() {
     }

@@ -14,8 +14,8 @@ import org.isgd.schemas.RunSpec;
  * count at the highest score), a sketch of recently reported scores, the noise guard, and the
  * weighted mixture draw. A subclass says how a prediction becomes a score and how a batch is drawn.
  *
- * <p>A sample's mass is its latest score, or min(score, median of recent scores) while it is a
- * suspect; the cap is applied when the sample's own score or flag changes.
+ * <p>A sample's mass is its latest score, or min(score, the {@code suspectCap} quantile of recent scores, by
+ * default the median) while it is a suspect; the cap is applied when the sample's own score or flag changes.
  */
 abstract class ScoredPolicy implements SamplingPolicy {
     /** Recent scores behind the median used by the noise guard. */
@@ -27,6 +27,8 @@ abstract class ScoredPolicy implements SamplingPolicy {
     protected final ScoredPool pool = new ScoredPool(1024);
     protected final RecentQuantiles recentScores;
     private final NoiseGuard guard;
+    /** The quantile of recent scores a suspect's score is capped at. */
+    private final double suspectCap;
     /**
      * The uncapped score of each flagged sample, whose mass is capped at the median. Every other
      * sample's uncapped score is its mass in the pool: no array of scores beside the masses (80 MB
@@ -44,6 +46,7 @@ abstract class ScoredPolicy implements SamplingPolicy {
         this.params = PolicyParams.of(name, declared, spec.getParams());
         this.recentScores = new RecentQuantiles(history == null ? GUARD_HISTORY : params.getInt(history));
         this.guard = new NoiseGuard(params.get(CommonParams.SUSPECT_P), params.getInt(CommonParams.SUSPECT_VISITS));
+        this.suspectCap = params.get(CommonParams.SUSPECT_CAP);
     }
 
     @Override
@@ -113,12 +116,12 @@ abstract class ScoredPolicy implements SamplingPolicy {
         return capped.containsKey(slot) ? capped.get(slot) : pool.massAt(slot);
     }
 
-    /** Sets the sample's mass from its uncapped score: the score, or for a flagged sample at most the median. */
+    /** Sets the sample's mass from its uncapped score: the score, or for a flagged sample at most the cap quantile. */
     private void refresh(final int slot, final double score) {
         if (guard.flagged(slot)) {
             capped.put(slot, score);
             // the median only matters for a suspect: most updates never compute it
-            pool.setMass(slot, Math.min(score, recentScores.quantile(0.5)));
+            pool.setMass(slot, Math.min(score, recentScores.quantile(suspectCap)));
         } else {
             if (!capped.isEmpty()) {
                 capped.remove(slot);

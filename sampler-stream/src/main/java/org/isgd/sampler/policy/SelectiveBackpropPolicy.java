@@ -27,7 +27,7 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
     static final Param HISTORY = Param.whole("history", 1024, 16, RecentQuantiles.MAX_WINDOW,
             "reported losses the loss percentile is taken over");
     public static final List<Param> PARAMS = List.of(MIN_PROB, BETA, HISTORY, CommonParams.EPSILON,
-            CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS);
+            CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS, CommonParams.SUSPECT_CAP);
 
     private final double minProb;
     private final double beta;

@@ -145,6 +145,29 @@ class NoiseGuardTest {
     }
 
     @Test
+    void suspectCapPicksTheQuantileASuspectIsCappedAt() {
+        final EarlyImportancePolicy policy = new EarlyImportancePolicy(
+                spec(EarlyImportancePolicy.NAME, 20, null, "warmupEpochs", 0, "suspectCap", 0.1));
+        for (long id = 0; id < N; id++) {
+            policy.put(id, label(id), null);
+        }
+        final Map<Long, SampleState> states = new HashMap<>();
+        final SplittableRandom random = new SplittableRandom(2);
+        policy.draw(0, 20, random(1, 0));
+        for (int round = 0; round < 4; round++) {
+            round(policy, states, random, round);
+        }
+        assertEquals(new TreeSet<>(PLANTED), policy.suspects());
+        // capped when flagged, at the 0.1 quantile of the scores then (the sketch has moved on a little since)
+        final double low = policy.recentScores.quantile(0.1);
+        final double median = policy.recentScores.quantile(0.5);
+        assertTrue(low < median - 0.1, "0.1 quantile " + low + ", median " + median);
+        for (final long id : PLANTED) {
+            assertEquals(low, policy.massOf(id), 0.02, "sample " + id);
+        }
+    }
+
+    @Test
     void suspectPAboveATenthIsHonoured() {
         // HARD samples are wrong at pCorrect 0.2: suspicious under suspectP 0.3 (a fixed "1 − pCorrect ≥ 0.9" condition
         // used to cap every suspectP at 0.1, so 0.3 and 0.5 flagged exactly what 0.1 did)
