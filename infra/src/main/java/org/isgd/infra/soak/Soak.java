@@ -36,12 +36,12 @@ import org.apache.kafka.common.utils.Utils;
 import org.isgd.contract.Topic;
 import org.isgd.contract.Topics;
 import org.isgd.infra.common.Json;
+import org.isgd.infra.common.UsageException;
 import org.isgd.infra.local.SampleRegistration;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.schemas.IndexBatch;
 import org.isgd.schemas.PredictionBatch;
 import org.isgd.schemas.RunSpec;
-import org.isgd.infra.common.UsageException;
 import org.isgd.trainer.data.DatasetLocator;
 import org.isgd.trainer.data.FashionMnist;
 
@@ -263,16 +263,11 @@ public final class Soak {
 
     private IsgdProcess startTrainer(final int rank) {
         if (settings.python(rank)) {
-            final String name = "rank-" + rank;
-            final int n = starts.merge(name, 1, Integer::sum);
-            final IsgdProcess process = IsgdProcess.startPython(name + "#" + n,
-                    settings.work().resolve("logs").resolve(name + "-" + n + ".log"),
+            return start("rank-" + rank, (label, log) -> IsgdProcess.startPython(label, log,
                     List.of(pythonTrainer().toString(), "--bootstrap-servers", bootstrap(), "--run-id", RUN,
                             "--rank", "" + rank, "--limit", "" + settings.samples(), "--batch-size",
                             "" + settings.batchSize(), "--threads", "1"),
-                    Map.of(DatasetLocator.ENV_VAR, DatasetLocator.fromEnvironment().locate().toString()));
-            started.add(process);
-            return process;
+                    Map.of(DatasetLocator.ENV_VAR, DatasetLocator.fromEnvironment().locate().toString())));
         }
         return start("rank-" + rank, "768m", List.of("train", "--bootstrap-servers", bootstrap(), "--run-id", RUN,
                 "--rank", "" + rank, "--model", "tiny", "--augment", "none", "--limit", "" + settings.samples(),
@@ -297,9 +292,14 @@ public final class Soak {
     }
 
     private IsgdProcess start(final String name, final String xmx, final List<String> args) {
+        return start(name, (label, log) -> IsgdProcess.start(label, xmx, log, args));
+    }
+
+    /** Starts the {@code n}th process called {@code name} (label name#n, log name-n.log) and keeps it for clean-up. */
+    private IsgdProcess start(final String name, final java.util.function.BiFunction<String, Path, IsgdProcess> how) {
         final int n = starts.merge(name, 1, Integer::sum);
-        final IsgdProcess process = IsgdProcess.start(name + "#" + n, xmx,
-                settings.work().resolve("logs").resolve(name + "-" + n + ".log"), args);
+        final IsgdProcess process = how.apply(name + "#" + n, settings.work().resolve("logs").resolve(name + "-" + n
+                + ".log"));
         started.add(process);
         return process;
     }
