@@ -12,6 +12,7 @@ import org.isgd.infra.local.KafkaTraining;
 import org.isgd.infra.local.LocalStack;
 import org.isgd.infra.local.SampleRegistration;
 import org.isgd.sampler.policy.EarlyImportancePolicy;
+import org.isgd.sampler.policy.UniformPolicy;
 import org.isgd.schemas.RunSpec;
 import org.isgd.trainer.data.DataVariant;
 import org.isgd.trainer.data.LabelledImages;
@@ -88,7 +89,7 @@ public final class CellTrainer {
         final Map<String, Long> phases = new TreeMap<>(recorder.phases());
         final List<CellResult.ClassExtremes> extremes = recorder.extremes(variant.train().numClasses());
         final CellResult.NoiseGuard guard = cell.arm().throughKafka() && variant.flippedCount() > 0
-                ? noiseGuard(stack, runId, variant) : null;
+                && !cell.arm().policy().equals(UniformPolicy.NAME) ? noiseGuard(stack, runId, variant) : null;
         return new CellResult(cell.arm().name(), cell.arm().policy(), cell.arm().feed(), cell.arm().augment(),
                 variant.variant().id(), cell.cell().budget(), cell.cell().seed(), runId, runParams, n, result.steps(),
                 result.images(), cell.fullBatches(), result.seconds(), (System.nanoTime() - t0) / 1e9,

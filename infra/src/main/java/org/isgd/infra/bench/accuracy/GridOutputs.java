@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.isgd.sampler.policy.UniformPolicy;
 
 /** Rewrites a run directory's derived files from its results: evaluations.csv/json, summary.md and the plots. */
 public final class GridOutputs {
@@ -26,7 +27,8 @@ public final class GridOutputs {
      * run ended, mean over seeds; empty when no run recorded it.
      */
     static String noiseGuard(final List<CellResult> results) {
-        final java.util.Map<String, List<CellResult>> byCell = results.stream().filter(r -> r.noiseGuard() != null)
+        final java.util.Map<String, List<CellResult>> byCell = results.stream()
+                .filter(r -> r.noiseGuard() != null && !r.policy().equals(UniformPolicy.NAME)) // uniform has no guard
                 .collect(java.util.stream.Collectors.groupingBy(r -> r.data() + " | " + GridCell.percent(r.budget())
                         + " | " + r.arm(), java.util.TreeMap::new, java.util.stream.Collectors.toList()));
         if (byCell.isEmpty()) {

@@ -27,11 +27,11 @@ class GridOutputsTest {
         final CellResult seed0 = withGuard(plain, new CellResult.NoiseGuard(100, 80, 400));
         final CellResult seed1 = withGuard(GridFixtures.run("selective-backprop", GridArm.KAFKA, "label-noise", 1.0, 1,
                 0.7, 0.8), new CellResult.NoiseGuard(60, 40, 400));
-        final String md = GridOutputs.noiseGuard(List.of(seed0, seed1, GridFixtures.run("uniform", GridArm.KAFKA,
-                "label-noise", 1.0, 0, 0.7, 0.8)));
+        final String md = GridOutputs.noiseGuard(List.of(seed0, seed1, withGuard(GridFixtures.run("uniform",
+                GridArm.KAFKA, "label-noise", 1.0, 0, 0.7, 0.8), new CellResult.NoiseGuard(0, 0, 400))));
         // flagged 80 on average, 60 of them flipped: precision 0.75, recall 60/400
         assertTrue(md.contains("| label-noise | 100% | selective-backprop | 2 | 80 | 0.750 | 0.150 |"), md);
-        assertTrue(!md.contains("| uniform |"), "a run without the figures has no row:\n" + md);
+        assertTrue(!md.contains("| uniform |"), "uniform has no guard, so no row:\n" + md);
         assertEquals("", GridOutputs.noiseGuard(List.of(plain)));
         // the figures survive results.jsonl
         final CellResult back = Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(seed0), CellResult.class);
