@@ -47,13 +47,28 @@ class NoiseGuardTest {
         }
     }
 
+    /** Every sample of the test's population joins the policy. */
+    private static void registerAll(final SamplingPolicy policy) {
+        for (long id = 0; id < N; id++) {
+            policy.put(id, label(id), null);
+        }
+    }
+
+    /** {@code count} rounds of predictions from a random source seeded {@code seed}; the samples' latest states. */
+    private static Map<Long, SampleState> rounds(final SamplingPolicy policy, final long seed, final int count) {
+        final Map<Long, SampleState> states = new HashMap<>();
+        final SplittableRandom random = new SplittableRandom(seed);
+        for (int round = 0; round < count; round++) {
+            round(policy, states, random, round);
+        }
+        return states;
+    }
+
     @Test
     void earlyImportanceFlagsPlantedSamplesAfterWarmupOnlyAndCapsThemAtTheMedian() {
         final EarlyImportancePolicy policy = new EarlyImportancePolicy(
                 spec(EarlyImportancePolicy.NAME, 20, null, "warmupEpochs", 1));
-        for (long id = 0; id < N; id++) {
-            policy.put(id, label(id), null);
-        }
+        registerAll(policy);
         final Map<Long, SampleState> states = new HashMap<>();
         final SplittableRandom random = new SplittableRandom(1);
         policy.draw(0, 20, random(1, 0));
@@ -90,9 +105,7 @@ class NoiseGuardTest {
     void aFrozenScoreIsCappedWhileFlaggedAndComesBackWholeWhenTheFlagGoes() {
         final EarlyImportancePolicy policy = new EarlyImportancePolicy(
                 spec(EarlyImportancePolicy.NAME, 20, null, "warmupEpochs", 1, "freeze", 1));
-        for (long id = 0; id < N; id++) {
-            policy.put(id, label(id), null);
-        }
+        registerAll(policy);
         final Map<Long, SampleState> states = new HashMap<>();
         final SplittableRandom random = new SplittableRandom(4);
         policy.draw(0, 20, random(1, 0));
@@ -124,14 +137,8 @@ class NoiseGuardTest {
         for (int i = 0; i < factories.size(); i++) {
             final Object[] params = i == 0 ? new Object[] {"warmupEpochs", 0} : new Object[0];
             final ScoredPolicy policy = factories.get(i).apply(spec(names.get(i), 20, null, params));
-            for (long id = 0; id < N; id++) {
-                policy.put(id, label(id), null);
-            }
-            final Map<Long, SampleState> states = new HashMap<>();
-            final SplittableRandom random = new SplittableRandom(2);
-            for (int round = 0; round < 4; round++) {
-                round(policy, states, random, round);
-            }
+            registerAll(policy);
+            final Map<Long, SampleState> states = rounds(policy, 2, 4);
             assertEquals(new TreeSet<>(PLANTED), policy.suspects(), names.get(i));
             // capped at the median of the moment the flag was raised; the median has moved a little since
             final double median = policy.recentScores.quantile(0.5);
@@ -148,15 +155,9 @@ class NoiseGuardTest {
     void suspectCapPicksTheQuantileASuspectIsCappedAt() {
         final EarlyImportancePolicy policy = new EarlyImportancePolicy(
                 spec(EarlyImportancePolicy.NAME, 20, null, "warmupEpochs", 0, "suspectCap", 0.1));
-        for (long id = 0; id < N; id++) {
-            policy.put(id, label(id), null);
-        }
-        final Map<Long, SampleState> states = new HashMap<>();
-        final SplittableRandom random = new SplittableRandom(2);
+        registerAll(policy);
         policy.draw(0, 20, random(1, 0));
-        for (int round = 0; round < 4; round++) {
-            round(policy, states, random, round);
-        }
+        rounds(policy, 2, 4);
         assertEquals(new TreeSet<>(PLANTED), policy.suspects());
         // capped when flagged, at the 0.1 quantile of the scores then (the sketch has moved on a little since)
         final double low = policy.recentScores.quantile(0.1);
@@ -172,14 +173,8 @@ class NoiseGuardTest {
         // HARD samples are wrong at pCorrect 0.2: suspicious under suspectP 0.3 (a fixed "1 − pCorrect ≥ 0.9" condition
         // used to cap every suspectP at 0.1, so 0.3 and 0.5 flagged exactly what 0.1 did)
         final UpperBoundPolicy policy = new UpperBoundPolicy(spec(UpperBoundPolicy.NAME, 20, null, "suspectP", 0.3));
-        for (long id = 0; id < N; id++) {
-            policy.put(id, label(id), null);
-        }
-        final Map<Long, SampleState> states = new HashMap<>();
-        final SplittableRandom random = new SplittableRandom(3);
-        for (int round = 0; round < 6; round++) {
-            round(policy, states, random, round);
-        }
+        registerAll(policy);
+        rounds(policy, 3, 6);
         assertTrue(policy.suspects().containsAll(HARD), policy.suspects().toString());
         assertTrue(policy.suspects().containsAll(PLANTED), policy.suspects().toString());
     }
@@ -187,14 +182,8 @@ class NoiseGuardTest {
     @Test
     void suspectPZeroDisablesTheGuard() {
         final UpperBoundPolicy policy = new UpperBoundPolicy(spec(UpperBoundPolicy.NAME, 20, null, "suspectP", 0));
-        for (long id = 0; id < N; id++) {
-            policy.put(id, label(id), null);
-        }
-        final Map<Long, SampleState> states = new HashMap<>();
-        final SplittableRandom random = new SplittableRandom(3);
-        for (int round = 0; round < 6; round++) {
-            round(policy, states, random, round);
-        }
+        registerAll(policy);
+        rounds(policy, 3, 6);
         assertEquals(Set.of(), policy.suspects());
     }
 }

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.function.LongSupplier;
 import org.isgd.infra.common.UsageException;
 import org.isgd.infra.progress.Progress;
+import org.isgd.infra.soak.IsgdProcess;
 
 /**
  * The measured phases of a loaded cell, each a warm-up and a measuring window read from the
@@ -17,7 +18,9 @@ import org.isgd.infra.progress.Progress;
  * window is also kept for the profile.
  */
 final class SamplerPhases {
-    private static final java.time.Duration RESTART_TIMEOUT = java.time.Duration.ofMinutes(10);
+    private static final Duration RESTART_TIMEOUT = Duration.ofMinutes(10);
+    /** Batches the acknowledging trainer reads before the restart phase kills the sampler. */
+    private static final int FLOWING_BATCHES = 100;
     static final String APPLIED = "isgd_predictions_applied_total";
     static final String INDICES = "isgd_indices_emitted_total";
     static final String DEAD_LETTERS = "isgd_dead_letters_total";
@@ -99,21 +102,19 @@ final class SamplerPhases {
      */
     SamplerBenchResult.Restart restart(final FakeTrainer trainer, final boolean wipe) throws Exception {
         trainer.ack();
-        Thread.sleep(2000); // batches flowing before the kill
-        trainer.check();
+        final long before = trainer.batches();
+        IsgdProcess.await(() -> {
+            trainer.check();
+            return trainer.batches() >= before + FLOWING_BATCHES;
+        }, RESTART_TIMEOUT, "batches flowing before the restart (see " + cluster.samplers().get(0).log() + ")");
         final long killedAt = System.currentTimeMillis();
         final long t0 = System.nanoTime();
         cluster.restartSampler(0, wipe);
         final long upMs = (System.nanoTime() - t0) / 1_000_000;
-        final long deadline = System.nanoTime() + RESTART_TIMEOUT.toNanos();
-        while (trainer.lastCreatedAt() < killedAt) {
+        IsgdProcess.await(() -> {
             trainer.check();
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("no batch within " + RESTART_TIMEOUT.toMinutes()
-                        + " minutes of restarting sampler-0; see " + cluster.samplers().get(0).log());
-            }
-            Thread.sleep(5);
-        }
+            return trainer.lastCreatedAt() >= killedAt;
+        }, RESTART_TIMEOUT, "a batch from the restarted sampler-0 (see " + cluster.samplers().get(0).log() + ")");
         final long firstBatchMs = System.currentTimeMillis() - killedAt;
         trainer.pause();
         final SamplerBenchResult.Restart restart = new SamplerBenchResult.Restart(wipe ? "wiped" : "kept", upMs,
