@@ -113,21 +113,33 @@ def main():
         pairs = client.zip(loader)
 
     trained = 0
+    scored = 0
     started = None
     for batch, (bx, by) in pairs:                                    # batch: weights, probabilities, batch_seq
         if started is None:
             started = time.perf_counter()
         bx, by = bx.to(device, non_blocking=True), by.to(device, non_blocking=True)
-        logits = model(bx)
-        per_sample = F.cross_entropy(logits, by, reduction="none")
-        weights = torch.as_tensor(batch.weights, device=device) if batch is not None else 1.0
-        loss = (per_sample * weights).mean()
+        chosen = None
+        if batch is not None and batch.phase == isgd.selection.PHASE:  # k·B candidates: score, then select B
+            with torch.no_grad():
+                scores = model(bx)
+            chosen = client.select(batch, scores, by)
+            rows = torch.as_tensor(chosen.positions, device=device)
+            train_x, train_y, weights = bx[rows], by[rows], torch.as_tensor(chosen.weights, device=device)
+            scored += len(by)
+        else:
+            train_x, train_y = bx, by
+            weights = torch.as_tensor(batch.weights, device=device) if batch is not None else 1.0
+        logits = model(train_x)
+        loss = (F.cross_entropy(logits, train_y, reduction="none") * weights).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
-        if client is not None:
+        if chosen is not None:  # every candidate's fresh prediction; trained flags the selection
+            client.report(batch, scores, by, train_loss=loss, trained=chosen.trained)
+        elif client is not None:
             client.report(batch, logits, by, train_loss=loss)         # predictions + acknowledgement, async
-        trained += len(by)
+        trained += len(train_y)
         steps = trained // args.batch_size
         if steps % 200 == 0:
             print("batch %d, loss %.3f" % (steps, loss.item()), flush=True)
@@ -141,6 +153,8 @@ def main():
     seconds = time.perf_counter() - started
     print("trained %d batches (%d images) in %.1f s, %.0f images/s on %s" % (
         trained // args.batch_size, trained, seconds, trained / seconds, device))
+    if scored:
+        print("scored %d candidates with forward passes (presample), included in that time" % scored)
     if client is not None:
         s = client.stats
         print("client per batch: decode %.0f µs (reader thread), report %.0f µs, encode+send %.0f µs (sender "

@@ -13,6 +13,8 @@ See docs/contract.md for the records and guarantees.
 from .admin import create_run, register
 from .client import Client, IsgdError, read_run
 from .codec import ContractError, IndexBatch
+from .selection import CandidateSelection, Selection
 
-__all__ = ["Client", "IsgdError", "ContractError", "IndexBatch", "create_run", "register", "read_run"]
+__all__ = ["Client", "IsgdError", "ContractError", "IndexBatch", "CandidateSelection", "Selection", "create_run",
+           "register", "read_run"]
 __version__ = "0.2.0"

@@ -16,7 +16,7 @@ import uuid
 import numpy as np
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 
-from . import codec
+from . import codec, selection
 
 BATCHES = "isgd.batches"
 PREDICTION_BATCHES = "isgd.prediction-batches"
@@ -157,6 +157,8 @@ class Client(_Base):
             raise IsgdError("run %s is FINISHED: it gets no more batches (create a new run, or publish its spec "
                             "again with state ACTIVE)" % run_id)
         self.world_size = self.spec["worldSize"]
+        #: the run's candidate rule when it sets presample (see :meth:`select`), else None
+        self.candidates = selection.CandidateSelection.for_run(self.spec, rank)
         if not 0 <= rank < self.world_size:
             raise IsgdError("rank %d outside run %s's worldSize %d" % (rank, run_id, self.world_size))
         self.group = "isgd-trainer.%s.%d" % (run_id, rank)
@@ -327,6 +329,24 @@ class Client(_Base):
         """Yields ``(batch, data)`` for each element of a DataLoader built on this client."""
         for data in loader:
             yield self.take(), data
+
+    # ---- candidate batches ----
+
+    def select(self, batch, logits, targets):
+        """What to train of a candidate batch (phase ``presample``): the run's rule applied to the
+        fresh scores of ``logits`` ``(k·B, classes)`` from a gradient-free forward pass over every
+        candidate; a :class:`isgd.selection.Selection` (positions, weights, trained, phase). Report
+        the batch with those logits and ``trained=selection.trained``."""
+        if self.candidates is None:
+            raise IsgdError("run %s has no presample parameter (or its policy %s has no candidate rule): its "
+                            "batches are trained whole" % (self.run_id, self.spec["policy"]))
+        if batch.phase != selection.PHASE:
+            raise IsgdError("batch %d of run %s is not a candidate batch (phase %s)"
+                            % (batch.batch_seq, self.run_id, batch.phase))
+        if hasattr(logits, "detach"):
+            logits, targets = logits.detach().float().cpu().numpy(), targets.detach().cpu().numpy()
+        _, loss, gnb, _ = predictions(np.asarray(logits), np.asarray(targets, dtype=np.int64))
+        return self.candidates.select(loss, gnb)
 
     # ---- predictions out ----
 

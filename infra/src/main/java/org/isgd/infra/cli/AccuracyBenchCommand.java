@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.isgd.contract.CandidateSelection;
 import org.isgd.infra.bench.accuracy.CellTrainer;
 import org.isgd.infra.bench.accuracy.DurationEstimate;
 import org.isgd.infra.bench.accuracy.GridArm;
@@ -61,6 +62,12 @@ final class AccuracyBenchCommand implements Callable<Integer> {
     @Option(names = "--policies", split = ",", description = "Policies fed through Kafka (uniform always runs). "
             + "Default: all.")
     List<String> policies;
+    @Option(names = "--presample", split = ",", paramLabel = "K",
+            description = "Also train upper-bound and selective-backprop (those of --policies) with candidate batches: "
+                    + "the sampler sends K·batch uniform candidates, the trainer scores them with a forward pass and "
+                    + "trains a batch of them chosen by the fresh scores (arms named '<policy> presample=K'). "
+                    + "Repeatable or comma-separated; K in [2, " + CandidateSelection.MAX_PRESAMPLE + "].")
+    List<Integer> presample = new ArrayList<>();
     @Option(names = "--data", split = ",", paramLabel = "VARIANT",
             description = "Data variants: balanced, long-tail, label-noise. Default: all three.")
     List<String> data;
@@ -168,6 +175,16 @@ final class AccuracyBenchCommand implements Callable<Integer> {
             }
             if (arms.stream().noneMatch(a -> a.name().equals(policy))) {
                 arms.add(new GridArm(policy, policy, GridArm.KAFKA, flags.augment));
+            }
+        }
+        for (final int k : presample) {
+            if (k < 2 || k > CandidateSelection.MAX_PRESAMPLE) {
+                throw new UsageException("--presample takes K in [2, " + CandidateSelection.MAX_PRESAMPLE + "], got " + k);
+            }
+            for (final String policy : List.of(CandidateSelection.UPPER_BOUND, CandidateSelection.SELECTIVE_BACKPROP)) {
+                if (policies == null || policies.contains(policy)) {
+                    arms.add(GridArm.presampled(policy, k, flags.augment));
+                }
             }
         }
         if (localBaseline) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import org.isgd.contract.CandidateSelection;
 import org.isgd.infra.progress.Progress;
 import org.isgd.trainer.data.FashionMnist;
 import org.isgd.trainer.train.BatchSource;
@@ -30,6 +31,12 @@ public final class TrainingRun {
 
     public static Outcome run(final TrainerOptions options, final FashionMnist.Split data, final BatchSource source,
                        final PredictionSink sink, final long batches) {
+        return run(options, data, source, sink, batches, null);
+    }
+
+    /** @param candidates the run's candidate rule (runs with presample), else null */
+    public static Outcome run(final TrainerOptions options, final FashionMnist.Split data, final BatchSource source,
+                              final PredictionSink sink, final long batches, final CandidateSelection candidates) {
         final DrawTally tally = new DrawTally(data.train().labels(), data.train().numClasses());
         final List<Double> evaluationSeconds = new ArrayList<>();
         final long started = System.nanoTime();
@@ -50,7 +57,8 @@ public final class TrainingRun {
                     accuracy = String.format(Locale.ROOT, " test acc %.4f", evaluation.testAccuracy());
                 }
             };
-            return new Outcome(new TrainingLoop(options, data.train(), data.test()).run(source, sink, listener), tally,
+            return new Outcome(new TrainingLoop(options, data.train(), data.test(), candidates).run(source, sink, listener),
+                    tally,
                     evaluationSeconds);
         }
     }
@@ -60,6 +68,10 @@ public final class TrainingRun {
         final Evaluation last = result.finalEvaluation();
         out.printf(Locale.ROOT, "trained %d batches (%d images) in %.1f s, %.0f images/s (first batch after %.1f s)%n",
                 result.steps(), result.images(), result.seconds(), result.imagesPerSecond(), result.firstBatchSeconds());
+        if (result.scoredImages() > 0) {
+            out.printf(Locale.ROOT, "scored %d candidates with forward passes (presample) in %.1f s of those%n",
+                    result.scoredImages(), result.scoringSeconds());
+        }
         out.printf(Locale.ROOT, "test accuracy %.4f, balanced accuracy %.4f%n", last.testAccuracy(), last.balancedAccuracy());
         out.println("per-class accuracy: " + java.util.stream.IntStream.range(0, last.perClassAccuracy().length)
                 .mapToObj(c -> String.format(Locale.ROOT, "%s %.2f", c < FASHION_MNIST_CLASSES.length

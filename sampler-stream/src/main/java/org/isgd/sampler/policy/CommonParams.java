@@ -1,10 +1,12 @@
 package org.isgd.sampler.policy;
 
+import org.isgd.contract.CandidateSelection;
+
 /** The parameters several policies share, declared once. */
 final class CommonParams {
-    static final Param EPSILON = Param.real("epsilon", 0.0, 0, 1,
+    static final Param EPSILON = Param.real("epsilon", CandidateSelection.DEFAULT_EPSILON, 0, 1,
             "share of uniform draws mixed into the proposal q (an ε-uniform floor)");
-    static final Param MAX_WEIGHT = Param.real("maxWeight", 10, 1, 1e9,
+    static final Param MAX_WEIGHT = Param.real("maxWeight", CandidateSelection.DEFAULT_MAX_WEIGHT, 1, 1e9,
             "loss weights are clipped at this value");
     static final Param SUSPECT_P = Param.real("suspectP", 0.05, 0, 0.5,
             "noise guard: pCorrect below this while another class is predicted is a suspicious visit; 0 disables");
@@ -12,6 +14,10 @@ final class CommonParams {
             "noise guard: consecutive suspicious visits that flag a sample as suspect");
     static final Param SUSPECT_CAP = Param.real("suspectCap", 0.5, 0, 1,
             "noise guard: a suspect's score is capped at this quantile of recent scores (0.5 the median, 0 the lowest)");
+
+    static final Param PRESAMPLE = Param.whole(CandidateSelection.PRESAMPLE, 1, 1, CandidateSelection.MAX_PRESAMPLE,
+            "candidate batches: k > 1 sends k·batchSize uniform candidates (phase presample) that the trainer scores "
+                    + "with a forward pass and selects batchSize of by the policy's rule on the fresh scores");
 
     private CommonParams() {
     }

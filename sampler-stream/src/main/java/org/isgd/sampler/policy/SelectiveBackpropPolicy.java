@@ -3,6 +3,7 @@ package org.isgd.sampler.policy;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.isgd.contract.CandidateSelection;
 import org.isgd.sampler.sampling.EpochQueue;
 import org.isgd.sampler.sampling.RecentQuantiles;
 import org.isgd.sampler.store.SampleState;
@@ -16,20 +17,25 @@ import org.isgd.schemas.RunSpec;
  * candidate's latest loss; a suspect's loss is capped at the median first. Candidates never
  * trained are always kept, and ones registered mid-walk come first. Weights are 1; the reported
  * probability is p_i / N, the chance that sample i is kept from a uniform candidate draw.
+ *
+ * <p>With {@code presample} k &gt; 1 (Jiang et al.'s own, fresh variant) every batch is the walk's
+ * next k·batchSize candidates, unfiltered (phase {@code presample}, q_i = 1/N, weight 1), and the
+ * trainer keeps batchSize of them by their fresh losses' percentiles ({@link CandidateSelection}).
  */
 public final class SelectiveBackpropPolicy extends ScoredPolicy {
     public static final String NAME = "selective-backprop";
     public static final String PHASE = "selective";
-    static final Param MIN_PROB = Param.real("minProb", 0.05, 0, 1,
+    static final Param MIN_PROB = Param.real("minProb", CandidateSelection.DEFAULT_MIN_PROB, 0, 1,
             "floor of a candidate's keep probability").openBelow();
-    static final Param BETA = Param.real("beta", 3, 0, 100,
+    static final Param BETA = Param.real("beta", CandidateSelection.DEFAULT_BETA, 0, 100,
             "keep probability = pct(loss)^beta: larger keeps fewer, harder samples");
-    static final Param HISTORY = Param.whole("history", 1024, 16, RecentQuantiles.MAX_WINDOW,
+    static final Param HISTORY = Param.whole("history", CandidateSelection.DEFAULT_HISTORY, 16, RecentQuantiles.MAX_WINDOW,
             "reported losses the loss percentile is taken over");
     public static final List<Param> PARAMS = List.of(MIN_PROB, BETA, HISTORY, CommonParams.EPSILON,
-            CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS, CommonParams.SUSPECT_CAP);
+            CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS, CommonParams.SUSPECT_CAP, CommonParams.PRESAMPLE);
 
     private final double minProb;
+    private final int presample;
     private final double beta;
     private final double epsilon;
     private final EpochQueue walk = new EpochQueue();
@@ -40,6 +46,7 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
         minProb = params.get(MIN_PROB);
         beta = params.get(BETA);
         epsilon = params.get(CommonParams.EPSILON);
+        presample = (int) params.get(CommonParams.PRESAMPLE);
     }
 
     @Override
@@ -54,6 +61,34 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
 
     @Override
     public Draw draw(final long batchSeq, final int batchSize, final SplittableRandom random) {
+        return presample > 1 ? candidates(presample * batchSize, random) : selective(batchSize, random);
+    }
+
+    /** The next {@code count} of the walk, unfiltered: the trainer keeps by the fresh losses. */
+    private Draw candidates(final int count, final SplittableRandom random) {
+        final long[] ids = new long[count];
+        final int[] labels = new int[count];
+        final float[] weights = new float[count];
+        final double[] probabilities = new double[count];
+        Arrays.fill(weights, 1f);
+        Arrays.fill(probabilities, 1.0 / pool.size());
+        for (int i = 0; i < count; i++) {
+            final int slot = nextCandidate(random);
+            ids[i] = pool.idAt(slot);
+            labels[i] = pool.labelAt(slot);
+        }
+        return new Draw(ids, labels, weights, probabilities, CandidateSelection.PHASE);
+    }
+
+    private int nextCandidate(final SplittableRandom random) {
+        if (walk.isEmpty()) {
+            walk.start(allSlots(), pool.size(), random);
+        }
+        candidates++;
+        return walk.poll();
+    }
+
+    private Draw selective(final int batchSize, final SplittableRandom random) {
         final long[] ids = new long[batchSize];
         final int[] labels = new int[batchSize];
         final float[] weights = new float[batchSize];
@@ -61,11 +96,7 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
         Arrays.fill(weights, 1f);
         int kept = 0;
         while (kept < batchSize) {
-            if (walk.isEmpty()) {
-                walk.start(allSlots(), pool.size(), random);
-            }
-            final int slot = walk.poll();
-            candidates++;
+            final int slot = nextCandidate(random);
             final double keep = keepProbability(slot);
             if (random.nextDouble() < keep) {
                 ids[kept] = pool.idAt(slot);

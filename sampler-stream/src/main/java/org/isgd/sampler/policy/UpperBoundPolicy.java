@@ -2,6 +2,7 @@ package org.isgd.sampler.policy;
 
 import java.util.List;
 import java.util.SplittableRandom;
+import org.isgd.contract.CandidateSelection;
 import org.isgd.sampler.store.SampleState;
 import org.isgd.schemas.RunSpec;
 
@@ -19,18 +20,23 @@ import org.isgd.schemas.RunSpec;
  * it; before any window is complete there is no estimate (τ reads 1) and draws are uniform. O(1)
  * per prediction. On rebuild the stored scores are replayed through the same windows, in
  * population order.
+ *
+ * <p>With {@code presample} k &gt; 1 every batch is k·batchSize uniform candidates (phase
+ * {@code presample}, q_i = 1/N, weight 1) and the trainer applies the rule above to their fresh
+ * bounds ({@link CandidateSelection}); the stored scores then serve the query API and τ's figure.
  */
 public final class UpperBoundPolicy extends ScoredPolicy {
     public static final String NAME = "upper-bound";
     public static final String UNIFORM = "uniform";
     public static final String IMPORTANCE = "importance";
     static final double MOMENTUM = 0.9;
-    static final Param TAU_THRESHOLD = Param.real("tauThreshold", 1.5, 0, 1e6,
+    static final Param TAU_THRESHOLD = Param.real("tauThreshold", CandidateSelection.DEFAULT_TAU_THRESHOLD, 0, 1e6,
             "importance sampling is on while the variance-reduction estimate τ exceeds this");
     public static final List<Param> PARAMS = List.of(TAU_THRESHOLD, CommonParams.EPSILON, CommonParams.MAX_WEIGHT,
-            CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS, CommonParams.SUSPECT_CAP);
+            CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS, CommonParams.SUSPECT_CAP, CommonParams.PRESAMPLE);
 
     private final double tauThreshold;
+    private final int presample;
     private final double importanceShare;
     private final double maxWeight;
     private final int window;
@@ -48,6 +54,7 @@ public final class UpperBoundPolicy extends ScoredPolicy {
         importanceShare = 1 - params.get(CommonParams.EPSILON);
         maxWeight = params.get(CommonParams.MAX_WEIGHT);
         window = Math.max(1, spec.getBatchSize());
+        presample = (int) params.get(CommonParams.PRESAMPLE);
     }
 
     @Override
@@ -73,13 +80,18 @@ public final class UpperBoundPolicy extends ScoredPolicy {
 
     @Override
     public Draw draw(final long batchSeq, final int batchSize, final SplittableRandom random) {
+        if (presample > 1) {
+            // K&F's uniform presample: the trainer scores the candidates and resamples by the fresh bound
+            return mixtureDraw(presample * batchSize, random, 0.0, maxWeight, CandidateSelection.PHASE);
+        }
         final ShardedDraw.Plan plan = windows > 0 ? planFor(tau) : planFor(Double.NEGATIVE_INFINITY);
         return mixtureDraw(batchSize, random, plan.share(), maxWeight, plan.phase());
     }
 
+    /** Not with candidate batches: the sharded draw cuts batches of batchSize. */
     @Override
     public boolean shardable() {
-        return true;
+        return presample == 1;
     }
 
     /** A sharded run switches on the shards' population-weighted mean τ. */

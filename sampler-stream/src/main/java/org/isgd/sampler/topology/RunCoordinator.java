@@ -204,7 +204,8 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         final SamplingPolicy planner = problem == null ? Policies.forRun(spec) : null;
         if (planner != null && !planner.shardable()) {
             problem = RunTable.INVALID_RUN + ": policy " + spec.getPolicy() + " cannot be spread over shards yet"
-                    + " (it walks an epoch permutation); run it on a sampler started with --shards 1";
+                    + " (selective-backprop and infobatch walk an epoch permutation; presample runs send candidate"
+                    + " batches of k·batchSize); run it on a sampler started with --shards 1";
         }
         final Coordinated run = new Coordinated(RunProgress.start(spec), 0, new TreeMap<>(), problem != null);
         save(run);

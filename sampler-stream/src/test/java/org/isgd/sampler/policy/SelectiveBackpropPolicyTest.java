@@ -52,6 +52,24 @@ class SelectiveBackpropPolicyTest {
     }
 
     @Test
+    void withPresampleEveryBatchIsTheWalksNextKTimesBatchCandidatesUnfiltered() {
+        final int n = 1000;
+        final SelectiveBackpropPolicy policy = trained(n, "presample", 4);
+        final java.util.Set<Long> epoch = new java.util.HashSet<>();
+        for (long seq = 0; seq < 5; seq++) {
+            final SamplingPolicy.Draw draw = policy.draw(seq, BATCH, random(1, seq));
+            assertEquals(4 * BATCH, draw.sampleIds().length);
+            assertEquals(org.isgd.contract.CandidateSelection.PHASE, draw.phase());
+            for (int i = 0; i < draw.sampleIds().length; i++) {
+                assertEquals(1.0 / n, draw.probabilities()[i], 1e-15);
+                assertEquals(1f, draw.weights()[i]);
+                assertTrue(epoch.add(draw.sampleIds()[i]), "each sample once an epoch: the keep filter is the trainer's");
+            }
+        }
+        assertEquals(n, epoch.size(), "5 batches of 200 candidates walk the whole population once");
+    }
+
+    @Test
     void keepsAboutAQuarterOfUniformlySpreadCandidatesForBetaThree() {
         // E[pct^3] = 1/4 for a uniform percentile; the 0.05 floor adds 0.05^(4/3)·3/4 ≈ 0.0138
         assertEquals(0.25, keepRate(trained(4000, "minProb", 1e-9), 2000), 0.01);

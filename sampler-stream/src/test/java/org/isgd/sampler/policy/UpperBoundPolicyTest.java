@@ -138,15 +138,33 @@ class UpperBoundPolicyTest {
 
     @Test
     void whileOffDrawsAreUniformWithWeightOne() {
-        final int n = 50;
-        final UpperBoundPolicy policy = policy(n, "tauThreshold", 100); // τ of these windows is about 2.4
+        // τ of these windows is about 2.4
+        assertDrawsUniformWithWeightOne(policy(50, "tauThreshold", 100), 1, UpperBoundPolicy.UNIFORM, 2_000);
+    }
+
+    @Test
+    void withPresampleEveryBatchIsKTimesTheBatchOfUniformCandidatesWhateverTau() {
+        final UpperBoundPolicy policy = policy(50, "tauThreshold", 1.0, "presample", 4);
+        assertDrawsUniformWithWeightOne(policy, 4, org.isgd.contract.CandidateSelection.PHASE, 500);
+        assertTrue(policy.tau() > 1.0, "importance sampling would be on without presample");
+        assertTrue(!policy.shardable(), "a presample run is not sharded");
+    }
+
+    /**
+     * After one prediction per sample of n, sample 0 at bound 1.4 and the rest at 0.01: batches of
+     * k·WINDOW in {@code phase}, q_i = 1/n and weight 1, following uniform and not the bound.
+     */
+    private static void assertDrawsUniformWithWeightOne(final UpperBoundPolicy policy, final int k, final String phase,
+                                                        final int batches) {
+        final int n = policy.population();
         final Map<Long, SampleState> states = new HashMap<>();
         for (int id = 0; id < n; id++) {
             predict(policy, states, id, 0.5, 1, id == 0 ? 1.4 : 0.01);
         }
         final SamplingPolicy.Draw draw = policy.draw(0, WINDOW, random(3, 0));
-        assertEquals(UpperBoundPolicy.UNIFORM, draw.phase());
-        for (int i = 0; i < WINDOW; i++) {
+        assertEquals(phase, draw.phase());
+        assertEquals(k * WINDOW, draw.sampleIds().length);
+        for (int i = 0; i < k * WINDOW; i++) {
             assertEquals(1.0 / n, draw.probabilities()[i], 1e-15);
             assertEquals(1f, draw.weights()[i]);
         }
@@ -155,7 +173,7 @@ class UpperBoundPolicyTest {
         final double[] bound = new double[n];
         Arrays.fill(bound, 0.01 / (0.01 * (n - 1) + 1.4));
         bound[0] = 1.4 / (0.01 * (n - 1) + 1.4);
-        assertFollows(uniform, bound, counts(policy, n, 1, 2_000, WINDOW, 3));
+        assertFollows(uniform, bound, counts(policy, n, 1, batches, WINDOW, 3));
     }
 
     @Test

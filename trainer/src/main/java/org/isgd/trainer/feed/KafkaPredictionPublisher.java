@@ -275,7 +275,7 @@ public final class KafkaPredictionPublisher implements PredictionSink, OffsetCom
     private ProducerRecord<byte[], byte[]> record(final Published p) {
         final TrainingBatch batch = p.batch();
         final BatchOutcome outcome = p.outcome();
-        final PredictionBatch value = PredictionBatch.newBuilder()
+        final PredictionBatch.Builder value = PredictionBatch.newBuilder()
                 .setRunId(batch.runId())
                 .setRank(batch.rank())
                 .setBatchSeq(batch.batchSeq())
@@ -289,11 +289,13 @@ public final class KafkaPredictionPublisher implements PredictionSink, OffsetCom
                 .setPCorrect(Columns.ofFloats(outcome.pCorrect()))
                 .setLoss(Columns.ofFloats(outcome.loss()))
                 .setGradNormBound(Columns.ofFloats(outcome.gradNormBound()))
-                .setPredicted(Columns.ofInts(outcome.predicted()))
-                .build();
+                .setPredicted(Columns.ofInts(outcome.predicted()));
+        if (outcome.trained() != null) {
+            value.setTrained(Columns.ofFlags(outcome.trained())); // candidates: rows are positions 0..count-1
+        }
         return new ProducerRecord<>(Topics.PREDICTION_BATCHES.name(),
                 Topics.PREDICTION_BATCHES.keySerde().serializer().serialize(null, batch.runId()),
-                Topics.PREDICTION_BATCHES.valueSerde().serializer().serialize(null, value));
+                Topics.PREDICTION_BATCHES.valueSerde().serializer().serialize(null, value.build()));
     }
 
     private void rethrowFailure() {

@@ -14,16 +14,28 @@ package org.isgd.trainer.train;
  * @param labels true class
  * @param trainLoss the batch's loss as optimised: mean over the batch of weight × loss (with mixup
  *     or RICAP, of weight × the mixed loss)
+ * @param trained for a candidate batch, whether the step trained each row (the rest were scored
+ *     only); null when every row was trained
  */
 public record BatchOutcome(float[] pCorrect, float[] loss, float[] gradNormBound, int[] predicted, int[] labels,
-                           float trainLoss) {
+                           float trainLoss, boolean[] trained) {
+    public BatchOutcome(final float[] pCorrect, final float[] loss, final float[] gradNormBound, final int[] predicted,
+                        final int[] labels, final float trainLoss) {
+        this(pCorrect, loss, gradNormBound, predicted, labels, trainLoss, null);
+    }
+
     public int size() {
         return labels.length;
     }
 
     /** This outcome with {@code trainLoss} replaced (by the mixed loss, for mixup and RICAP). */
     public BatchOutcome withTrainLoss(final float value) {
-        return new BatchOutcome(pCorrect, loss, gradNormBound, predicted, labels, value);
+        return new BatchOutcome(pCorrect, loss, gradNormBound, predicted, labels, value, trained);
+    }
+
+    /** A candidate batch's scores with the loss its step optimised and which rows it trained. */
+    public BatchOutcome selected(final float value, final boolean[] rows) {
+        return new BatchOutcome(pCorrect, loss, gradNormBound, predicted, labels, value, rows.clone());
     }
 
     /**

@@ -137,6 +137,21 @@ public final class ModelSession implements AutoCloseable {
     }
 
     /**
+     * Scores a candidate batch: a gradient-free forward pass over its (augmented, un-mixed)
+     * images with the current parameters, every figure per candidate; no step. Its
+     * {@code trainLoss} is the mean loss of the candidates.
+     */
+    public BatchOutcome score(final TrainingBatch batch) {
+        inputs.assemble(batch);
+        try (NDManager scope = trainer.getManager().newSubManager()) {
+            final float[] logp = unmixedLogProbabilities(scope, batch.size());
+            final float[] ones = new float[batch.size()];
+            java.util.Arrays.fill(ones, 1f);
+            return BatchOutcome.fromLogProbabilities(logp, classes, inputs.labels(), ones);
+        }
+    }
+
+    /**
      * Log-softmax of a gradient-free forward pass over the batch's un-mixed images. The models have
      * no dropout or batch norm, so inference mode computes what a training-mode forward would.
      */

@@ -24,4 +24,16 @@ public record TrainingBatch(String runId, long batchSeq, int rank, long[] sample
     public int size() {
         return sampleIds.length;
     }
+
+    /**
+     * The batch a candidate batch's selection trains: the candidates at {@code positions} (one may
+     * appear twice), with {@code weights}, in {@code phase} (the selection's).
+     */
+    public TrainingBatch select(final int[] positions, final float[] selectedWeights, final String selectedPhase) {
+        final long[] ids = new long[positions.length];
+        for (int i = 0; i < positions.length; i++) {
+            ids[i] = sampleIds[positions[i]];
+        }
+        return new TrainingBatch(runId, batchSeq, rank, ids, selectedWeights.clone(), policy, selectedPhase);
+    }
 }

@@ -3,6 +3,7 @@ package org.isgd.trainer.train;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.isgd.contract.CandidateSelection;
 import org.isgd.trainer.data.LabelledImages;
 
 /**
@@ -15,16 +16,29 @@ import org.isgd.trainer.data.LabelledImages;
  * and saves one every {@link TrainerOptions#checkpointEvery()} steps and at the end. The step
  * count continues from the source's position when it has one ({@link BatchSource#batchesBefore()}),
  * else from the checkpoint's step, so {@code maxBatches} is the run's total either way.
+ *
+ * <p>A candidate batch (phase {@value CandidateSelection#PHASE}, a run with {@code presample} k)
+ * is scored with a gradient-free forward pass, the run's {@link CandidateSelection} picks what to
+ * train, and the published outcome holds every candidate's fresh figures with the trained rows
+ * flagged; the listener sees the trained selection.
  */
 public final class TrainingLoop {
     private final TrainerOptions options;
     private final LabelledImages train;
     private final LabelledImages test;
+    private final CandidateSelection candidates;
 
     public TrainingLoop(final TrainerOptions options, final LabelledImages train, final LabelledImages test) {
+        this(options, train, test, null);
+    }
+
+    /** @param candidates the run's candidate rule; null for a run without presample */
+    public TrainingLoop(final TrainerOptions options, final LabelledImages train, final LabelledImages test,
+                        final CandidateSelection candidates) {
         this.options = options;
         this.train = train;
         this.test = test;
+        this.candidates = candidates;
     }
 
     /** Trains until the source is exhausted or the batch limit is reached; the caller closes source and sink. */
@@ -47,6 +61,8 @@ public final class TrainingLoop {
         long step = firstStep;
         long lastBatchSeq = -1;
         long images = 0;
+        long scored = 0;
+        long scoringNanos = 0;
         long evalNanos = 0;
         double windowLoss = 0;
         long windowSteps = 0;
@@ -65,15 +81,28 @@ public final class TrainingLoop {
                 feed.leave();
             }
             final TrainingBatch batch = next.get();
-            final BatchOutcome outcome = session.train(batch);
+            final TrainingBatch trained;
+            final BatchOutcome outcome;
+            if (CandidateSelection.PHASE.equals(batch.phase())) {
+                final long scoringStart = System.nanoTime();
+                final BatchOutcome scores = session.score(batch);
+                final CandidateSelection.Selection chosen = rule(batch).select(scores.loss(), scores.gradNormBound());
+                scoringNanos += System.nanoTime() - scoringStart;
+                scored += batch.size();
+                trained = batch.select(chosen.positions(), chosen.weights(), chosen.phase());
+                outcome = scores.selected(session.train(trained).trainLoss(), chosen.trained());
+            } else {
+                trained = batch;
+                outcome = session.train(batch);
+            }
             step++;
             lastBatchSeq = batch.batchSeq();
-            images += batch.size();
+            images += trained.size();
             feed.enter();
             sink.publish(batch, step, outcome);
             source.acknowledge(batch);
             feed.leave();
-            listener.onBatch(step, batch, outcome.trainLoss());
+            listener.onBatch(step, trained, outcome.trainLoss());
             windowLoss += outcome.trainLoss();
             windowSteps++;
             if (step % options.evalEvery() == 0) {
@@ -100,7 +129,16 @@ public final class TrainingLoop {
         }
         return new TrainingResult(step - firstStep, images, seconds, seconds > 0 ? images / seconds : 0,
                 evaluations.get(evaluations.size() - 1), List.copyOf(evaluations), (trainingFrom - start) / 1e9,
-                feed.wallNanos / 1e9, feed.cpuNanos / 1e9);
+                feed.wallNanos / 1e9, feed.cpuNanos / 1e9, scored, scoringNanos / 1e9);
+    }
+
+    private CandidateSelection rule(final TrainingBatch batch) {
+        if (candidates == null) {
+            throw new IllegalStateException("batch " + batch.batchSeq() + " of run " + batch.runId() + " carries "
+                    + batch.size() + " candidates (phase " + CandidateSelection.PHASE + ": its RunSpec sets presample) "
+                    + "but this trainer was not given the run's candidate rule; start it from the run's RunSpec");
+        }
+        return candidates;
     }
 
     /**

@@ -65,6 +65,80 @@ class TrainingLoopTest {
         }
     }
 
+    /** Presample batches: {@code count} batches of k·64 candidates, ids 0, 1, 2, … in turn. */
+    private static BatchSource candidates(final String policy, final int k, final int count) {
+        return new BatchSource() {
+            private long seq;
+
+            @Override
+            public java.util.Optional<TrainingBatch> next(final java.time.Duration timeout) {
+                if (seq == count) {
+                    return java.util.Optional.empty();
+                }
+                final long[] ids = new long[k * 64];
+                final float[] weights = new float[ids.length];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = (seq * ids.length + i) % SLICE.train().size();
+                    weights[i] = 1f;
+                }
+                return java.util.Optional.of(new TrainingBatch("t", seq++, 0, ids, weights, policy,
+                        org.isgd.contract.CandidateSelection.PHASE));
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Test
+    void candidateBatchesAreScoredSelectedTrainedAndReportedWhole() {
+        for (final String policy : List.of("upper-bound", "selective-backprop")) {
+            final org.isgd.contract.CandidateSelection rule = org.isgd.contract.CandidateSelection.forRun(policy,
+                    java.util.Map.of("presample", 4.0, "tauThreshold", 1.0), 64, 3);
+            final RecordingSink sink = new RecordingSink();
+            final List<TrainingBatch> trained = new ArrayList<>();
+            final TrainingResult result;
+            try (BatchSource source = candidates(policy, 4, 12)) {
+                result = new TrainingLoop(TINY, SLICE.train(), SLICE.test(), rule).run(source, sink,
+                        new TrainingListener() {
+                            @Override
+                            public void onBatch(final long step, final TrainingBatch batch, final float trainLoss) {
+                                trained.add(batch);
+                            }
+                        });
+            }
+            assertEquals(12, result.steps());
+            assertEquals(12 * 64, result.images(), "images count the trained selection");
+            assertEquals(12 * 256, result.scoredImages(), "the forward passes are counted");
+            assertTrue(result.scoringSeconds() > 0 && result.scoringSeconds() < result.seconds());
+            for (int b = 0; b < 12; b++) {
+                final BatchOutcome outcome = sink.outcomes.get(b);
+                assertEquals(256, outcome.size(), "every candidate is reported");
+                assertEquals(256, sink.batches.get(b).size());
+                final java.util.Set<Long> flagged = new java.util.HashSet<>();
+                for (int i = 0; i < 256; i++) {
+                    if (outcome.trained()[i]) {
+                        flagged.add(sink.batches.get(b).sampleIds()[i]);
+                    }
+                    assertEquals(SLICE.train().label((int) sink.batches.get(b).sampleIds()[i]), outcome.labels()[i]);
+                }
+                final TrainingBatch selection = trained.get(b);
+                assertEquals(64, selection.size());
+                assertEquals(java.util.Set.copyOf(Arrays.stream(selection.sampleIds()).boxed().toList()), flagged,
+                        "the flagged rows are exactly the trained samples");
+                assertTrue(List.of("importance", "uniform", "selective").contains(selection.phase()));
+            }
+        }
+        final IllegalStateException e = assertThrows(IllegalStateException.class, () -> {
+            try (BatchSource source = candidates("upper-bound", 4, 1)) {
+                new TrainingLoop(TINY, SLICE.train(), SLICE.test()).run(source, new RecordingSink(),
+                        TrainingListener.NONE);
+            }
+        });
+        assertTrue(e.getMessage().contains("not given the run's candidate rule"), e.getMessage());
+    }
+
     @Test
     void sameSeedSameRun() {
         final List<Float> a = lossesOf(TINY, 8);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
+import org.isgd.contract.CandidateSelection;
 import org.isgd.infra.common.Errors;
 import org.isgd.infra.common.UsageException;
 import org.isgd.infra.local.KafkaTraining;
@@ -73,17 +74,21 @@ public final class CellTrainer {
                 variant.train().numClasses(), cell.arm().throughKafka() ? () -> stack.sampler().sampleStates(runId) : null,
                 progress);
         final Map<String, Double> runParams = params(cell.arm().policy(), batches, n);
+        if (cell.arm().presample() > 1) {
+            runParams.put(CandidateSelection.PRESAMPLE, (double) cell.arm().presample());
+        }
         final long t0 = System.nanoTime();
         final TrainingResult result;
-        final TrainingLoop loop = new TrainingLoop(options(cell), variant.train(), test);
         if (cell.arm().throughKafka()) {
             final RunSpec runSpec = RunSpec.newBuilder().setRunId(runId).setDataset(dataset(variant.variant()))
                     .setPolicy(cell.arm().policy()).setParams(runParams).setBatchSize(settings.batchSize())
                     .setSeed(cell.cell().seed()).setBudgetBatches(batches).setMinPopulation((long) n).build();
+            final TrainingLoop loop = new TrainingLoop(options(cell), variant.train(), test,
+                    KafkaTraining.candidates(runSpec, 0));
             result = trainThroughKafka(stack, runSpec, loop, recorder);
         } else {
             try (BatchSource source = new LocalUniformSource(runId, n, settings.batchSize(), cell.cell().seed(), batches)) {
-                result = loop.run(source, PredictionSink.NONE, recorder);
+                result = new TrainingLoop(options(cell), variant.train(), test).run(source, PredictionSink.NONE, recorder);
             }
         }
         final Map<String, Long> phases = new TreeMap<>(recorder.phases());

@@ -8,8 +8,18 @@ package org.isgd.infra.bench.accuracy;
  * @param feed {@link #KAFKA}: batches drawn by the sampler, fed through the broker; {@link #LOCAL}:
  *     the trainer's in-process uniform loader
  * @param augment the trainer's augmentation mode for this arm
+ * @param presample candidates per trained sample (the run parameter {@code presample}); 1 for none
  */
-public record GridArm(String name, String policy, String feed, String augment) {
+public record GridArm(String name, String policy, String feed, String augment, int presample) {
+    public GridArm(final String name, final String policy, final String feed, final String augment) {
+        this(name, policy, feed, augment, 1);
+    }
+
+    /** The arm of a policy with candidate batches of k·B: named e.g. {@code upper-bound presample=4}. */
+    public static GridArm presampled(final String policy, final int k, final String augment) {
+        return new GridArm(policy + " presample=" + k, policy, KAFKA, augment, k);
+    }
+
     public static final String KAFKA = "kafka";
     public static final String LOCAL = "local";
     public static final String UNIFORM = "uniform";
