@@ -108,6 +108,8 @@ def main():
                             batch_size=args.batch_size, budget_batches=batches, min_population=len(y),
                             params={k: float(v) for k, v in params.items()}, seed=args.seed)
         client = isgd.Client(args.bootstrap_servers, args.run_id, rank=args.rank)
+        if client.spec["policy"] == isgd.selection.RHO_LOSS:
+            client.use_irreducible_losses(len(y))  # published by 'infra/isgd irreducible'
         print("run %s rank %d: starting at batch %d" % (args.run_id, args.rank, client.first_batch_seq), flush=True)
         loader = DataLoader(data, batch_sampler=client)
         pairs = client.zip(loader)

@@ -11,10 +11,10 @@
 See docs/contract.md for the records and guarantees.
 """
 from .admin import create_run, register
-from .client import Client, IsgdError, read_run
+from .client import Client, IsgdError, read_irreducible_losses, read_run
 from .codec import ContractError, IndexBatch
 from .selection import CandidateSelection, Selection
 
 __all__ = ["Client", "IsgdError", "ContractError", "IndexBatch", "CandidateSelection", "Selection", "create_run",
-           "register", "read_run"]
+           "register", "read_run", "read_irreducible_losses"]
 __version__ = "0.2.0"

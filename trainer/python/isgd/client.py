@@ -21,6 +21,7 @@ from . import codec, selection
 BATCHES = "isgd.batches"
 PREDICTION_BATCHES = "isgd.prediction-batches"
 RUNS = "isgd.runs"
+IRREDUCIBLE_LOSSES = "isgd.irreducible-losses"
 SAMPLES = "isgd.samples"
 
 
@@ -126,6 +127,35 @@ def read_run(bootstrap_servers, run_id, kafka_config=None, timeout=30.0):
         raise IsgdError("no run '%s' on %s: create it with isgd.create_run(...) or 'infra/isgd run create'"
                         % (run_id, RUNS))
     return codec.decode_record("RunSpec", found["spec"])
+
+
+def read_irreducible_losses(bootstrap_servers, dataset, size, kafka_config=None, timeout=60.0):
+    """The irreducible losses of ``dataset``'s samples 0..size-1 from ``isgd.irreducible-losses``
+    (float32 numpy array, NaN where none was published; a later record's value wins)."""
+    losses = np.full(size, np.nan, dtype=np.float32)
+    consumer = Consumer(_config(bootstrap_servers, dict(kafka_config or {}, **{
+        "group.id": "isgd-python-" + uuid.uuid4().hex, "enable.auto.commit": False,
+        "isolation.level": "read_committed"})))
+    try:
+        metadata = _check_reachable(consumer, bootstrap_servers, timeout)
+        if IRREDUCIBLE_LOSSES not in metadata.topics:
+            raise IsgdError("no topic %s: publish irreducible losses first ('infra/isgd irreducible')"
+                            % IRREDUCIBLE_LOSSES)
+        partitions = [TopicPartition(IRREDUCIBLE_LOSSES, p, 0) for p in metadata.topics[IRREDUCIBLE_LOSSES].partitions]
+
+        def keep(message):
+            if message.key() != dataset.encode("utf-8"):
+                return
+            chunk = codec.decode_record("IrreducibleLosses", message.value())
+            ids = np.frombuffer(chunk["sampleIds"], dtype="<i8")
+            values = np.frombuffer(chunk["losses"], dtype="<f4")
+            inside = (ids >= 0) & (ids < size)
+            losses[ids[inside]] = values[inside]
+
+        _read_to_end(consumer, partitions, keep, timeout)
+    finally:
+        consumer.close()
+    return losses
 
 
 try:  # a torch Sampler where torch is installed; the client works without it too (DataLoader only iterates it)
@@ -332,6 +362,16 @@ class Client(_Base):
 
     # ---- candidate batches ----
 
+    def use_irreducible_losses(self, dataset_size):
+        """A rho-loss run: reads the irreducible losses of the run's dataset's samples 0..dataset_size-1
+        from ``isgd.irreducible-losses`` into the candidate rule (call once, before training)."""
+        losses = read_irreducible_losses(self.bootstrap_servers, self.spec["dataset"], dataset_size, self._extra,
+                                         self.timeout)
+        if np.isnan(losses).all():
+            raise IsgdError("no irreducible losses of dataset %s on %s: publish them first ('infra/isgd irreducible')"
+                            % (self.spec["dataset"], IRREDUCIBLE_LOSSES))
+        self.candidates.irreducible = losses
+
     def select(self, batch, logits, targets):
         """What to train of a candidate batch (phase ``presample``): the run's rule applied to the
         fresh scores of ``logits`` ``(k·B, classes)`` from a gradient-free forward pass over every
@@ -346,7 +386,7 @@ class Client(_Base):
         if hasattr(logits, "detach"):
             logits, targets = logits.detach().float().cpu().numpy(), targets.detach().cpu().numpy()
         _, loss, gnb, _ = predictions(np.asarray(logits), np.asarray(targets, dtype=np.int64))
-        return self.candidates.select(loss, gnb)
+        return self.candidates.select(loss, gnb, batch.sample_ids)
 
     # ---- predictions out ----
 

@@ -25,6 +25,9 @@ PHASE = "presample"
 PRESAMPLE = "presample"
 UPPER_BOUND = "upper-bound"
 SELECTIVE_BACKPROP = "selective-backprop"
+RHO_LOSS = "rho-loss"
+DEFAULT_RHO_PRESAMPLE = 4
+RULES = (UPPER_BOUND, SELECTIVE_BACKPROP, RHO_LOSS)
 MOMENTUM = 0.9
 DEFAULTS = {"tauThreshold": 1.5, "epsilon": 0.0, "maxWeight": 10.0, "beta": 3.0, "minProb": 0.05, "history": 1024}
 
@@ -41,9 +44,9 @@ class Selection:
     tau: float
 
 
-def presample(params):
-    """k of a run's params: 1 when absent."""
-    return int(round((params or {}).get(PRESAMPLE, 1.0)))
+def presample(params, policy=None):
+    """k of a run's params: 1 when absent (rho-loss: 4)."""
+    return int(round((params or {}).get(PRESAMPLE, DEFAULT_RHO_PRESAMPLE if policy == RHO_LOSS else 1.0)))
 
 
 class CandidateSelection:
@@ -57,16 +60,19 @@ class CandidateSelection:
     * ``selective-backprop`` (Jiang et al. 2019): pct_j the fraction of the last ``history`` scored
       losses ≤ the fresh loss (1 with none yet), keep weight p_j = ε + (1 − ε)·max(minProb, pct_j^β);
       B candidates without replacement ∝ p_j (the B largest ln(u_j)/p_j), weight 1.
+    * ``rho-loss`` (Mindermann et al. 2022): the B candidates of highest reducible loss loss_j − IL_j,
+      IL_j from ``irreducible`` (by sample id; 0 where NaN or absent), ties to the earlier position.
     """
 
     def __init__(self, policy, params, batch_size, seed=0):
-        if policy not in (UPPER_BOUND, SELECTIVE_BACKPROP):
-            raise ValueError("policy %r has no candidate rule; presample works with %s and %s"
-                             % (policy, UPPER_BOUND, SELECTIVE_BACKPROP))
+        if policy not in RULES:
+            raise ValueError("policy %r has no candidate rule; presample works with %s" % (policy, ", ".join(RULES)))
         p = dict(DEFAULTS, **(params or {}))
         self.policy = policy
         self.batch_size = batch_size
-        self.presample = presample(params)
+        self.presample = presample(params, policy)
+        #: rho-loss: irreducible loss by sample id (numpy array; NaN = none)
+        self.irreducible = np.zeros(0, dtype=np.float32)
         self.tau_threshold = p["tauThreshold"]
         self.epsilon = p["epsilon"]
         self.max_weight = p["maxWeight"]
@@ -83,18 +89,35 @@ class CandidateSelection:
     def for_run(cls, spec, rank=0):
         """The rule of a RunSpec (a dict, as ``isgd.read_run`` returns it), or None without presample."""
         params = spec.get("params") or {}
-        if presample(params) <= 1 or spec["policy"] not in (UPPER_BOUND, SELECTIVE_BACKPROP):
+        if spec["policy"] not in RULES or presample(params, spec["policy"]) <= 1:
             return None
         return cls(spec["policy"], params, spec["batchSize"], seed=(spec.get("seed") or 0) * 1000003 + rank)
 
-    def select(self, loss, grad_norm_bound):
-        """The rows to train, from every candidate's fresh loss and gradient-norm bound (numpy or lists)."""
+    def select(self, loss, grad_norm_bound, sample_ids=None):
+        """The rows to train, from every candidate's fresh loss and gradient-norm bound (numpy or lists);
+        rho-loss also needs the candidates' ``sample_ids``."""
         loss = np.asarray(loss, dtype=np.float32)
         g = np.asarray(grad_norm_bound, dtype=np.float64)
         if len(loss) != len(g) or len(loss) == 0:
             raise ValueError("candidate scores: %d losses and %d gradient-norm bounds; need the same, non-zero "
                              "number" % (len(loss), len(g)))
-        return self._upper_bound(g) if self.policy == UPPER_BOUND else self._selective_backprop(loss)
+        if self.policy == UPPER_BOUND:
+            return self._upper_bound(g)
+        if self.policy == SELECTIVE_BACKPROP:
+            return self._selective_backprop(loss)
+        return self._reducible(loss, np.asarray(sample_ids, dtype=np.int64))
+
+    def _reducible(self, loss, ids):
+        n = len(loss)
+        b = min(self.batch_size, n)
+        inside = (ids >= 0) & (ids < len(self.irreducible))
+        il = np.zeros(n, dtype=np.float64)
+        il[inside] = self.irreducible[ids[inside]]
+        score = loss - np.nan_to_num(il, nan=0.0)
+        positions = np.sort(np.argsort(-score, kind="stable")[:b])
+        trained = np.zeros(n, dtype=bool)
+        trained[positions] = True
+        return Selection(positions, np.ones(b, dtype=np.float32), trained, "reducible", float("nan"))
 
     def _upper_bound(self, g):
         n = len(g)

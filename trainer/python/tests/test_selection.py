@@ -84,3 +84,13 @@ def test_selective_backprop_trains_b_distinct_candidates_favouring_high_losses()
         assert len(s.positions) == 32 == len(set(s.positions.tolist())) == s.trained.sum()
         high += (s.positions >= 64).sum()
     assert high > 0.8 * 50 * 32, high
+
+
+def test_rho_loss_trains_the_highest_reducible_losses():
+    rule = CandidateSelection.for_run({"policy": "rho-loss", "params": {}, "batchSize": 2, "seed": 0})
+    assert rule.presample == 4, "rho-loss presamples 4 by default"
+    rule.irreducible = np.array([0.1, 0.1, 0.1, 2.5, 0.1, np.nan], dtype=np.float32)
+    s = rule.select([0.2, 1.0, 0.9, 2.6, 0.5, 0.95], np.zeros(6), [0, 1, 2, 3, 9, 5])
+    assert s.positions.tolist() == [1, 5] and s.weights.tolist() == [1, 1] and s.phase == "reducible"
+    assert s.trained.tolist() == [False, True, False, False, False, True]
+    assert CandidateSelection.for_run({"policy": "rho-loss", "params": {"presample": 1.0}, "batchSize": 2}) is None

@@ -25,6 +25,9 @@ import java.util.SplittableRandom;
  * history yet), keep weight p_j = ε + (1 − ε)·max(minProb, pct_j^β); B candidates without
  * replacement with probability ∝ p_j (Efraimidis–Spirakis: the B largest ln(u_j)/p_j), weight 1
  * (phase {@code selective}). Then every candidate's loss joins the history.</li>
+ * <li>{@code rho-loss} (Mindermann et al. 2022): the B candidates of highest reducible loss
+ * loss_j − IL_j, IL_j the sample's irreducible loss ({@link #withIrreducible}; 0 where none was
+ * published), ties to the earlier position; weight 1 (phase {@code reducible}).</li>
  * </ul>
  */
 public final class CandidateSelection {
@@ -34,6 +37,9 @@ public final class CandidateSelection {
     public static final String PRESAMPLE = "presample";
     public static final String UPPER_BOUND = "upper-bound";
     public static final String SELECTIVE_BACKPROP = "selective-backprop";
+    public static final String RHO_LOSS = "rho-loss";
+    /** rho-loss's default k: it has no other way to draw. */
+    public static final int DEFAULT_RHO_PRESAMPLE = 4;
     public static final int MAX_PRESAMPLE = 16;
     public static final double MOMENTUM = 0.9;
     // The defaults of the policy parameters the rules read, shared with the sampler's declarations.
@@ -51,8 +57,8 @@ public final class CandidateSelection {
      *     candidate drawn twice appears twice)
      * @param weights each trained row's loss weight
      * @param trained per candidate, whether the step uses it (the {@code trained} column)
-     * @param phase {@code importance}, {@code uniform} or {@code selective}
-     * @param tau upper-bound's τ after this batch; NaN for selective-backprop
+     * @param phase {@code importance}, {@code uniform}, {@code selective} or {@code reducible}
+     * @param tau upper-bound's τ after this batch; NaN for the other rules
      */
     public record Selection(int[] positions, float[] weights, boolean[] trained, String phase, double tau) {
     }
@@ -67,6 +73,7 @@ public final class CandidateSelection {
     private final double minProb;
     private final float[] history;
     private final SplittableRandom random;
+    private float[] irreducible = new float[0];
     private int historyCount;
     private int historyNext;
     private double average;
@@ -94,16 +101,16 @@ public final class CandidateSelection {
      */
     public static CandidateSelection forRun(final String policy, final Map<String, Double> params, final int batchSize,
                                             final long seed) {
-        final int k = presample(params);
-        if (k <= 1 || !(UPPER_BOUND.equals(policy) || SELECTIVE_BACKPROP.equals(policy))) {
+        final int k = presample(policy, params);
+        if (k <= 1 || !(UPPER_BOUND.equals(policy) || SELECTIVE_BACKPROP.equals(policy) || RHO_LOSS.equals(policy))) {
             return null;
         }
         return new CandidateSelection(policy, batchSize, k, params, new SplittableRandom(seed));
     }
 
-    /** k of a run's parameters: 1 when absent. */
-    public static int presample(final Map<String, Double> params) {
-        return (int) Math.round(param(params, PRESAMPLE, 1));
+    /** k of a run's parameters: 1 when absent (rho-loss: {@value #DEFAULT_RHO_PRESAMPLE}). */
+    public static int presample(final String policy, final Map<String, Double> params) {
+        return (int) Math.round(param(params, PRESAMPLE, RHO_LOSS.equals(policy) ? DEFAULT_RHO_PRESAMPLE : 1));
     }
 
     public int batchSize() {
@@ -114,16 +121,58 @@ public final class CandidateSelection {
         return presample;
     }
 
+    /** rho-loss: the irreducible loss of sample id i is {@code byId[i]} (NaN or beyond the array: none). */
+    public CandidateSelection withIrreducible(final float[] byId) {
+        irreducible = byId.clone();
+        return this;
+    }
+
+    public String policy() {
+        return policy;
+    }
+
     /**
      * Picks the rows to train from the fresh scores of every candidate (index-aligned with the
      * IndexBatch's sampleIds; fewer than k·B candidates, e.g. a short last batch, are fine).
      */
-    public Selection select(final float[] loss, final float[] gradNormBound) {
-        if (loss.length != gradNormBound.length || loss.length == 0) {
-            throw new IllegalArgumentException("candidate scores: " + loss.length + " losses and "
-                    + gradNormBound.length + " gradient-norm bounds; need the same, non-zero number");
+    public Selection select(final long[] sampleIds, final float[] loss, final float[] gradNormBound) {
+        if (loss.length != gradNormBound.length || loss.length != sampleIds.length || loss.length == 0) {
+            throw new IllegalArgumentException("candidate scores: " + sampleIds.length + " ids, " + loss.length
+                    + " losses and " + gradNormBound.length + " gradient-norm bounds; need the same, non-zero number");
         }
-        return UPPER_BOUND.equals(policy) ? upperBound(gradNormBound) : selectiveBackprop(loss);
+        return switch (policy) {
+            case UPPER_BOUND -> upperBound(gradNormBound);
+            case SELECTIVE_BACKPROP -> selectiveBackprop(loss);
+            default -> reducible(sampleIds, loss);
+        };
+    }
+
+    private Selection reducible(final long[] ids, final float[] loss) {
+        final int n = loss.length;
+        final int b = Math.min(batchSize, n);
+        final double[] score = new double[n];
+        final Integer[] order = new Integer[n];
+        for (int j = 0; j < n; j++) {
+            final float il = ids[j] >= 0 && ids[j] < irreducible.length ? irreducible[(int) ids[j]] : Float.NaN;
+            score[j] = loss[j] - (Float.isNaN(il) ? 0 : il);
+            order[j] = j;
+        }
+        Arrays.sort(order, (x, y) -> Double.compare(score[y], score[x])); // stable: ties keep the earlier position
+        return chosen(order, b, n, "reducible");
+    }
+
+    /** The first b of {@code order}, in position order, weight 1. */
+    private static Selection chosen(final Integer[] order, final int b, final int n, final String phase) {
+        final int[] positions = new int[b];
+        final float[] weights = new float[b];
+        final boolean[] trained = new boolean[n];
+        for (int i = 0; i < b; i++) {
+            positions[i] = order[i];
+            weights[i] = 1f;
+            trained[order[i]] = true;
+        }
+        Arrays.sort(positions);
+        return new Selection(positions, weights, trained, phase, Double.NaN);
     }
 
     private Selection upperBound(final float[] g) {
@@ -198,21 +247,12 @@ public final class CandidateSelection {
             order[j] = j;
         }
         Arrays.sort(order, (x, y) -> Double.compare(keys[y], keys[x]));
-        final int[] positions = new int[b];
-        final float[] weights = new float[b];
-        final boolean[] trained = new boolean[n];
-        for (int i = 0; i < b; i++) {
-            positions[i] = order[i];
-            weights[i] = 1f;
-            trained[order[i]] = true;
-        }
-        Arrays.sort(positions);
         for (final float l : loss) {
             history[historyNext] = l;
             historyNext = (historyNext + 1) % history.length;
             historyCount = Math.min(historyCount + 1, history.length);
         }
-        return new Selection(positions, weights, trained, "selective", Double.NaN);
+        return chosen(order, b, n, "selective");
     }
 
     /** Fraction of {@code sorted} that is ≤ {@code value}; 1 when empty. */

@@ -5,6 +5,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.isgd.schemas.DeadLetter;
 import org.isgd.schemas.IndexBatch;
+import org.isgd.schemas.IrreducibleLosses;
 import org.isgd.schemas.PredictionBatch;
 import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.SamplePrediction;
@@ -37,12 +38,18 @@ public final class Topics {
     /** Weighted index batches for trainers; key runId. */
     public static final Topic<String, IndexBatch> BATCHES =
             new Topic<>(PREFIX + "batches", Serdes.String(), AvroSerde.of(IndexBatch.class));
+    /**
+     * Irreducible losses of a dataset's samples (RHO-LOSS), in chunks; key dataset; kept forever.
+     * Read by trainers of {@code rho-loss} runs; the sampler does not need them.
+     */
+    public static final Topic<String, IrreducibleLosses> IRREDUCIBLE_LOSSES =
+            new Topic<>(PREFIX + "irreducible-losses", Serdes.String(), AvroSerde.of(IrreducibleLosses.class));
     /** Records that could not be processed, with the reason; key as received. */
     public static final Topic<byte[], DeadLetter> DEAD_LETTERS =
             new Topic<>(PREFIX + "dead-letters", Serdes.ByteArray(), AvroSerde.of(DeadLetter.class));
 
     public static final List<Topic<?, ?>> ALL =
-            List.of(SAMPLES, RUNS, PREDICTION_BATCHES, PREDICTIONS, PROGRESS, BATCHES, DEAD_LETTERS);
+            List.of(SAMPLES, RUNS, PREDICTION_BATCHES, PREDICTIONS, PROGRESS, BATCHES, DEAD_LETTERS, IRREDUCIBLE_LOSSES);
 
     private Topics() {
     }

@@ -70,7 +70,7 @@ class AvroSerdeTest {
                 .serialize(Topics.PREDICTIONS.name(), new SamplePrediction("r", 1L, 0L, 0L, 2, 0.5f, 0.69f, 0.7f, 2, "t", -1, 0L));
         assertEquals("r", Topics.PREDICTIONS.valueSerde().deserializer().deserialize("x", bytes).getRunId());
         assertNull(Topics.PREDICTIONS.valueSerde().deserializer().deserialize("x", null));
-        assertEquals(7, Topics.ALL.size());
+        assertEquals(8, Topics.ALL.size());
         assertTrue(Topics.ALL.stream().allMatch(t -> t.name().startsWith("isgd.")));
     }
 

@@ -17,6 +17,12 @@ class CandidateSelectionTest {
         return CandidateSelection.forRun(policy, params, batchSize, 7);
     }
 
+    private static long[] ids(final int n) {
+        final long[] ids = new long[n];
+        java.util.Arrays.setAll(ids, i -> i);
+        return ids;
+    }
+
     private static double chiSquareP(final double[] probabilities, final long[] counts) {
         final long total = Arrays.stream(counts).sum();
         return new ChiSquareTest().chiSquareTest(Arrays.stream(probabilities).map(p -> p * total).toArray(), counts);
@@ -41,7 +47,7 @@ class CandidateSelectionTest {
         }
         final long[] counts = new long[G.length];
         for (int round = 0; round < 5_000; round++) {
-            final CandidateSelection.Selection s = rule.select(new float[G.length], G);
+            final CandidateSelection.Selection s = rule.select(ids(G.length), new float[G.length], G);
             assertEquals("importance", s.phase());
             for (int i = 0; i < s.positions().length; i++) {
                 final int j = s.positions()[i];
@@ -63,7 +69,7 @@ class CandidateSelectionTest {
     void upperBoundClipsWeightsAndMixesEpsilon() {
         final CandidateSelection rule = rule("upper-bound", 64, Map.of("presample", 2.0, "tauThreshold", 1.0,
                 "epsilon", 0.5, "maxWeight", 3.0));
-        final CandidateSelection.Selection s = rule.select(new float[G.length], G);
+        final CandidateSelection.Selection s = rule.select(ids(G.length), new float[G.length], G);
         for (int i = 0; i < s.positions().length; i++) {
             final double p = 0.5 * G[s.positions()[i]] / 3.75 + 0.5 / G.length;
             assertEquals(Math.min(3.0, 1.0 / (G.length * p)), s.weights()[i], 1e-5);
@@ -75,17 +81,17 @@ class CandidateSelectionTest {
         // τ_b of G = √(8·Σg²)/Σg = √(8·3.2925)/3.75 = 1.3686: bias-corrected, the first batch's τ is that
         final double tauG = Math.sqrt(8 * 3.2925) / 3.75;
         final CandidateSelection below = rule("upper-bound", 4, Map.of("presample", 2.0, "tauThreshold", 1.37));
-        final CandidateSelection.Selection first = below.select(new float[G.length], G);
+        final CandidateSelection.Selection first = below.select(ids(G.length), new float[G.length], G);
         assertEquals(tauG, first.tau(), 1e-5);
         assertEquals("uniform", first.phase());
         assertArrayEquals(new int[] {0, 1, 2, 3}, first.positions());
         assertArrayEquals(new float[] {1, 1, 1, 1}, first.weights());
         final CandidateSelection above = rule("upper-bound", 4, Map.of("presample", 2.0, "tauThreshold", 1.36));
-        assertEquals("importance", above.select(new float[G.length], G).phase(), "switched at the first batch");
+        assertEquals("importance", above.select(ids(G.length), new float[G.length], G).phase(), "switched at the first batch");
         // equal bounds: τ_b = 1; the average moves towards it as 0.9 a + 0.1, corrected by 1 − 0.9^n
         final float[] flat = new float[8];
         Arrays.fill(flat, 0.5f);
-        final CandidateSelection.Selection second = above.select(new float[8], flat);
+        final CandidateSelection.Selection second = above.select(ids(8), new float[8], flat);
         final double a = 0.9 * (0.1 * tauG) + 0.1 * 1.0;
         assertEquals(a / (1 - 0.81), second.tau(), 1e-5);
     }
@@ -101,9 +107,9 @@ class CandidateSelectionTest {
         for (int round = 0; round < 20_000; round++) {
             // keep the history at four copies each of 1, 2, 3, 4: 16 values, the window's size
             for (int fill = 0; fill < 4; fill++) {
-                rule.select(history, history);
+                rule.select(ids(4), history, history);
             }
-            final CandidateSelection.Selection s = rule.select(losses, losses);
+            final CandidateSelection.Selection s = rule.select(ids(losses.length), losses, losses);
             assertEquals(1, s.positions().length);
             assertEquals(1f, s.weights()[0]);
             counts[s.positions()[0]]++;
@@ -123,7 +129,7 @@ class CandidateSelectionTest {
             for (int j = 0; j < losses.length; j++) {
                 losses[j] = j / 128f;
             }
-            final CandidateSelection.Selection s = rule.select(losses, losses);
+            final CandidateSelection.Selection s = rule.select(ids(losses.length), losses, losses);
             assertEquals(32, s.positions().length);
             assertEquals(32, Arrays.stream(s.positions()).distinct().count(), "without replacement");
             int flagged = 0;
@@ -134,6 +140,22 @@ class CandidateSelectionTest {
             highKept += Arrays.stream(s.positions()).filter(j -> j >= 64).count();
         }
         assertTrue(highKept > 0.8 * 50 * 32, "the upper half of losses fills most of the batch: " + highKept);
+    }
+
+    @Test
+    void rhoLossTrainsTheHighestReducibleLosses() {
+        final CandidateSelection rule = rule("rho-loss", 2, Map.of());
+        assertEquals(4, rule.presample(), "rho-loss presamples 4 by default");
+        // sample 3 has the highest loss but an irreducible one (a mislabel the holdout model cannot
+        // learn either); sample 9 has no irreducible loss published: its loss counts in full
+        rule.withIrreducible(new float[] {0.1f, 0.1f, 0.1f, 2.5f, 0.1f, Float.NaN});
+        final CandidateSelection.Selection s = rule.select(new long[] {0, 1, 2, 3, 9, 5},
+                new float[] {0.2f, 1.0f, 0.9f, 2.6f, 0.5f, 0.95f}, new float[6]);
+        assertArrayEquals(new int[] {1, 5}, s.positions(), "reducible 0.1 0.9 0.8 0.1 0.5 0.95: rows 5 and 1");
+        assertArrayEquals(new float[] {1, 1}, s.weights());
+        assertEquals("reducible", s.phase());
+        assertArrayEquals(new boolean[] {false, true, false, false, false, true}, s.trained());
+        assertNull(rule("rho-loss", 2, Map.of("presample", 1.0)), "presample 1 turns the rule off");
     }
 
     @Test

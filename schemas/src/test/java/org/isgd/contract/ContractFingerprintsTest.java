@@ -13,6 +13,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.isgd.schemas.DeadLetter;
 import org.isgd.schemas.IndexBatch;
+import org.isgd.schemas.IrreducibleLosses;
 import org.isgd.schemas.PredictionBatch;
 import org.isgd.schemas.RunSpec;
 import org.isgd.schemas.SamplePrediction;
@@ -41,6 +42,7 @@ class ContractFingerprintsTest {
         CURRENT.put(DeadLetter.getClassSchema(), "e787902b4bcf5426");
         CURRENT.put(SamplePrediction.getClassSchema(), "64554711a86986f7");
         CURRENT.put(TrainerProgress.getClassSchema(), "69420b733aeb353a");
+        CURRENT.put(IrreducibleLosses.getClassSchema(), "d8a9105cf6e2450b");
     }
 
     private static String hex(final Schema schema) {
@@ -58,7 +60,7 @@ class ContractFingerprintsTest {
     void theHistoryKeepsEveryEarlierVersionAndTheSerdesReadThem() {
         int kept = 0;
         for (final String name : List.of("RunSpec", "SamplePrediction", "IndexBatch", "PredictionBatch",
-                "TrainerProgress", "SampleRegistered", "DeadLetter")) {
+                "TrainerProgress", "SampleRegistered", "DeadLetter", "IrreducibleLosses")) {
             final List<Schema> history = AvroSerde.history(name);
             for (int v = 0; v < history.size(); v++) {
                 assertEquals(HISTORY.get(name + ".v" + (v + 1)), hex(history.get(v)), name + ".v" + (v + 1));

@@ -22,12 +22,15 @@ import org.isgd.infra.common.RepoPaths;
 import org.isgd.infra.common.Stamp;
 import org.isgd.infra.common.UsageException;
 import org.isgd.infra.local.DataSetup;
+import org.isgd.infra.local.IrreducibleLoss;
 import org.isgd.infra.local.TrainingRun;
 import org.isgd.sampler.policy.Policies;
+import org.isgd.sampler.policy.RhoLossPolicy;
 import org.isgd.sampler.policy.UniformPolicy;
 import org.isgd.trainer.data.Augmenter;
 import org.isgd.trainer.data.DataVariant;
 import org.isgd.trainer.data.FashionMnist;
+import org.isgd.trainer.data.LabelledImages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,6 +71,10 @@ final class AccuracyBenchCommand implements Callable<Integer> {
                     + "trains a batch of them chosen by the fresh scores (arms named '<policy> presample=K'). "
                     + "Repeatable or comma-separated; K in [2, " + CandidateSelection.MAX_PRESAMPLE + "].")
     List<Integer> presample = new ArrayList<>();
+    @Option(names = "--holdout", defaultValue = "10000", paramLabel = "N",
+            description = "rho-loss: the reference model trains on the N training images after the grid's (--limit "
+                    + "must leave them), made into each variant as the training set is (another seed).")
+    int holdoutSize;
     @Option(names = "--data", split = ",", paramLabel = "VARIANT",
             description = "Data variants: balanced, long-tail, label-noise. Default: all three.")
     List<String> data;
@@ -147,7 +154,8 @@ final class AccuracyBenchCommand implements Callable<Integer> {
         if (planOnly) {
             return 0;
         }
-        final CellTrainer trainer = new CellTrainer(settings, flags::toOptions, source.test(), Stamp.now());
+        final CellTrainer trainer = new CellTrainer(settings, flags::toOptions, source.test(), Stamp.now(),
+                holdout(arms, samples));
         GridSettings.recordInvocation(dir, settings, Machine.describe(), command(), LocalDateTime.now().toString());
         final long started = System.nanoTime();
         final String tables = new GridRunner(dir, plan, trainer, TrainingRun.FASHION_MNIST_CLASSES).run();
@@ -159,6 +167,22 @@ final class AccuracyBenchCommand implements Callable<Integer> {
         System.out.println("report:  infra/isgd report " + dir);
         System.out.println("log: " + Isgd.logFile("bench"));
         return 0;
+    }
+
+    /** The held-out training images a rho-loss arm's reference model trains on; null without one. */
+    private LabelledImages holdout(final List<GridArm> arms, final int samples) {
+        if (arms.stream().noneMatch(a -> RhoLossPolicy.NAME.equals(a.policy()))) {
+            return null;
+        }
+        final int available = FashionMnist.TRAIN_SIZE - samples;
+        if (samples == Integer.MAX_VALUE || available < holdoutSize || holdoutSize < 1) {
+            throw new UsageException("rho-loss trains its reference model on the --holdout " + holdoutSize
+                    + " training images after the grid's: use --limit at most " + (FashionMnist.TRAIN_SIZE - holdoutSize)
+                    + " (or a smaller --holdout)");
+        }
+        final LabelledImages all = FashionMnist.load(DataSetup.ensureFashionMnist(false), samples + holdoutSize, 1)
+                .train();
+        return IrreducibleLoss.slice(all, samples, holdoutSize);
     }
 
     /** The command line as grid.json records it, paths under the repository relative to it. */

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Importance-sampled SGD as a streaming service: a Kafka Streams sampler that feeds trainers "
                 + "weighted index batches.",
         subcommands = {DemoCommand.class, BenchCommand.class, BrokerCommand.class, TopicsCommand.class, RegisterCommand.class,
-                RunCommand.class, SamplerCommand.class, TrainCommand.class, DataCommand.class, QueryCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
+                IrreducibleCommand.class, RunCommand.class, SamplerCommand.class, TrainCommand.class, DataCommand.class, QueryCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class Isgd {
     public static final int EXIT_ERROR = 1;
     public static final int EXIT_USAGE = 2;

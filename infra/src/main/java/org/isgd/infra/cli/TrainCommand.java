@@ -8,7 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.isgd.infra.common.UsageException;
 import org.isgd.infra.local.DataSetup;
-import org.isgd.infra.local.KafkaTraining;
+import org.isgd.infra.local.IrreducibleLoss;
 import org.isgd.infra.local.TrainingRun;
 import org.isgd.infra.topics.RunCatalog;
 import org.isgd.schemas.RunSpec;
@@ -157,7 +157,8 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }, "trainer-stop"));
             try {
-                return TrainingRun.run(options, data, source, sink, batches, KafkaTraining.candidates(spec, rank));
+                return TrainingRun.run(options, data, source, sink, batches,
+                        IrreducibleLoss.candidates(spec, rank, bootstrap, extra, data.train().size()));
             } finally {
                 finished.countDown();
             }

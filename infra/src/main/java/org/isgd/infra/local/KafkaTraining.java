@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
-import org.isgd.contract.CandidateSelection;
 import org.isgd.infra.topics.RunCatalog;
 import org.isgd.schemas.RunSpec;
 import org.isgd.trainer.data.FashionMnist;
@@ -28,14 +27,9 @@ public final class KafkaTraining {
             throws InterruptedException, ExecutionException {
         return createAndRun(stack, spec, (source, sink) -> {
             onSource.accept(source);
-            return TrainingRun.run(options, data, source, sink, batches, candidates(spec, 0));
+            return TrainingRun.run(options, data, source, sink, batches, IrreducibleLoss.candidates(spec, 0,
+                    stack.bootstrapServers(), Map.of(), data.train().size()));
         });
-    }
-
-    /** The candidate rule of a rank of a run with presample, seeded by the run's seed and the rank; else null. */
-    public static CandidateSelection candidates(final RunSpec spec, final int rank) {
-        return CandidateSelection.forRun(spec.getPolicy(), spec.getParams(), spec.getBatchSize(),
-                spec.getSeed() * 0x9E3779B97F4A7C15L + rank);
     }
 
     /** Publishes the run, then hands rank 0's batch source and prediction sink to {@code training}. */

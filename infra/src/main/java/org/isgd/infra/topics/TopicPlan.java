@@ -20,7 +20,7 @@ import org.isgd.contract.Topics;
  * @param progressPartitions     partitions of {@code isgd.progress} and of {@code isgd.prediction-batches} [6]
  *                               (both keyed by runId; the sampler's run tasks are as many)
  * @param batchPartitions        partitions of {@code isgd.batches} [6]
- * @param deadLetterPartitions   partitions of {@code isgd.dead-letters} [1]
+ * @param deadLetterPartitions   partitions of {@code isgd.dead-letters} [1]; {@code isgd.irreducible-losses} always has 1
  * @param replicationFactor      replication factor; empty = min(3, brokers in the cluster)
  * @param deadLetterRetention    retention of {@code isgd.dead-letters} [30 days]; null or negative = forever
  */
@@ -86,6 +86,7 @@ public record TopicPlan(int samplePartitions, int predictionPartitions, int runP
         m.put(Topics.PROGRESS.name(), progressPartitions);
         m.put(Topics.BATCHES.name(), batchPartitions);
         m.put(Topics.DEAD_LETTERS.name(), deadLetterPartitions);
+        m.put(Topics.IRREDUCIBLE_LOSSES.name(), 1); // read whole by each trainer of a rho-loss run
         return m;
     }
 

@@ -30,7 +30,8 @@ import org.isgd.contract.Topics;
  * {@link TopicSetupException} explains what to do. Other differences are reported as warnings.
  *
  * <p>Per-topic configs: {@code isgd.runs} is compacted; {@code isgd.samples} is kept forever
- * (it is the sample registry every run draws from); {@code isgd.dead-letters} keeps
+ * (it is the sample registry every run draws from), and so is {@code isgd.irreducible-losses};
+ * {@code isgd.dead-letters} keeps
  * {@link TopicPlan#deadLetterRetention()}; {@code min.insync.replicas} is 2 when the
  * replication factor is 3 or more, else 1.
  */
@@ -182,7 +183,7 @@ public final class TopicSetup {
         c.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, rf >= 3 ? "2" : "1");
         if (topic.equals(Topics.RUNS.name())) {
             c.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
-        } else if (topic.equals(Topics.SAMPLES.name())) {
+        } else if (topic.equals(Topics.SAMPLES.name()) || topic.equals(Topics.IRREDUCIBLE_LOSSES.name())) {
             c.put(TopicConfig.RETENTION_MS_CONFIG, "-1");
         } else if (topic.equals(Topics.DEAD_LETTERS.name())) {
             var r = plan.deadLetterRetention();

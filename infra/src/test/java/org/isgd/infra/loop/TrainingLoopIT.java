@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.isgd.contract.Topics;
 import org.isgd.infra.testing.KafkaBackend;
+import org.isgd.infra.local.IrreducibleLoss;
 import org.isgd.infra.local.SampleRegistration;
 import org.isgd.infra.topics.TopicSetup;
 import org.isgd.sampler.SamplerApp;
@@ -134,6 +135,77 @@ class TrainingLoopIT {
         } finally {
             sampler.get().close();
         }
+    }
+
+    @Test
+    void rhoLossCandidateBatchesTrainTheSelectionAndRefreshEveryCandidate() throws Exception {
+        final FashionMnist.Split data = FashionMnist.load(DatasetLocator.fromEnvironment().locate(), SAMPLES, 500);
+        final SamplerApp app = sampler("sampler-rho");
+        try {
+            register(data.train().labels());
+            // odd samples get an irreducible loss no fresh loss reaches: they are scored, never trained
+            final float[] irreducible = new float[SAMPLES];
+            for (int i = 1; i < SAMPLES; i += 2) {
+                irreducible[i] = 100f;
+            }
+            IrreducibleLoss.publish(broker.bootstrapServers(), Map.of(), "fashion-mnist", "it", irreducible);
+            final int batches = 10;
+            final RunSpec spec = RunSpec.newBuilder().setRunId("rho").setDataset("fashion-mnist").setPolicy("rho-loss")
+                    .setParams(Map.of("presample", 4.0)).setBatchSize(BATCH).setSeed(3L).setLead(4)
+                    .setBudgetBatches((long) batches).setMinPopulation((long) SAMPLES).build();
+            try (KafkaProducer<String, RunSpec> producer = new KafkaProducer<>(client(), Topics.RUNS.keySerde().serializer(),
+                    Topics.RUNS.valueSerde().serializer())) {
+                producer.send(new ProducerRecord<>(Topics.RUNS.name(), spec.getRunId(), spec)).get();
+            }
+            final Map<Long, Integer> draws = new HashMap<>();
+            final List<String> phases = new ArrayList<>();
+            final TrainingListener listener = new TrainingListener() {
+                @Override
+                public void onBatch(final long step, final TrainingBatch batch, final float trainLoss) {
+                    phases.add(batch.phase());
+                    for (final long id : batch.sampleIds()) {
+                        draws.merge(id, 1, Integer::sum);
+                    }
+                }
+            };
+            final TrainerOptions options = TrainerOptions.builder().model("tiny").seed(1).augment("none")
+                    .evalEvery(1000).maxBatches(batches).batchTimeout(Duration.ofSeconds(90)).build();
+            final TrainingResult result;
+            try (KafkaBatchSource source = new KafkaBatchSource(broker.bootstrapServers(), Map.of(), "rho", 0, 1, 0);
+                 KafkaPredictionPublisher sink = new KafkaPredictionPublisher(broker.bootstrapServers(), Map.of(), "it")) {
+                result = new TrainingLoop(options, data.train(), data.test(), IrreducibleLoss.candidates(spec, 0,
+                        broker.bootstrapServers(), Map.of(), SAMPLES)).run(source, sink, listener);
+            }
+            assertEquals(batches, result.steps());
+            assertEquals(batches * BATCH, result.images());
+            assertEquals(batches * 4L * BATCH, result.scoredImages(), "every candidate was scored");
+            assertEquals(Collections.nCopies(batches, "reducible"), phases);
+            assertTrue(draws.keySet().stream().allMatch(id -> id % 2 == 0),
+                    "only samples with a low irreducible loss are trained: " + draws.keySet());
+            // the sampler refreshed every candidate (a walk: 4·32·10 distinct samples) and counted only trained visits
+            final Map<Long, SampleState> states = awaitStates(app, "rho", batches * 4 * BATCH);
+            assertEquals(batches * 4 * BATCH, states.size());
+            final Map<Long, Integer> visits = new HashMap<>();
+            states.forEach((id, state) -> {
+                if (state.visits() > 0) {
+                    visits.put(id, state.visits());
+                }
+            });
+            assertEquals(draws, visits);
+        } finally {
+            app.close();
+        }
+    }
+
+    private static Map<Long, SampleState> awaitStates(final SamplerApp app, final String runId, final int count)
+            throws InterruptedException {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Map<Long, SampleState> states = Map.of();
+        while (System.nanoTime() < deadline && states.size() < count) {
+            Thread.sleep(200);
+            states = app.sampleStates(runId);
+        }
+        return states;
     }
 
     private static void register(final int[] labels) {

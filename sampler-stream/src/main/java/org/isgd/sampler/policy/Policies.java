@@ -21,7 +21,8 @@ public final class Policies {
             UpperBoundPolicy.NAME, new Entry(UpperBoundPolicy.NAME, UpperBoundPolicy.PARAMS, UpperBoundPolicy::new),
             SelectiveBackpropPolicy.NAME, new Entry(SelectiveBackpropPolicy.NAME, SelectiveBackpropPolicy.PARAMS,
                     SelectiveBackpropPolicy::new),
-            InfoBatchPolicy.NAME, new Entry(InfoBatchPolicy.NAME, InfoBatchPolicy.PARAMS, InfoBatchPolicy::new)));
+            InfoBatchPolicy.NAME, new Entry(InfoBatchPolicy.NAME, InfoBatchPolicy.PARAMS, InfoBatchPolicy::new),
+            RhoLossPolicy.NAME, new Entry(RhoLossPolicy.NAME, RhoLossPolicy.PARAMS, RhoLossPolicy::new)));
 
     private Policies() {
     }

@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.isgd.contract.CandidateSelection;
-import org.isgd.sampler.sampling.EpochQueue;
 import org.isgd.sampler.sampling.RecentQuantiles;
 import org.isgd.sampler.store.SampleState;
 import org.isgd.schemas.RunSpec;
@@ -38,8 +37,7 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
     private final int presample;
     private final double beta;
     private final double epsilon;
-    private final EpochQueue walk = new EpochQueue();
-    private long candidates;
+    private final CandidateWalk walk = new CandidateWalk();
 
     public SelectiveBackpropPolicy(final RunSpec spec) {
         super(NAME, PARAMS, spec, HISTORY);
@@ -61,31 +59,9 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
 
     @Override
     public Draw draw(final long batchSeq, final int batchSize, final SplittableRandom random) {
-        return presample > 1 ? candidates(presample * batchSize, random) : selective(batchSize, random);
-    }
-
-    /** The next {@code count} of the walk, unfiltered: the trainer keeps by the fresh losses. */
-    private Draw candidates(final int count, final SplittableRandom random) {
-        final long[] ids = new long[count];
-        final int[] labels = new int[count];
-        final float[] weights = new float[count];
-        final double[] probabilities = new double[count];
-        Arrays.fill(weights, 1f);
-        Arrays.fill(probabilities, 1.0 / pool.size());
-        for (int i = 0; i < count; i++) {
-            final int slot = nextCandidate(random);
-            ids[i] = pool.idAt(slot);
-            labels[i] = pool.labelAt(slot);
-        }
-        return new Draw(ids, labels, weights, probabilities, CandidateSelection.PHASE);
-    }
-
-    private int nextCandidate(final SplittableRandom random) {
-        if (walk.isEmpty()) {
-            walk.start(allSlots(), pool.size(), random);
-        }
-        candidates++;
-        return walk.poll();
+        // with presample, the walk's next k·batchSize unfiltered: the trainer keeps by the fresh losses
+        return presample > 1 ? walk.candidates(presample * batchSize, pool.size(), pool::idAt, pool::labelAt, random)
+                : selective(batchSize, random);
     }
 
     private Draw selective(final int batchSize, final SplittableRandom random) {
@@ -96,7 +72,7 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
         Arrays.fill(weights, 1f);
         int kept = 0;
         while (kept < batchSize) {
-            final int slot = nextCandidate(random);
+            final int slot = walk.next(pool.size(), random);
             final double keep = keepProbability(slot);
             if (random.nextDouble() < keep) {
                 ids[kept] = pool.idAt(slot);
@@ -122,12 +98,6 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
 
     /** Candidates walked so far; kept / candidates is the keep rate. */
     long candidates() {
-        return candidates;
-    }
-
-    private int[] allSlots() {
-        final int[] slots = new int[pool.size()];
-        Arrays.setAll(slots, i -> i);
-        return slots;
+        return walk.walked();
     }
 }

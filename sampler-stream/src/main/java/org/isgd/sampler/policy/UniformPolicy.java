@@ -7,25 +7,43 @@ import org.isgd.sampler.sampling.Population;
 import org.isgd.sampler.store.SampleState;
 import org.isgd.schemas.RunSpec;
 
-/** q_i = 1/N, weights 1, with replacement: the control arm every result is compared with. */
-public final class UniformPolicy implements SamplingPolicy {
+/**
+ * q_i = 1/N, weights 1, with replacement: the control arm every result is compared with. Also the
+ * base of policies that keep nothing but the population ({@link RhoLossPolicy}).
+ */
+public class UniformPolicy implements SamplingPolicy {
     public static final String NAME = "uniform";
     public static final String PHASE = "uniform";
     public static final List<Param> PARAMS = List.of();
-    private final Population pool = new Population(1024);
+    final Population pool = new Population(1024);
+    private final String name;
+    final PolicyParams params;
 
     public UniformPolicy(final RunSpec spec) {
-        PolicyParams.of(NAME, PARAMS, spec.getParams()); // uniform has no parameters: any given one is an error
+        this(NAME, PARAMS, spec); // uniform has no parameters: any given one is an error
+    }
+
+    UniformPolicy(final String name, final List<Param> declared, final RunSpec spec) {
+        this.name = name;
+        this.params = PolicyParams.of(name, declared, spec.getParams());
     }
 
     @Override
     public String name() {
-        return NAME;
+        return name;
     }
 
     @Override
     public void put(final long sampleId, final int label, final SampleState state) {
-        pool.put(sampleId, label);
+        final int known = pool.slot(sampleId);
+        final int slot = pool.put(sampleId, label);
+        if (known < 0) {
+            admitted(slot);
+        }
+    }
+
+    /** A sample joined the population. */
+    void admitted(final int slot) {
     }
 
     @Override

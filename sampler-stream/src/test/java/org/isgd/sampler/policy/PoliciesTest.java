@@ -13,13 +13,14 @@ import org.junit.jupiter.api.Test;
 class PoliciesTest {
     @Test
     void everyPolicyIsRegisteredAndBuiltFromItsRunSpec() {
-        assertEquals(Set.of("uniform", "early-importance", "upper-bound", "selective-backprop", "infobatch"),
+        assertEquals(Set.of("uniform", "early-importance", "upper-bound", "selective-backprop", "infobatch", "rho-loss"),
                 Policies.names());
         for (final String name : Policies.names()) {
             final SamplingPolicy policy = Policies.forRun(spec(name, 8, 100L));
             assertEquals(name, policy.name());
             policy.put(1, 0, null);
-            assertEquals(8, policy.draw(0, 8, PolicyTesting.random(0, 0)).sampleIds().length);
+            // rho-loss sends candidate batches only: 4·8 by default
+            assertEquals(name.equals("rho-loss") ? 32 : 8, policy.draw(0, 8, PolicyTesting.random(0, 0)).sampleIds().length);
             assertEquals(Set.of(), policy.suspects());
         }
     }
@@ -36,6 +37,7 @@ class PoliciesTest {
         assertTrue(lines.contains("infobatch: pruneRatio=0.5 annealFraction=0.125 maxWeight=10 suspectP=0.05"
                 + " suspectVisits=3 suspectCap=0.5"));
         assertTrue(lines.contains("uniform:"));
+        assertTrue(lines.contains("rho-loss: presample=4"));
         assertTrue(Policies.help("infobatch").get(0).startsWith("pruneRatio=0.5  [0, 1)  "));
     }
 

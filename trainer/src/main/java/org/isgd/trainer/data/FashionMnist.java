@@ -4,6 +4,8 @@ import java.nio.file.Path;
 
 /** Loads Fashion-MNIST's train and test sets from a directory of IDX files. */
 public final class FashionMnist {
+    /** Images in the training split. */
+    public static final int TRAIN_SIZE = 60_000;
     private FashionMnist() {
     }
 

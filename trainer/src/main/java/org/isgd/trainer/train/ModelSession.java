@@ -176,6 +176,38 @@ public final class ModelSession implements AutoCloseable {
     /** The predicted class of every image in {@code images}, in inference mode, without augmentation. */
     public int[] predict(final LabelledImages images, final int batchSize) {
         final int[] predicted = new int[images.size()];
+        inference(images, batchSize, (start, count, logp) -> {
+            final long[] best = logp.argMax(1).toLongArray();
+            for (int i = 0; i < count; i++) {
+                predicted[start + i] = (int) best[i];
+            }
+        });
+        return predicted;
+    }
+
+    /**
+     * The cross-entropy of every image in {@code images} against its label, in inference mode,
+     * without augmentation: a reference model's losses on another set (RHO-LOSS's irreducible loss).
+     */
+    public float[] losses(final LabelledImages images, final int batchSize) {
+        final float[] losses = new float[images.size()];
+        inference(images, batchSize, (start, count, logp) -> {
+            final float[] values = logp.toFloatArray();
+            for (int i = 0; i < count; i++) {
+                losses[start + i] = -values[i * images.numClasses() + images.label(start + i)];
+            }
+        });
+        return losses;
+    }
+
+    /** What to do with the log-softmax of images {@code [start, start + count)}. */
+    @FunctionalInterface
+    private interface Chunk {
+        void accept(int start, int count, NDArray logp);
+    }
+
+    /** Runs inference over {@code images} in chunks of {@code batchSize}, handing each chunk's log-softmax on. */
+    private void inference(final LabelledImages images, final int batchSize, final Chunk chunk) {
         final int imageSize = images.imageSize();
         for (int start = 0; start < images.size(); start += batchSize) {
             final int count = Math.min(batchSize, images.size() - start);
@@ -183,13 +215,9 @@ public final class ModelSession implements AutoCloseable {
             System.arraycopy(images.pixels(), start * imageSize, pixels, 0, pixels.length);
             try (NDManager scope = trainer.getManager().newSubManager()) {
                 final NDArray x = scope.create(pixels, new Shape(count, 1, images.rows(), images.cols()));
-                final long[] best = trainer.evaluate(new NDList(x)).singletonOrThrow().argMax(1).toLongArray();
-                for (int i = 0; i < count; i++) {
-                    predicted[start + i] = (int) best[i];
-                }
+                chunk.accept(start, count, trainer.evaluate(new NDList(x)).singletonOrThrow().logSoftmax(1));
             }
         }
-        return predicted;
     }
 
     /** Writes every parameter (DJL's block format) to {@code out}; the optimizer's state is not included. */

@@ -86,7 +86,8 @@ public final class TrainingLoop {
             if (CandidateSelection.PHASE.equals(batch.phase())) {
                 final long scoringStart = System.nanoTime();
                 final BatchOutcome scores = session.score(batch);
-                final CandidateSelection.Selection chosen = rule(batch).select(scores.loss(), scores.gradNormBound());
+                final CandidateSelection.Selection chosen = rule(batch).select(batch.sampleIds(), scores.loss(),
+                        scores.gradNormBound());
                 scoringNanos += System.nanoTime() - scoringStart;
                 scored += batch.size();
                 trained = batch.select(chosen.positions(), chosen.weights(), chosen.phase());

@@ -9,10 +9,12 @@ import java.util.concurrent.ExecutionException;
 import org.isgd.contract.CandidateSelection;
 import org.isgd.infra.common.Errors;
 import org.isgd.infra.common.UsageException;
+import org.isgd.infra.local.IrreducibleLoss;
 import org.isgd.infra.local.KafkaTraining;
 import org.isgd.infra.local.LocalStack;
 import org.isgd.infra.local.SampleRegistration;
 import org.isgd.sampler.policy.EarlyImportancePolicy;
+import org.isgd.sampler.policy.RhoLossPolicy;
 import org.isgd.sampler.policy.UniformPolicy;
 import org.isgd.schemas.RunSpec;
 import org.isgd.trainer.data.DataVariant;
@@ -41,6 +43,9 @@ public final class CellTrainer {
     private final Options options;
     private final LabelledImages test;
     private final String stamp;
+    private final LabelledImages holdout;
+    /** Datasets whose irreducible losses this grid has published. */
+    private final java.util.Set<String> published = new java.util.HashSet<>();
 
     /**
      * @param test  the test set every cell is evaluated on
@@ -48,10 +53,20 @@ public final class CellTrainer {
      */
     public CellTrainer(final GridSettings settings, final Options options, final LabelledImages test,
                        final String stamp) {
+        this(settings, options, test, stamp, null);
+    }
+
+    /**
+     * @param holdout training images outside the grid's (RHO-LOSS's held-out split, made into each
+     *     variant as the training set is); null when no arm is rho-loss
+     */
+    public CellTrainer(final GridSettings settings, final Options options, final LabelledImages test,
+                       final String stamp, final LabelledImages holdout) {
         this.settings = settings;
         this.options = options;
         this.test = test;
         this.stamp = stamp;
+        this.holdout = holdout;
     }
 
     /** The dataset a data variant's samples are registered under. */
@@ -83,8 +98,11 @@ public final class CellTrainer {
             final RunSpec runSpec = RunSpec.newBuilder().setRunId(runId).setDataset(dataset(variant.variant()))
                     .setPolicy(cell.arm().policy()).setParams(runParams).setBatchSize(settings.batchSize())
                     .setSeed(cell.cell().seed()).setBudgetBatches(batches).setMinPopulation((long) n).build();
+            if (RhoLossPolicy.NAME.equals(cell.arm().policy())) {
+                publishIrreducibleLosses(stack, variant);
+            }
             final TrainingLoop loop = new TrainingLoop(options(cell), variant.train(), test,
-                    KafkaTraining.candidates(runSpec, 0));
+                    IrreducibleLoss.candidates(runSpec, 0, stack.bootstrapServers(), Map.of(), n));
             result = trainThroughKafka(stack, runSpec, loop, recorder);
         } else {
             try (BatchSource source = new LocalUniformSource(runId, n, settings.batchSize(), cell.cell().seed(), batches)) {
@@ -94,11 +112,39 @@ public final class CellTrainer {
         final Map<String, Long> phases = new TreeMap<>(recorder.phases());
         final List<CellResult.ClassExtremes> extremes = recorder.extremes(variant.train().numClasses());
         final CellResult.NoiseGuard guard = cell.arm().throughKafka() && variant.flippedCount() > 0
-                && !cell.arm().policy().equals(UniformPolicy.NAME) ? noiseGuard(stack, runId, variant) : null;
+                && !cell.arm().policy().equals(UniformPolicy.NAME) && !cell.arm().policy().equals(RhoLossPolicy.NAME)
+                ? noiseGuard(stack, runId, variant) : null; // uniform and rho-loss have no guard
         return new CellResult(cell.arm().name(), cell.arm().policy(), cell.arm().feed(), cell.arm().augment(),
                 variant.variant().id(), cell.cell().budget(), cell.cell().seed(), runId, runParams, n, result.steps(),
                 result.images(), cell.fullBatches(), result.seconds(), (System.nanoTime() - t0) / 1e9,
                 LocalDateTime.now().toString(), recorder.points(), phases, recorder.histograms(), extremes, guard);
+    }
+
+    /**
+     * Once per variant: trains the reference model on the holdout made into the variant (its noise
+     * or imbalance, another seed) for the grid's full schedule, and publishes each training
+     * sample's loss under it as the variant's dataset's irreducible losses.
+     */
+    private void publishIrreducibleLosses(final LocalStack stack, final DataVariant.Variant variant) {
+        final String dataset = dataset(variant.variant());
+        if (published.contains(dataset)) {
+            return;
+        }
+        if (holdout == null) {
+            throw new UsageException("rho-loss needs a held-out split: run the grid with --limit below the 60,000 "
+                    + "training images, so that the images after it can be the holdout");
+        }
+        final long t0 = System.nanoTime();
+        final LabelledImages reference = variant.variant().apply(holdout, settings.dataSeed() + 1, settings.shape())
+                .train();
+        final float[] losses = IrreducibleLoss.losses(options.of(1, 0, settings.augment(), Integer.MAX_VALUE),
+                reference, variant.train(), settings.batchSize(), settings.epochs());
+        IrreducibleLoss.publish(stack.bootstrapServers(), Map.of(), dataset, settings.model() + " on a holdout of "
+                + reference.size() + ", " + settings.epochs() + " epochs", losses);
+        published.add(dataset);
+        org.slf4j.LoggerFactory.getLogger(CellTrainer.class).info("irreducible losses of {}: reference model on {} "
+                + "held-out samples trained and scored in {} s", dataset, reference.size(),
+                String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
     }
 
     /** The run's suspects as the sampler's latest snapshot of it lists them, against the flipped labels. */
