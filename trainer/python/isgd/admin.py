@@ -8,7 +8,7 @@ from confluent_kafka import Producer
 from . import codec
 from .client import RUNS, SAMPLES, IsgdError
 
-POLICIES = ("uniform", "early-importance", "upper-bound", "selective-backprop", "infobatch")
+POLICIES = ("uniform", "early-importance", "upper-bound", "selective-backprop", "infobatch", "rho-loss")
 
 
 def create_run(bootstrap_servers, run_id, dataset, policy="uniform", batch_size=128, params=None, seed=0,
