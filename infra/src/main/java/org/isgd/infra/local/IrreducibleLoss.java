@@ -1,14 +1,25 @@
 package org.isgd.infra.local;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.isgd.contract.CandidateSelection;
+import org.isgd.contract.Columns;
+import org.isgd.contract.Topics;
+import org.isgd.infra.topics.Clients;
+import org.isgd.schemas.IrreducibleLosses;
 import org.isgd.schemas.RunSpec;
 import org.isgd.trainer.data.LabelledImages;
 import org.isgd.trainer.feed.LocalUniformSource;
-import org.isgd.trainer.feed.ReferenceLosses;
 import org.isgd.trainer.train.ModelSession;
 import org.isgd.trainer.train.TrainerOptions;
 import org.isgd.trainer.train.TrainingBatch;
@@ -55,12 +66,63 @@ public final class IrreducibleLoss {
         }
     }
 
-    /** Publishes losses[i] as sample i's irreducible loss in {@code dataset}. */
+    /** Rows per record: 32,768 rows are 384 KiB, well under the broker's 1 MiB record limit. */
+    public static final int CHUNK = 32_768;
+
+    /** Publishes losses[i] as sample i's irreducible loss in {@code dataset}, in chunks; waits until written. */
     public static void publish(final String bootstrap, final Map<String, Object> extra, final String dataset,
                                final String model, final float[] losses) {
-        final long[] ids = new long[losses.length];
-        Arrays.setAll(ids, i -> i);
-        ReferenceLosses.publish(bootstrap, extra, dataset, model, ids, losses);
+        final Map<String, Object> config = new HashMap<>(extra);
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        // one request at a time: the topic may have been created a moment ago (KAFKA-15591)
+        config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
+        try (KafkaProducer<String, IrreducibleLosses> producer = Clients.producer(config, Topics.IRREDUCIBLE_LOSSES)) {
+            for (int from = 0; from < losses.length; from += CHUNK) {
+                final int to = Math.min(losses.length, from + CHUNK);
+                final long[] ids = new long[to - from];
+                final int first = from;
+                Arrays.setAll(ids, i -> first + i);
+                producer.send(new ProducerRecord<>(Topics.IRREDUCIBLE_LOSSES.name(), dataset,
+                        IrreducibleLosses.newBuilder().setDataset(dataset).setModel(model)
+                                .setCreatedAt(System.currentTimeMillis()).setCount(to - from)
+                                .setSampleIds(Columns.ofLongs(ids))
+                                .setLosses(Columns.ofFloats(Arrays.copyOfRange(losses, from, to))).build())).get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while publishing irreducible losses", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("publishing irreducible losses of " + dataset + " failed: "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /**
+     * The irreducible losses of {@code dataset}'s samples 0..size−1 as published so far (NaN where
+     * none was; a later record's value replaces an earlier one), read to the end of the topic.
+     */
+    public static float[] read(final String bootstrap, final Map<String, Object> extra, final String dataset,
+                               final int size, final Duration timeout) {
+        final float[] losses = new float[size];
+        Arrays.fill(losses, Float.NaN);
+        final Map<String, Object> config = new HashMap<>(extra);
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        final byte[] key = dataset.getBytes(StandardCharsets.UTF_8);
+        for (final ConsumerRecord<byte[], byte[]> r : Clients.readAll(config, Topics.IRREDUCIBLE_LOSSES.name(), timeout)) {
+            if (!Arrays.equals(key, r.key())) {
+                continue;
+            }
+            final IrreducibleLosses chunk = Topics.IRREDUCIBLE_LOSSES.valueSerde().deserializer()
+                    .deserialize(r.topic(), r.value());
+            final long[] ids = Columns.longs("sampleIds", chunk.getSampleIds(), chunk.getCount());
+            final float[] values = Columns.floats("losses", chunk.getLosses(), chunk.getCount());
+            for (int i = 0; i < ids.length; i++) {
+                if (ids[i] >= 0 && ids[i] < size) {
+                    losses[(int) ids[i]] = values[i];
+                }
+            }
+        }
+        return losses;
     }
 
     /**
@@ -73,7 +135,7 @@ public final class IrreducibleLoss {
         final CandidateSelection rule = CandidateSelection.forRun(spec.getPolicy(), spec.getParams(),
                 spec.getBatchSize(), spec.getSeed() * 0x9E3779B97F4A7C15L + rank);
         if (rule != null && CandidateSelection.RHO_LOSS.equals(rule.policy())) {
-            final float[] losses = ReferenceLosses.read(bootstrap, extra, spec.getDataset(), trainSize,
+            final float[] losses = read(bootstrap, extra, spec.getDataset(), trainSize,
                     Duration.ofSeconds(60));
             final long known = java.util.stream.IntStream.range(0, losses.length).filter(i -> !Float.isNaN(losses[i]))
                     .count();

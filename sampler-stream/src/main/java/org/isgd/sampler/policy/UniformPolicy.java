@@ -35,9 +35,9 @@ public class UniformPolicy implements SamplingPolicy {
 
     @Override
     public void put(final long sampleId, final int label, final SampleState state) {
-        final int known = pool.slot(sampleId);
+        final int before = pool.size();
         final int slot = pool.put(sampleId, label);
-        if (known < 0) {
+        if (pool.size() > before) { // new, not a known sample's label change: put already looked it up
             admitted(slot);
         }
     }
