@@ -26,14 +26,17 @@ import org.isgd.trainer.train.TrainingResult;
 /**
  * {@code isgd bench feed}: the trainer's images/s fed through Kafka by the sampler of a local stack
  * against the in-process loader's, same model, same process, one after the other after a warm-up
- * of local batches; written to feed-&lt;time&gt;.json.
+ * of local batches; written to feed-&lt;time&gt;.json. The Kafka-fed feed is timed on a second run of the same
+ * stack: the first run ({@code kafkaWarmupBatches}) pays for compiling the broker's, the sampler's and the clients'
+ * code, which a long-running service and a long training run pay once; its images/s is reported as the cold figure.
  *
- * @param batches       batches trained per feed
- * @param warmupBatches local batches first, to warm up the JIT
+ * @param batches            batches trained per feed
+ * @param warmupBatches      local batches first, to warm up the JIT
+ * @param kafkaWarmupBatches batches of a first Kafka-fed run on the same stack, untimed in the ratio (0: none)
  * @param options       the trainer options of a feed of N batches (no evaluation: training is timed)
  */
-public record FeedBench(int batches, int warmupBatches, int batchSize, String model, String policy, int lead,
-                        LongFunction<TrainerOptions> options) {
+public record FeedBench(int batches, int warmupBatches, int kafkaWarmupBatches, int batchSize, String model,
+                        String policy, int lead, LongFunction<TrainerOptions> options) {
 
     /** Runs both feeds, prints what they gave and writes it to {@code out/feed-<stamp>.json}; returns that file. */
     public Path run(final Path out, final String stamp) throws Exception {
@@ -44,30 +47,48 @@ public record FeedBench(int batches, int warmupBatches, int batchSize, String mo
         System.out.printf("bench feed: %d batches of %d per feed, model %s, policy %s, lead %d%n", batches, batchSize,
                 model, policy, lead);
         local(data, n, warmupBatches);
+        // the in-process loader is timed before and after the Kafka-fed feed: the machine's drift between the two
+        // (±10 % on a shared VM) shows, and the ratio is taken against their mean
+        final TrainingResult before = local(data, n, batches);
+        final TrainingResult cold;
         final TrainingResult kafka;
         try (LocalStack stack = LocalStack.start(dir.resolve("feed-work"))) {
             SampleRegistration.register(stack.client(), SampleRegistration.FASHION_MNIST, data.train().labels());
-            final RunSpec spec = RunSpec.newBuilder().setRunId("feed-" + stamp).setDataset(SampleRegistration.FASHION_MNIST)
-                    .setPolicy(policy).setParams(Map.of()).setBatchSize(batchSize).setLead(lead)
-                    .setBudgetBatches((long) batches).setMinPopulation((long) n).build();
-            kafka = KafkaTraining.createAndTrain(stack, spec, data, options.apply(batches), batches, source -> { })
-                    .result();
+            cold = kafkaWarmupBatches > 0 ? kafka(stack, data, n, "feed-" + stamp + "-warmup", kafkaWarmupBatches)
+                    : null;
+            kafka = kafka(stack, data, n, "feed-" + stamp, batches);
         }
         final TrainingResult local = local(data, n, batches);
-        final double ratio = kafka.imagesPerSecond() / local.imagesPerSecond();
+        final double localMean = (before.imagesPerSecond() + local.imagesPerSecond()) / 2;
+        final double ratio = kafka.imagesPerSecond() / localMean;
+        if (cold != null) {
+            System.out.printf(Locale.ROOT, "%nfed through Kafka, first run on the stack (%d batches, untimed in the "
+                    + "ratio): %.0f images/s (first batch after %.1f s)", cold.steps(), cold.imagesPerSecond(),
+                    cold.firstBatchSeconds());
+        }
         System.out.printf(Locale.ROOT, "%nfed through Kafka: %.0f images/s (first batch after %.1f s)%n"
-                + "in-process loader: %.0f images/s%nratio (Kafka ÷ local): %.3f%n"
+                + "in-process loader: %.0f images/s (%.0f before the Kafka-fed feed, %.0f after)%n"
+                + "ratio (Kafka ÷ local): %.3f%n"
                 + "per batch in the feed (source and sink: waiting, decoding, publishing, acknowledging): "
                 + "Kafka %.0f µs wall, %.0f µs of the training thread's CPU; local %.0f µs wall, %.0f µs CPU%n"
-                + "machine: %s%n", kafka.imagesPerSecond(), kafka.firstBatchSeconds(), local.imagesPerSecond(),
-                ratio, perBatch(kafka.feedSeconds(), kafka), perBatch(kafka.feedCpuSeconds(), kafka),
+                + "machine: %s%n", kafka.imagesPerSecond(), kafka.firstBatchSeconds(), localMean,
+                before.imagesPerSecond(), local.imagesPerSecond(), ratio, perBatch(kafka.feedSeconds(), kafka), perBatch(kafka.feedCpuSeconds(), kafka),
                 perBatch(local.feedSeconds(), local), perBatch(local.feedCpuSeconds(), local), Machine.describe());
         final Path json = dir.resolve("feed-" + stamp + ".json");
-        write(json, kafka, local, ratio);
+        write(json, cold, kafka, before, local, ratio);
         return json;
     }
 
-    private void write(final Path json, final TrainingResult kafka, final TrainingResult local, final double ratio)
+    private TrainingResult kafka(final LocalStack stack, final FashionMnist.Split data, final int n,
+                                 final String runId, final int count) throws Exception {
+        final RunSpec spec = RunSpec.newBuilder().setRunId(runId).setDataset(SampleRegistration.FASHION_MNIST)
+                .setPolicy(policy).setParams(Map.of()).setBatchSize(batchSize).setLead(lead)
+                .setBudgetBatches((long) count).setMinPopulation((long) n).build();
+        return KafkaTraining.createAndTrain(stack, spec, data, options.apply(count), count, source -> { }).result();
+    }
+
+    private void write(final Path json, final TrainingResult cold, final TrainingResult kafka,
+                       final TrainingResult before, final TrainingResult local, final double ratio)
             throws IOException {
         final Map<String, Object> record = new LinkedHashMap<>();
         record.put("command", "isgd bench feed");
@@ -76,8 +97,12 @@ public record FeedBench(int batches, int warmupBatches, int batchSize, String mo
         record.put("model", model);
         record.put("policy", policy);
         record.put("lead", lead);
+        record.put("kafkaWarmupBatches", kafkaWarmupBatches);
+        record.put("kafkaColdImagesPerSecond", cold == null ? null : cold.imagesPerSecond());
         record.put("kafkaImagesPerSecond", kafka.imagesPerSecond());
-        record.put("localImagesPerSecond", local.imagesPerSecond());
+        record.put("localImagesPerSecond", (before.imagesPerSecond() + local.imagesPerSecond()) / 2);
+        record.put("localBeforeImagesPerSecond", before.imagesPerSecond());
+        record.put("localAfterImagesPerSecond", local.imagesPerSecond());
         record.put("ratio", ratio);
         record.put("kafkaFirstBatchSeconds", kafka.firstBatchSeconds());
         record.put("kafkaFeedMicrosPerBatch", perBatch(kafka.feedSeconds(), kafka));
