@@ -12,6 +12,7 @@ import queue
 import threading
 import time
 import uuid
+import warnings
 
 import numpy as np
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
@@ -146,9 +147,16 @@ def read_irreducible_losses(bootstrap_servers, dataset, size, kafka_config=None,
         def keep(message):
             if message.key() != dataset.encode("utf-8"):
                 return
-            chunk = codec.decode_record("IrreducibleLosses", message.value())
-            ids = np.frombuffer(chunk["sampleIds"], dtype="<i8")
-            values = np.frombuffer(chunk["losses"], dtype="<f4")
+            try:
+                chunk = codec.decode_record("IrreducibleLosses", message.value())
+                ids = np.frombuffer(chunk["sampleIds"], dtype="<i8")
+                values = np.frombuffer(chunk["losses"], dtype="<f4")
+                if len(ids) != chunk["count"] or len(values) != chunk["count"]:
+                    raise ValueError("columns of %d and %d values for count %d" % (len(ids), len(values), chunk["count"]))
+            except Exception as e:  # the sampler skips it too
+                warnings.warn("skipped the record at %s-%d offset %d: not irreducible losses (%s)"
+                              % (message.topic(), message.partition(), message.offset(), e))
+                return
             inside = (ids >= 0) & (ids < size)
             losses[ids[inside]] = values[inside]
 

@@ -16,6 +16,8 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.isgd.contract.AvroSerde;
 import org.isgd.contract.Topics;
 import org.isgd.sampler.run.History;
+import org.isgd.sampler.reference.ReferenceLossReader;
+import org.isgd.sampler.reference.ReferenceLossTable;
 import org.isgd.sampler.run.RunTable;
 import org.isgd.sampler.status.RunDirectory;
 import org.isgd.sampler.status.RunSnapshots;
@@ -23,6 +25,7 @@ import org.isgd.schemas.RunSpec;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -49,6 +52,8 @@ public final class SamplerApp implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final boolean sharded;
+    private final ReferenceLossTable references = new ReferenceLossTable();
+    private final ReferenceLossReader referenceReader;
 
     private SamplerApp(final SamplerConfig config) {
         this.metrics = new SamplerMetrics();
@@ -59,8 +64,12 @@ public final class SamplerApp implements AutoCloseable {
         final int partitions = sharded ? 1 : RunPartitions.of(config, Topics.PREDICTION_BATCHES.name());
         final int progressPartitions = sharded ? 1 : RunPartitions.of(config, Topics.PROGRESS.name());
         final Topology topology = SamplerTopology.build(metrics, snapshots, directory, config.runSettings(),
-                config.shardTopic(), config.shards(), partitions, progressPartitions);
+                config.shardTopic(), config.shards(), partitions, progressPartitions, references);
         this.streams = new KafkaStreams(topology, config.streamsProperties());
+        // the noise guards' reference losses: side data read beside the streams (sharded runs do not use them)
+        this.referenceReader = sharded ? null : new ReferenceLossReader(new StreamsConfig(config.streamsProperties())
+                .getGlobalConsumerConfigs(config.defaultInstanceId()
+                        + "-reference-losses"), references, metrics);
         streams.setStateListener((now, before) -> {
             state.set(now);
             LOG.info("sampler state {} -> {}", before, now);
@@ -79,6 +88,9 @@ public final class SamplerApp implements AutoCloseable {
     public static SamplerApp start(final SamplerConfig config) {
         final SamplerApp app = new SamplerApp(config);
         app.streams.start();
+        if (app.referenceReader != null) {
+            app.referenceReader.start();
+        }
         return app;
     }
 
@@ -286,6 +298,14 @@ public final class SamplerApp implements AutoCloseable {
         // leave the group so that a replacement instance gets the tasks at once, not after the session timeout
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
+        if (referenceReader != null) {
+            referenceReader.close();
+        }
         stopped.countDown();
+    }
+
+    /** The irreducible losses this instance has read, by dataset (the noise guards' reference). */
+    public ReferenceLossTable references() {
+        return references;
     }
 }

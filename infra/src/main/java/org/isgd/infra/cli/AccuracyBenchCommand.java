@@ -75,6 +75,10 @@ final class AccuracyBenchCommand implements Callable<Integer> {
             description = "rho-loss: the reference model trains on the N training images after the grid's (--limit "
                     + "must leave them), made into each variant as the training set is (another seed).")
     int holdoutSize;
+    @Option(names = "--reference", description = "Train the reference model on the --holdout images and publish the "
+            + "irreducible losses before every Kafka-fed arm, not only rho-loss: the other policies' noise guards then "
+            + "flag the samples it gives their label a probability below referenceP (default 0.05).")
+    boolean reference;
     @Option(names = "--data", split = ",", paramLabel = "VARIANT",
             description = "Data variants: balanced, long-tail, label-noise. Default: all three.")
     List<String> data;
@@ -155,7 +159,7 @@ final class AccuracyBenchCommand implements Callable<Integer> {
             return 0;
         }
         final CellTrainer trainer = new CellTrainer(settings, flags::toOptions, source.test(), Stamp.now(),
-                holdout(arms, samples));
+                holdout(arms, samples), reference);
         GridSettings.recordInvocation(dir, settings, Machine.describe(), command(), LocalDateTime.now().toString());
         final long started = System.nanoTime();
         final String tables = new GridRunner(dir, plan, trainer, TrainingRun.FASHION_MNIST_CLASSES).run();
@@ -169,14 +173,14 @@ final class AccuracyBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The held-out training images a rho-loss arm's reference model trains on; null without one. */
+    /** The held-out training images the reference model trains on; null without a rho-loss arm or --reference. */
     private LabelledImages holdout(final List<GridArm> arms, final int samples) {
-        if (arms.stream().noneMatch(a -> RhoLossPolicy.NAME.equals(a.policy()))) {
+        if (!reference && arms.stream().noneMatch(a -> RhoLossPolicy.NAME.equals(a.policy()))) {
             return null;
         }
         final int available = FashionMnist.TRAIN_SIZE - samples;
         if (samples == Integer.MAX_VALUE || available < holdoutSize || holdoutSize < 1) {
-            throw new UsageException("rho-loss trains its reference model on the --holdout " + holdoutSize
+            throw new UsageException("the reference model (rho-loss, --reference) trains on the --holdout " + holdoutSize
                     + " training images after the grid's: use --limit at most " + (FashionMnist.TRAIN_SIZE - holdoutSize)
                     + " (or a smaller --holdout)");
         }

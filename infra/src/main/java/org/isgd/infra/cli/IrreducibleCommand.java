@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 @Command(name = "irreducible", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = {"Train a reference model on held-out training images and publish, on isgd.irreducible-losses, "
                 + "each training sample's loss under it: the irreducible losses that trainers of rho-loss runs "
-                + "subtract from their fresh losses (Mindermann et al. 2022, RHO-LOSS).",
+                + "subtract from their fresh losses (Mindermann et al. 2022, RHO-LOSS), and that the sampler's noise "
+                + "guards read to flag samples the reference model says are mislabelled (run parameter referenceP).",
             "Samples 0..N-1 of the dataset (N = --holdout-from) are scored; the reference model trains on the "
                 + "--holdout images after them, which the runs must not register (register with --limit N)."})
 final class IrreducibleCommand implements Callable<Integer> {
@@ -68,7 +69,7 @@ final class IrreducibleCommand implements Callable<Integer> {
             mean += l / losses.length;
         }
         System.out.printf(Locale.ROOT, "published %d irreducible losses of %s on isgd.irreducible-losses (mean %.3f) "
-                + "in %.1f s; runs with --policy rho-loss use them%n", losses.length, dataset, mean,
+                + "in %.1f s; rho-loss runs and the noise guards use them%n", losses.length, dataset, mean,
                 (System.nanoTime() - t0) / 1e9);
         return 0;
     }

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.isgd.contract.CandidateSelection;
 import org.isgd.contract.Columns;
+import org.isgd.contract.IrreducibleLossRows;
 import org.isgd.contract.Topics;
 import org.isgd.infra.topics.Clients;
 import org.isgd.schemas.IrreducibleLosses;
@@ -112,10 +113,16 @@ public final class IrreducibleLoss {
             if (!Arrays.equals(key, r.key())) {
                 continue;
             }
-            final IrreducibleLosses chunk = Topics.IRREDUCIBLE_LOSSES.valueSerde().deserializer()
-                    .deserialize(r.topic(), r.value());
-            final long[] ids = Columns.longs("sampleIds", chunk.getSampleIds(), chunk.getCount());
-            final float[] values = Columns.floats("losses", chunk.getLosses(), chunk.getCount());
+            final IrreducibleLossRows rows;
+            try {
+                rows = IrreducibleLossRows.decode(r.key(), r.value());
+            } catch (RuntimeException e) { // the sampler's reader skips it too
+                org.slf4j.LoggerFactory.getLogger(IrreducibleLoss.class).warn("skipped the record at {}-{} offset {}: "
+                        + "not irreducible losses ({})", r.topic(), r.partition(), r.offset(), e.getMessage());
+                continue;
+            }
+            final long[] ids = rows.sampleIds();
+            final float[] values = rows.losses();
             for (int i = 0; i < ids.length; i++) {
                 if (ids[i] >= 0 && ids[i] < size) {
                     losses[(int) ids[i]] = values[i];

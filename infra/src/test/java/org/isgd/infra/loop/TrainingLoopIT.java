@@ -19,6 +19,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.TopicPartition;
 import org.isgd.contract.Topics;
 import org.isgd.infra.testing.KafkaBackend;
@@ -149,6 +150,12 @@ class TrainingLoopIT {
                 irreducible[i] = 100f;
             }
             IrreducibleLoss.publish(broker.bootstrapServers(), Map.of(), "fashion-mnist", "it", irreducible);
+            // and a record that is not one: the sampler's reader refuses it and goes on
+            try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(client(), new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
+                raw.send(new ProducerRecord<>(Topics.IRREDUCIBLE_LOSSES.name(),
+                        "fashion-mnist".getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[] {1, 2, 3})).get();
+            }
             final int batches = 10;
             final RunSpec spec = RunSpec.newBuilder().setRunId("rho").setDataset("fashion-mnist").setPolicy("rho-loss")
                     .setParams(Map.of("presample", 4.0)).setBatchSize(BATCH).setSeed(3L).setLead(4)
@@ -192,6 +199,29 @@ class TrainingLoopIT {
                 }
             });
             assertEquals(draws, visits);
+
+            // the sampler read the same losses for the noise guards: a selective-backprop run of the dataset flags
+            // every odd sample (the reference gives its label e^-100 < referenceP) before any visit
+            final RunSpec guarded = RunSpec.newBuilder(spec).setRunId("sb-reference").setPolicy("selective-backprop")
+                    .setParams(Map.of()).build();
+            try (KafkaProducer<String, RunSpec> producer = new KafkaProducer<>(client(), Topics.RUNS.keySerde().serializer(),
+                    Topics.RUNS.valueSerde().serializer())) {
+                producer.send(new ProducerRecord<>(Topics.RUNS.name(), guarded.getRunId(), guarded)).get();
+            }
+            final java.util.Set<Long> odd = new java.util.TreeSet<>();
+            for (long id = 1; id < SAMPLES; id += 2) {
+                odd.add(id);
+            }
+            final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            java.util.Set<Long> suspects = java.util.Set.of();
+            while (System.nanoTime() < deadline && !suspects.equals(odd)) {
+                Thread.sleep(100);
+                suspects = app.snapshots().get("sb-reference").map(s -> (java.util.Set<Long>) new java.util.TreeSet<>(
+                        s.suspects())).orElse(java.util.Set.of());
+            }
+            assertEquals(odd, suspects);
+            assertEquals(SAMPLES, app.metrics().referenceLossesRead());
+            assertEquals(1, app.metrics().referenceRecordsRefused());
         } finally {
             app.close();
         }

@@ -61,6 +61,10 @@ final class MetricsExporter {
         counter("isgd_batches_emitted_total", "Index batches emitted to isgd.batches", metrics::batchesEmitted);
         counter("isgd_indices_emitted_total", "Sample indices emitted in batches", metrics::indicesEmitted);
         counter("isgd_predictions_applied_total", "Predictions applied to the importance store", metrics::predictionsApplied);
+        counter("isgd_reference_losses_read_total", "Irreducible losses read from isgd.irreducible-losses for the "
+                + "noise guards", metrics::referenceLossesRead);
+        counter("isgd_reference_records_refused_total", "Records of isgd.irreducible-losses that could not be used "
+                + "(logged with their position)", metrics::referenceRecordsRefused);
         counter("isgd_duplicates_ignored_total", "Redelivered or out-of-date records ignored", metrics::duplicatesIgnored);
         counter("isgd_misrouted_batches_total", "Prediction batches and acknowledgements that arrived on another "
                 + "partition than their run's (a producer not partitioning like Java's default) and were passed on",

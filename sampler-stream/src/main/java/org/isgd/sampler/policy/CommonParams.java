@@ -15,6 +15,11 @@ final class CommonParams {
     static final Param SUSPECT_CAP = Param.real("suspectCap", 0.5, 0, 1,
             "noise guard: a suspect's score is capped at this quantile of recent scores (0.5 the median, 0 the lowest)");
 
+    static final Param REFERENCE_P = Param.real("referenceP", 0.05, 0, 0.5,
+            "noise guard: a sample whose irreducible loss on isgd.irreducible-losses gives its label a probability "
+                    + "below this under the reference model, exp(-loss) < referenceP, is a suspect from the start; "
+                    + "0 disables");
+
     static final Param PRESAMPLE = Param.whole(CandidateSelection.PRESAMPLE, 1, 1, CandidateSelection.MAX_PRESAMPLE,
             "candidate batches: k > 1 sends k·batchSize uniform candidates (phase presample) that the trainer scores "
                     + "with a forward pass and selects batchSize of by the policy's rule on the fresh scores");

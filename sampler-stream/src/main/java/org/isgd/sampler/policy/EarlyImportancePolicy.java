@@ -29,7 +29,8 @@ public final class EarlyImportancePolicy extends ScoredPolicy {
     static final Param FREEZE = Param.whole("freeze", 0, 0, 1,
             "1 = scores computed once at the end of warm-up, 0 = updated from every prediction");
     public static final List<Param> PARAMS = List.of(WARMUP_EPOCHS, SMOOTHING, FREEZE, CommonParams.EPSILON,
-            CommonParams.MAX_WEIGHT, CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS, CommonParams.SUSPECT_CAP);
+            CommonParams.MAX_WEIGHT, CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS, CommonParams.SUSPECT_CAP,
+            CommonParams.REFERENCE_P);
 
     private final double warmupEpochs;
     private final double importanceShare;

@@ -29,7 +29,8 @@ public final class InfoBatchPolicy extends ScoredPolicy {
     static final Param ANNEAL_FRACTION = Param.real("annealFraction", 0.125, 0, 1,
             "last fraction of budgetBatches trained on all samples, unweighted");
     public static final List<Param> PARAMS = List.of(PRUNE_RATIO, ANNEAL_FRACTION, CommonParams.MAX_WEIGHT,
-            CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS, CommonParams.SUSPECT_CAP);
+            CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS, CommonParams.SUSPECT_CAP,
+            CommonParams.REFERENCE_P);
 
     private final double pruneRatio;
     private final float keptWeight;

@@ -14,16 +14,23 @@ import org.isgd.sampler.store.SampleState;
  * {@code suspectVisits} consecutive suspicious visits (counted only while the guard is active,
  * i.e. after warm-up) flag the sample; any other visit resets the count; a visit where the model
  * predicts the registered label clears the flag. Policies cap a suspect's score at the median.
+ *
+ * <p>A reference model's verdict flags a sample too, from the start and whatever the visits say
+ * ({@link #reference}): its irreducible loss says the reference model, trained on held-out data,
+ * gives the registered label a probability below {@code referenceP}. A model that is trained on a
+ * mislabelled sample again and again learns its wrong label, which clears a visit-earned flag; the
+ * reference model never saw the sample, so its flag stays until the reference changes.
  */
 final class NoiseGuard {
     private static final int FLAG = 0x8000;
-    private static final int COUNT = 0x7FFF;
+    private static final int REFERENCE = 0x4000;
+    private static final int COUNT = 0x3FFF;
     private final double suspectP;
     private final int suspectVisits;
     /**
-     * Per slot: the sign bit says whether the sample is flagged, the other 15 bits count its
-     * consecutive suspicious visits (up to 32 767: a streak that long is flagged whatever
-     * suspectVisits). The flag sits beside the count so that the per-prediction check reads the
+     * Per slot: the sign bit says whether the sample is flagged, the next whether the reference
+     * model flagged it, the other 14 bits count its consecutive suspicious visits (up to 16 383: a
+     * streak that long is flagged whatever suspectVisits). The flag sits beside the count so that the per-prediction check reads the
      * line {@link #observe} just wrote, not a hash of ids.
      */
     private short[] streaks = new short[1024];
@@ -50,13 +57,14 @@ final class NoiseGuard {
         ensure(slot);
         final int bits = streaks[slot] & 0xFFFF;
         final int flag = bits & FLAG;
+        final int reference = bits & REFERENCE;
         if (!suspicious(after)) {
-            if (flag != 0 && after.predicted() == after.label()) { // the model now agrees with the label
+            if (flag != 0 && reference == 0 && after.predicted() == after.label()) { // the model now agrees
                 streaks[slot] = 0;
                 suspects.remove(sampleId);
                 return true;
             }
-            streaks[slot] = (short) flag;
+            streaks[slot] = (short) (flag | reference);
             return false;
         }
         final int streak = Math.min(COUNT, (bits & COUNT) + 1);
@@ -65,7 +73,7 @@ final class NoiseGuard {
             suspects.add(sampleId);
             return true;
         }
-        streaks[slot] = (short) (flag | streak);
+        streaks[slot] = (short) (flag | reference | streak);
         return false;
     }
 
@@ -77,11 +85,37 @@ final class NoiseGuard {
         ensure(slot);
         if (suspicious(state)) {
             final int flag = (streaks[slot] & FLAG) != 0 || suspectVisits <= 1 ? FLAG : 0;
-            streaks[slot] = (short) (flag | 1);
+            streaks[slot] = (short) (flag | (streaks[slot] & REFERENCE) | 1);
             if (flag != 0) {
                 suspects.add(sampleId);
             }
         }
+    }
+
+    /**
+     * The reference model's verdict on the sample in {@code slot}: {@code suspect} flags it (and the
+     * flag stays whatever its visits say), false lifts a flag the reference set (its visits count
+     * afresh). Returns whether the sample's flag changed.
+     */
+    boolean reference(final int slot, final long sampleId, final boolean suspect) {
+        ensure(slot);
+        final int bits = streaks[slot] & 0xFFFF;
+        if (suspect == ((bits & REFERENCE) != 0)) {
+            return false;
+        }
+        if (suspect) {
+            streaks[slot] = (short) (bits | FLAG | REFERENCE);
+            suspects.add(sampleId);
+            return (bits & FLAG) == 0;
+        }
+        streaks[slot] = (short) (bits & COUNT);
+        suspects.remove(sampleId);
+        return true;
+    }
+
+    /** Whether the reference model flagged the sample in {@code slot}. */
+    boolean referenceFlagged(final int slot) {
+        return slot < streaks.length && (streaks[slot] & REFERENCE) != 0;
     }
 
     /** The sample's label changed: its history says nothing about the new label. */

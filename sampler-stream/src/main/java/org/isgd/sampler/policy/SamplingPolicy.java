@@ -1,5 +1,7 @@
 package org.isgd.sampler.policy;
 
+import org.isgd.sampler.reference.ReferenceLosses;
+
 import java.util.SplittableRandom;
 import org.isgd.sampler.store.SampleState;
 
@@ -74,6 +76,13 @@ public interface SamplingPolicy {
      * Samples flagged as possibly mislabelled by the policy's noise guard, by id; empty for
      * policies without one. A snapshot, not a live view.
      */
+    /**
+     * The irreducible losses of the run's dataset (a newer version than last time): policies with a
+     * noise guard flag the samples the reference model says are mislabelled; the others ignore them.
+     */
+    default void reference(final ReferenceLosses losses) {
+    }
+
     /** Figures a policy reports about itself for the query API and metrics, e.g. {@code tau}. */
     default java.util.Map<String, Double> stats() {
         return java.util.Map.of();

@@ -4,6 +4,7 @@ import it.unimi.dsi.fastutil.ints.Int2DoubleOpenHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.isgd.sampler.reference.ReferenceLosses;
 import org.isgd.sampler.sampling.RecentQuantiles;
 import org.isgd.sampler.sampling.ScoredPool;
 import org.isgd.sampler.store.SampleState;
@@ -29,6 +30,10 @@ abstract class ScoredPolicy implements SamplingPolicy {
     private final NoiseGuard guard;
     /** The quantile of recent scores a suspect's score is capped at. */
     private final double suspectCap;
+    /** A sample the reference model gives its label a probability below this is a suspect (0: off). */
+    private final double referenceP;
+    /** The dataset's irreducible losses last applied, or null. */
+    private ReferenceLosses reference;
     /**
      * The uncapped score of each flagged sample, whose mass is capped at the median. Every other
      * sample's uncapped score is its mass in the pool: no array of scores beside the masses (80 MB
@@ -47,6 +52,7 @@ abstract class ScoredPolicy implements SamplingPolicy {
         this.recentScores = new RecentQuantiles(history == null ? GUARD_HISTORY : params.getInt(history));
         this.guard = new NoiseGuard(params.get(CommonParams.SUSPECT_P), params.getInt(CommonParams.SUSPECT_VISITS));
         this.suspectCap = params.get(CommonParams.SUSPECT_CAP);
+        this.referenceP = params.get(CommonParams.REFERENCE_P);
     }
 
     @Override
@@ -82,6 +88,9 @@ abstract class ScoredPolicy implements SamplingPolicy {
         final int slot = pool.put(sampleId, label);
         if (known < 0) {
             admitted(slot);
+            if (reference != null) {
+                checkReference(slot);
+            }
         } else if (state != null && state.label() != label) {
             guard.forget(slot, sampleId);
             capped.remove(slot);
@@ -108,6 +117,26 @@ abstract class ScoredPolicy implements SamplingPolicy {
             refresh(slot, score);
         } else if (flagChanged) {
             refresh(slot, uncapped(slot)); // a fixed score capped or uncapped
+        }
+    }
+
+    @Override
+    public final void reference(final ReferenceLosses losses) {
+        if (referenceP <= 0 || losses == null) {
+            return;
+        }
+        reference = losses;
+        for (int slot = 0; slot < pool.size(); slot++) {
+            checkReference(slot);
+        }
+    }
+
+    /** Flags or unflags the sample in {@code slot} by its irreducible loss: exp(−loss) &lt; referenceP. */
+    private void checkReference(final int slot) {
+        final float loss = reference.loss(pool.idAt(slot));
+        final boolean suspect = !Float.isNaN(loss) && Math.exp(-loss) < referenceP;
+        if (guard.reference(slot, pool.idAt(slot), suspect) && pool.seen(slot)) {
+            refresh(slot, uncapped(slot)); // an unseen sample is capped at its first score
         }
     }
 

@@ -31,7 +31,8 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
     static final Param HISTORY = Param.whole("history", CandidateSelection.DEFAULT_HISTORY, 16, RecentQuantiles.MAX_WINDOW,
             "reported losses the loss percentile is taken over");
     public static final List<Param> PARAMS = List.of(MIN_PROB, BETA, HISTORY, CommonParams.EPSILON,
-            CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS, CommonParams.SUSPECT_CAP, CommonParams.PRESAMPLE);
+            CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS, CommonParams.SUSPECT_CAP,
+            CommonParams.REFERENCE_P, CommonParams.PRESAMPLE);
 
     private final double minProb;
     private final int presample;

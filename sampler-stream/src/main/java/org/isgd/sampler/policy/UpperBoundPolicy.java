@@ -33,7 +33,8 @@ public final class UpperBoundPolicy extends ScoredPolicy {
     static final Param TAU_THRESHOLD = Param.real("tauThreshold", CandidateSelection.DEFAULT_TAU_THRESHOLD, 0, 1e6,
             "importance sampling is on while the variance-reduction estimate τ exceeds this");
     public static final List<Param> PARAMS = List.of(TAU_THRESHOLD, CommonParams.EPSILON, CommonParams.MAX_WEIGHT,
-            CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS, CommonParams.SUSPECT_CAP, CommonParams.PRESAMPLE);
+            CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS, CommonParams.SUSPECT_CAP,
+            CommonParams.REFERENCE_P, CommonParams.PRESAMPLE);
 
     private final double tauThreshold;
     private final int presample;

@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.policy.SamplingPolicy;
+import org.isgd.sampler.reference.ReferenceLosses;
 import org.isgd.sampler.sampling.FlowControl;
 import org.isgd.sampler.status.RunSnapshot;
 import org.isgd.sampler.store.RunProgress;
@@ -40,6 +41,8 @@ final class Run {
     private long warmth;
     private double lastEss = Double.NaN;
     private String phase = "-";
+    /** The version of the dataset's irreducible losses the policy has, 0 for none. */
+    private long referenceVersion;
 
     private Run(final RunProgress progress, final RunStorage storage, final RunSettings settings, final long now) {
         this.progress = progress;
@@ -53,6 +56,14 @@ final class Run {
             final int expected = (int) Math.min(min, Integer.MAX_VALUE - 16);
             policy.reserve(expected);
             columns.reserve(expected);
+        }
+    }
+
+    /** Gives the policy the dataset's irreducible losses when they are newer than what it has. */
+    void reference(final ReferenceLosses losses) {
+        if (losses != null && losses.version() != referenceVersion) {
+            policy.reference(losses);
+            referenceVersion = losses.version();
         }
     }
 

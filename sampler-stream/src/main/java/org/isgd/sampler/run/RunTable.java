@@ -1,5 +1,6 @@
 package org.isgd.sampler.run;
 
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -7,8 +8,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.isgd.sampler.policy.Policies;
+import org.isgd.sampler.reference.ReferenceLosses;
 import org.isgd.sampler.status.RunSnapshot;
 import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.SampleState;
@@ -58,10 +61,19 @@ public final class RunTable {
     private final Map<String, Run> runs = new HashMap<>();
     private final Set<RunSpec> refused = new HashSet<>();
 
+    /** The irreducible losses of a dataset, or null: read by the runs' noise guards at every tick. */
+    private final Function<String, ReferenceLosses> references;
+
     public RunTable(final RunStorage storage, final RunSettings settings, final RunListener listener) {
+        this(storage, settings, listener, dataset -> null);
+    }
+
+    public RunTable(final RunStorage storage, final RunSettings settings, final RunListener listener,
+                    final Function<String, ReferenceLosses> references) {
         this.storage = storage;
         this.settings = settings;
         this.listener = listener;
+        this.references = references;
     }
 
     /** Rebuilds every stored run that {@code owned} accepts (the others belong to other tasks now). */
@@ -247,9 +259,13 @@ public final class RunTable {
 
     // ---- periodic work ----
 
-    /** Starts runs whose population settled, writes due checkpoints, prunes old history. */
+    /**
+     * Hands each run its dataset's newest irreducible losses, starts runs whose population settled,
+     * writes due checkpoints, prunes old history.
+     */
     public void tick(final long now, final Output out) {
         for (final Run run : runs.values()) {
+            run.reference(references.apply(run.progress().spec().getDataset()));
             final long before = run.progress().nextBatchSeq();
             emit(run, now, out);
             final boolean checkpointed = run.checkpointIfDue(now);

@@ -9,6 +9,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.isgd.sampler.reference.ReferenceLossTable;
 import org.isgd.sampler.run.RunSettings;
 import org.isgd.sampler.run.RunTable;
 import org.isgd.sampler.status.RunDirectory;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
 final class RunProcessor implements Processor<String, SamplerEvent, String, RunOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(RunProcessor.class);
 
+    private final ReferenceLossTable references;
     private final SamplerMetrics metrics;
     private final RunSnapshots snapshots;
     private final RunDirectory<RunTable> directory;
@@ -56,8 +58,9 @@ final class RunProcessor implements Processor<String, SamplerEvent, String, RunO
 
     /** @param partitions partitions of isgd.prediction-batches (and of the by-run topic): the run tasks */
     RunProcessor(final SamplerMetrics metrics, final RunSnapshots snapshots, final RunDirectory<RunTable> directory,
-                 final RunSettings settings, final int partitions) {
+                 final RunSettings settings, final int partitions, final ReferenceLossTable references) {
         this.metrics = metrics;
+        this.references = references;
         this.snapshots = snapshots;
         this.directory = directory;
         this.settings = settings;
@@ -70,7 +73,7 @@ final class RunProcessor implements Processor<String, SamplerEvent, String, RunO
         runStore = context.getStateStore(StoreKeys.RUNS);
         runSpecs = new RunSpecLookup(context.getStateStore(StoreKeys.RUNS_GLOBAL));
         table = new RunTable(new StoreRunStorage(runStore, context.getStateStore(StoreKeys.JOURNAL),
-                context.getStateStore(StoreKeys.SNAPSHOTS)), settings, metrics);
+                context.getStateStore(StoreKeys.SNAPSHOTS)), settings, metrics, references::of);
         mailbox = new RunDirectory.Mailbox<>(table);
         final List<RunProgress> stored = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> all = runStore.all()) {

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.LongAdder;
  * Counters the sampler keeps: what it emitted, applied, ignored and refused (by reason), and how
  * long predictions took from the trainer to the importance store.
  */
-public final class SamplerMetrics implements org.isgd.sampler.run.RunListener {
+public final class SamplerMetrics implements org.isgd.sampler.run.RunListener,
+        org.isgd.sampler.reference.ReferenceLossReader.Listener {
     /** Prometheus name of the prediction-to-sampling latency histogram. */
     public static final String LATENCY_NAME = "isgd_prediction_latency_ms";
     /**
@@ -25,6 +26,8 @@ public final class SamplerMetrics implements org.isgd.sampler.run.RunListener {
     private final LongAdder predictionsApplied = new LongAdder();
     private final LongAdder duplicatesIgnored = new LongAdder();
     private final LongAdder misrouted = new LongAdder();
+    private final LongAdder referenceLossesRead = new LongAdder();
+    private final LongAdder referenceRecordsRefused = new LongAdder();
     private final Map<String, LongAdder> deadLetters = new ConcurrentHashMap<>();
     // a library histogram: lock-free on the hot path, cumulative buckets that a reader can difference
     private final Histogram predictionLatency = Histogram.builder().name(LATENCY_NAME)
@@ -70,6 +73,26 @@ public final class SamplerMetrics implements org.isgd.sampler.run.RunListener {
     @Override
     public void deadLetter(final String reason) {
         deadLetters.computeIfAbsent(DeadLetters.kind(reason), k -> new LongAdder()).increment();
+    }
+
+    @Override
+    public void referenceLossesRead(final int rows) {
+        referenceLossesRead.add(rows);
+    }
+
+    @Override
+    public void referenceRecordRefused() {
+        referenceRecordsRefused.increment();
+    }
+
+    /** Irreducible losses read from isgd.irreducible-losses (a sample published twice counts twice). */
+    public long referenceLossesRead() {
+        return referenceLossesRead.sum();
+    }
+
+    /** Records of isgd.irreducible-losses the reader could not use (logged with their position). */
+    public long referenceRecordsRefused() {
+        return referenceRecordsRefused.sum();
     }
 
     public long batchesEmitted() {

@@ -16,6 +16,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 import org.isgd.contract.Topic;
 import org.isgd.contract.Topics;
+import org.isgd.sampler.reference.ReferenceLossTable;
 import org.isgd.sampler.run.RunSettings;
 import org.isgd.sampler.run.RunTable;
 import org.isgd.sampler.status.RunDirectory;
@@ -66,7 +67,8 @@ public final class SamplerTopology {
 
     /** The single-task topology with default settings and one partition per topic (tests). */
     public static Topology build(final SamplerMetrics metrics) {
-        return build(metrics, new RunSnapshots(), new RunDirectory<>(), RunSettings.defaults(), null, 1, 1, 1);
+        return build(metrics, new RunSnapshots(), new RunDirectory<>(), RunSettings.defaults(), null, 1, 1, 1,
+                new ReferenceLossTable());
     }
 
     /**
@@ -76,11 +78,12 @@ public final class SamplerTopology {
      * @param partitions partitions of isgd.prediction-batches: the run tasks (and dataset tasks)
      * @param progressPartitions partitions of isgd.progress: when they are as many, the run tasks
      *     read the older acknowledgements straight from it, else through the by-run topic
+     * @param references the irreducible losses the runs' noise guards use (single-task topology)
      */
     public static Topology build(final SamplerMetrics metrics, final RunSnapshots snapshots,
                                  final RunDirectory<RunTable> directory, final RunSettings settings,
                                  final String shardTopic, final int shards, final int partitions,
-                                 final int progressPartitions) {
+                                 final int progressPartitions, final ReferenceLossTable references) {
         final StreamsBuilder builder = new StreamsBuilder();
         builder.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StoreKeys.RUNS_GLOBAL), Serdes.String(),
@@ -121,7 +124,8 @@ public final class SamplerTopology {
         }
 
         final Map<String, KStream<String, RunOutput>> out = direct.merge(byRun, Named.as("merge-by-run"))
-                .process(() -> new RunProcessor(metrics, snapshots, directory, settings, partitions), Named.as("runs"),
+                .process(() -> new RunProcessor(metrics, snapshots, directory, settings, partitions,
+                        references), Named.as("runs"),
                         RUN_STORES)
                 .split(Named.as("runs-"))
                 .branch((k, v) -> v instanceof RunOutput.Batch, Branched.as("batches"))

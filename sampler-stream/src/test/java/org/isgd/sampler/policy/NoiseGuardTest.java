@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.function.Function;
+import org.isgd.sampler.reference.ReferenceLosses;
 import org.isgd.sampler.store.SampleState;
 import org.isgd.schemas.RunSpec;
 import org.junit.jupiter.api.Test;
@@ -185,5 +186,79 @@ class NoiseGuardTest {
         registerAll(policy);
         rounds(policy, 3, 6);
         assertEquals(Set.of(), policy.suspects());
+    }
+
+    /** Irreducible losses for samples 0..N−1: −ln(pLabel) under a reference model; planted and ONCE mislabelled. */
+    private static ReferenceLosses reference(final long version, final Set<Long> mislabelled) {
+        final long[] ids = new long[N];
+        final float[] losses = new float[N];
+        for (int id = 0; id < N; id++) {
+            ids[id] = id;
+            // the reference gives a mislabelled sample's label 0.02 (below referenceP 0.05), a hard one 0.2
+            losses[id] = (float) -Math.log(mislabelled.contains((long) id) ? 0.02 : HARD.contains((long) id) ? 0.2 : 0.9);
+        }
+        return ReferenceLosses.of("d", version, ids, losses);
+    }
+
+    @Test
+    void theReferenceFlagsFromTheStartAndTheFlagSurvivesTheModelLearningTheWrongLabel() {
+        final SelectiveBackpropPolicy policy = new SelectiveBackpropPolicy(spec(SelectiveBackpropPolicy.NAME, 20, null));
+        for (long id = 0; id < N / 2; id++) {
+            policy.put(id, label(id), null);
+        }
+        policy.reference(reference(1, ONCE));
+        // flagged before any visit, samples registered later too; hard ones (reference 0.2) are not
+        for (long id = N / 2; id < N; id++) {
+            policy.put(id, label(id), null);
+        }
+        assertEquals(new TreeSet<>(ONCE), policy.suspects());
+        final Map<Long, SampleState> states = rounds(policy, 5, 4);
+        final TreeSet<Long> both = new TreeSet<>(ONCE);
+        both.addAll(PLANTED); // the visits flag the planted ones as before
+        assertEquals(both, policy.suspects());
+        // ONCE samples are right every other round (pCorrect 0.6, their label predicted), as in the last one: the visits
+        // alone would have cleared a flag; the reference keeps it
+        for (final long id : ONCE) {
+            assertEquals(0.6f, states.get(id).pCorrect(), 1e-6, "last round was a right one");
+        }
+        round(policy, states, new SplittableRandom(6), 4); // a wrong round: high losses, held at the median
+        final double median = policy.recentScores.quantile(0.5);
+        for (final long id : ONCE) {
+            assertTrue(policy.score(states.get(id)) > 2 * median, "the cap is what holds it: " + id);
+            assertTrue(policy.massOf(id) <= median + 0.05, id + ": mass " + policy.massOf(id) + ", median " + median);
+        }
+        // a visit-earned flag still goes when the model agrees with the label
+        final long planted = 3L;
+        final SampleState now = states.get(planted);
+        policy.update(planted, now, new SampleState(now.label(), 0.9f, 0.1f, 0.1f, now.label(), now.visits() + 1,
+                9, 9, 9));
+        assertTrue(!policy.suspects().contains(planted));
+        // a new reference that no longer blames them lifts their flags and their caps
+        policy.reference(reference(2, Set.of()));
+        final TreeSet<Long> left = new TreeSet<>(PLANTED);
+        left.remove(planted);
+        assertEquals(left, policy.suspects());
+        for (final long id : ONCE) {
+            assertEquals(policy.score(states.get(id)), policy.massOf(id), 1e-12, "uncapped: " + id);
+        }
+    }
+
+    @Test
+    void referencePZeroIgnoresTheReference() {
+        final UpperBoundPolicy policy = new UpperBoundPolicy(spec(UpperBoundPolicy.NAME, 20, null, "referenceP", 0));
+        registerAll(policy);
+        policy.reference(reference(1, PLANTED));
+        assertEquals(Set.of(), policy.suspects());
+    }
+
+    @Test
+    void referencePSetsTheThreshold() {
+        // at 0.25 the hard samples' 0.2 counts as a verdict of mislabelling too
+        final UpperBoundPolicy policy = new UpperBoundPolicy(spec(UpperBoundPolicy.NAME, 20, null, "referenceP", 0.25));
+        registerAll(policy);
+        policy.reference(reference(1, PLANTED));
+        final TreeSet<Long> expected = new TreeSet<>(PLANTED);
+        expected.addAll(HARD);
+        assertEquals(expected, policy.suspects());
     }
 }

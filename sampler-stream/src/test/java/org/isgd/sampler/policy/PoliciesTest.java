@@ -29,13 +29,13 @@ class PoliciesTest {
     void describeListsEveryParameterWithItsDefault() {
         final List<String> lines = Policies.describe();
         assertTrue(lines.contains("early-importance: warmupEpochs=2 smoothing=1 freeze=0 epsilon=0 maxWeight=10"
-                + " suspectP=0.05 suspectVisits=3 suspectCap=0.5"), String.join("\n", lines));
+                + " suspectP=0.05 suspectVisits=3 suspectCap=0.5 referenceP=0.05"), String.join("\n", lines));
         assertTrue(lines.contains("upper-bound: tauThreshold=1.5 epsilon=0 maxWeight=10 suspectP=0.05 suspectVisits=3"
-                + " suspectCap=0.5 presample=1"));
+                + " suspectCap=0.5 referenceP=0.05 presample=1"));
         assertTrue(lines.contains("selective-backprop: minProb=0.05 beta=3 history=1024 epsilon=0 suspectP=0.05"
-                + " suspectVisits=3 suspectCap=0.5 presample=1"));
+                + " suspectVisits=3 suspectCap=0.5 referenceP=0.05 presample=1"));
         assertTrue(lines.contains("infobatch: pruneRatio=0.5 annealFraction=0.125 maxWeight=10 suspectP=0.05"
-                + " suspectVisits=3 suspectCap=0.5"));
+                + " suspectVisits=3 suspectCap=0.5 referenceP=0.05"));
         assertTrue(lines.contains("uniform:"));
         assertTrue(lines.contains("rho-loss: presample=4"));
         assertTrue(Policies.help("infobatch").get(0).startsWith("pruneRatio=0.5  [0, 1)  "));

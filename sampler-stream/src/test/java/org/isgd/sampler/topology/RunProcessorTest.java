@@ -21,6 +21,8 @@ import org.isgd.contract.AvroSerde;
 import org.isgd.contract.Columns;
 import org.isgd.contract.IndexBatchCodec;
 import org.isgd.contract.Topics;
+import org.isgd.sampler.reference.ReferenceLossTable;
+import org.isgd.sampler.reference.ReferenceLosses;
 import org.isgd.sampler.run.PredictionRows;
 import org.isgd.sampler.run.RunSettings;
 import org.isgd.sampler.run.RunTable;
@@ -40,6 +42,7 @@ class RunProcessorTest {
 
     private final SamplerMetrics metrics = new SamplerMetrics();
     private final RunDirectory<RunTable> directory = new RunDirectory<>();
+    private final ReferenceLossTable references = new ReferenceLossTable();
     private MockProcessorContext<String, RunOutput> context;
     private KeyValueStore<String, byte[]> global;
     private RunProcessor processor;
@@ -61,7 +64,8 @@ class RunProcessorTest {
         global = context.getStateStore(StoreKeys.RUNS_GLOBAL);
         run = ownedRun();
         context.setCurrentSystemTimeMs(1_000_000L);
-        processor = new RunProcessor(metrics, new RunSnapshots(), directory, RunSettings.defaults(), PARTITIONS);
+        processor = new RunProcessor(metrics, new RunSnapshots(), directory, RunSettings.defaults(), PARTITIONS,
+                references);
         processor.init(context);
     }
 
@@ -75,7 +79,11 @@ class RunProcessorTest {
     }
 
     private void createRun(final String runId, final int lead) {
-        final RunSpec spec = RunSpec.newBuilder().setRunId(runId).setDataset("d").setPolicy("uniform").setParams(Map.of())
+        createRun(runId, lead, "uniform");
+    }
+
+    private void createRun(final String runId, final int lead, final String policy) {
+        final RunSpec spec = RunSpec.newBuilder().setRunId(runId).setDataset("d").setPolicy(policy).setParams(Map.of())
                 .setBatchSize(4).setLead(lead).setMinPopulation(20L).build();
         global.put(runId, Topics.RUNS.valueSerde().serializer().serialize(null, spec));
     }
@@ -118,6 +126,29 @@ class RunProcessorTest {
                 .setPredicted(Columns.ofInts(labels)).build());
         return SamplerEvent.of(SamplerEvent.Kind.PREDICTION_BATCH, partition, 7L,
                 batch.runId().getBytes(StandardCharsets.UTF_8), value, PredictionRows.decode(value));
+    }
+
+    @Test
+    void theRunsNoiseGuardTakesItsDatasetsIrreducibleLossesAtThePeriodicWork() {
+        createRun(run, 2, "selective-backprop");
+        punctuate();
+        population(run, 20);
+        final Duration wait = Duration.ofSeconds(1);
+        assertTrue(!directory.await(run, table -> table.sample(run, 3).suspect(), wait));
+        final long[] ids = new long[20];
+        final float[] losses = new float[20];
+        for (int i = 0; i < 20; i++) {
+            ids[i] = i;
+            losses[i] = i == 3 || i == 7 ? 5f : 0.1f; // the reference gives samples 3 and 7 their label at e^-5
+        }
+        references.set(ReferenceLosses.of("other", 1, ids, new float[20])); // another dataset's: not this run's
+        references.set(ReferenceLosses.of("d", 1, ids, losses));
+        punctuate();
+        for (int i = 0; i < 20; i++) {
+            final long id = i;
+            assertEquals(i == 3 || i == 7, directory.await(run, table -> table.sample(run, id).suspect(), wait),
+                    "sample " + i);
+        }
     }
 
     @Test

@@ -20,6 +20,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.isgd.contract.Topic;
 import org.isgd.contract.Topics;
+import org.isgd.sampler.reference.ReferenceLossTable;
 import org.isgd.sampler.run.History;
 import org.isgd.sampler.run.RunSettings;
 import org.isgd.sampler.run.RunTable;
@@ -45,6 +46,7 @@ class SamplerTopologyTest {
     private TopologyTestDriver driver;
     private SamplerMetrics metrics;
     private final RunDirectory<RunTable> directory = new RunDirectory<>();
+    private final ReferenceLossTable references = new ReferenceLossTable();
     private TestInputTopic<String, RunSpec> runs;
     private TestInputTopic<Long, SampleRegistered> samples;
     private TestInputTopic<Long, SamplePrediction> predictions;
@@ -63,7 +65,7 @@ class SamplerTopologyTest {
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         metrics = new SamplerMetrics();
         driver = new TopologyTestDriver(SamplerTopology.build(metrics, new RunSnapshots(), directory,
-                RunSettings.defaults(), null, 1, 1, 1), props);
+                RunSettings.defaults(), null, 1, 1, 1, references), props);
         runs = input(Topics.RUNS);
         samples = input(Topics.SAMPLES);
         predictions = input(Topics.PREDICTIONS);

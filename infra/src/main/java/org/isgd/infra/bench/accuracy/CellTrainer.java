@@ -44,6 +44,7 @@ public final class CellTrainer {
     private final LabelledImages test;
     private final String stamp;
     private final LabelledImages holdout;
+    private final boolean referenceForAll;
     /** Datasets whose irreducible losses this grid has published. */
     private final java.util.Set<String> published = new java.util.HashSet<>();
 
@@ -53,20 +54,23 @@ public final class CellTrainer {
      */
     public CellTrainer(final GridSettings settings, final Options options, final LabelledImages test,
                        final String stamp) {
-        this(settings, options, test, stamp, null);
+        this(settings, options, test, stamp, null, false);
     }
 
     /**
      * @param holdout training images outside the grid's (RHO-LOSS's held-out split, made into each
-     *     variant as the training set is); null when no arm is rho-loss
+     *     variant as the training set is); null when no arm is rho-loss and {@code referenceForAll} is false
+     * @param referenceForAll publish the irreducible losses before every Kafka-fed cell, not only
+     *     rho-loss's: the noise guards of the other policies then use the reference model too
      */
     public CellTrainer(final GridSettings settings, final Options options, final LabelledImages test,
-                       final String stamp, final LabelledImages holdout) {
+                       final String stamp, final LabelledImages holdout, final boolean referenceForAll) {
         this.settings = settings;
         this.options = options;
         this.test = test;
         this.stamp = stamp;
         this.holdout = holdout;
+        this.referenceForAll = referenceForAll;
     }
 
     /** The dataset a data variant's samples are registered under. */
@@ -92,15 +96,15 @@ public final class CellTrainer {
         if (cell.arm().presample() > 1) {
             runParams.put(CandidateSelection.PRESAMPLE, (double) cell.arm().presample());
         }
+        if (cell.arm().throughKafka() && (referenceForAll || RhoLossPolicy.NAME.equals(cell.arm().policy()))) {
+            publishIrreducibleLosses(stack, variant); // once per variant, before the cell's clock starts
+        }
         final long t0 = System.nanoTime();
         final TrainingResult result;
         if (cell.arm().throughKafka()) {
             final RunSpec runSpec = RunSpec.newBuilder().setRunId(runId).setDataset(dataset(variant.variant()))
                     .setPolicy(cell.arm().policy()).setParams(runParams).setBatchSize(settings.batchSize())
                     .setSeed(cell.cell().seed()).setBudgetBatches(batches).setMinPopulation((long) n).build();
-            if (RhoLossPolicy.NAME.equals(cell.arm().policy())) {
-                publishIrreducibleLosses(stack, variant);
-            }
             final TrainingLoop loop = new TrainingLoop(options(cell), variant.train(), test,
                     IrreducibleLoss.candidates(runSpec, 0, stack.bootstrapServers(), Map.of(), n));
             result = trainThroughKafka(stack, runSpec, loop, recorder);
@@ -131,8 +135,8 @@ public final class CellTrainer {
             return;
         }
         if (holdout == null) {
-            throw new UsageException("rho-loss needs a held-out split: run the grid with --limit below the 60,000 "
-                    + "training images, so that the images after it can be the holdout");
+            throw new UsageException("rho-loss and --reference need a held-out split: run the grid with --limit below "
+                    + "the 60,000 training images, so that the images after it can be the holdout");
         }
         final long t0 = System.nanoTime();
         final LabelledImages reference = variant.variant().apply(holdout, settings.dataSeed() + 1, settings.shape())
