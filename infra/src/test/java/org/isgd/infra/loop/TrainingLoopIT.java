@@ -200,27 +200,33 @@ class TrainingLoopIT {
             });
             assertEquals(draws, visits);
 
-            // the sampler read the same losses for the noise guards: a selective-backprop run of the dataset flags
-            // every odd sample (the reference gives its label e^-100 < referenceP) before any visit
+            // the sampler reads the losses too, for the noise guards: published again with every seventh sample
+            // far above its class's median (the reference gives its label e^-8 of what it gives the class's median
+            // sample, below referenceP), a selective-backprop run of the dataset flags exactly those before any visit
+            final float[] guard = new float[SAMPLES];
+            final java.util.Set<Long> outliers = new java.util.TreeSet<>();
+            for (int i = 0; i < SAMPLES; i++) {
+                guard[i] = i % 7 == 1 ? 8.1f : 0.1f;
+                if (i % 7 == 1) {
+                    outliers.add((long) i);
+                }
+            }
+            IrreducibleLoss.publish(broker.bootstrapServers(), Map.of(), "fashion-mnist", "it", guard);
             final RunSpec guarded = RunSpec.newBuilder(spec).setRunId("sb-reference").setPolicy("selective-backprop")
                     .setParams(Map.of()).build();
             try (KafkaProducer<String, RunSpec> producer = new KafkaProducer<>(client(), Topics.RUNS.keySerde().serializer(),
                     Topics.RUNS.valueSerde().serializer())) {
                 producer.send(new ProducerRecord<>(Topics.RUNS.name(), guarded.getRunId(), guarded)).get();
             }
-            final java.util.Set<Long> odd = new java.util.TreeSet<>();
-            for (long id = 1; id < SAMPLES; id += 2) {
-                odd.add(id);
-            }
             final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             java.util.Set<Long> suspects = java.util.Set.of();
-            while (System.nanoTime() < deadline && !suspects.equals(odd)) {
+            while (System.nanoTime() < deadline && !suspects.equals(outliers)) {
                 Thread.sleep(100);
                 suspects = app.snapshots().get("sb-reference").map(s -> (java.util.Set<Long>) new java.util.TreeSet<>(
                         s.suspects())).orElse(java.util.Set.of());
             }
-            assertEquals(odd, suspects);
-            assertEquals(SAMPLES, app.metrics().referenceLossesRead());
+            assertEquals(outliers, suspects);
+            assertEquals(2 * SAMPLES, app.metrics().referenceLossesRead());
             assertEquals(1, app.metrics().referenceRecordsRefused());
         } finally {
             app.close();

@@ -16,9 +16,9 @@ final class CommonParams {
             "noise guard: a suspect's score is capped at this quantile of recent scores (0.5 the median, 0 the lowest)");
 
     static final Param REFERENCE_P = Param.real("referenceP", 0.05, 0, 0.5,
-            "noise guard: a sample whose irreducible loss on isgd.irreducible-losses gives its label a probability "
-                    + "below this under the reference model, exp(-loss) < referenceP, is a suspect from the start; "
-                    + "0 disables");
+            "noise guard: a sample whose irreducible loss (isgd.irreducible-losses) exceeds its label's median by more "
+                    + "than -ln(referenceP) is a suspect from the start: the reference model gives its label less than "
+                    + "referenceP of what it gives a typical sample of the label; 0 disables");
 
     static final Param PRESAMPLE = Param.whole(CandidateSelection.PRESAMPLE, 1, 1, CandidateSelection.MAX_PRESAMPLE,
             "candidate batches: k > 1 sends k·batchSize uniform candidates (phase presample) that the trainer scores "

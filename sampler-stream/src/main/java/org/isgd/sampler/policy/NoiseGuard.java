@@ -17,7 +17,8 @@ import org.isgd.sampler.store.SampleState;
  *
  * <p>A reference model's verdict flags a sample too, from the start and whatever the visits say
  * ({@link #reference}): its irreducible loss says the reference model, trained on held-out data,
- * gives the registered label a probability below {@code referenceP}. A model that is trained on a
+ * gives the registered label less than {@code referenceP} of what it gives a typical sample of the
+ * label (the policy judges; see {@code ScoredPolicy#reference}). A model that is trained on a
  * mislabelled sample again and again learns its wrong label, which clears a visit-earned flag; the
  * reference model never saw the sample, so its flag stays until the reference changes.
  */

@@ -1,6 +1,8 @@
 package org.isgd.sampler.policy;
 
+import it.unimi.dsi.fastutil.doubles.DoubleArrayList;
 import it.unimi.dsi.fastutil.ints.Int2DoubleOpenHashMap;
+import it.unimi.dsi.fastutil.ints.Int2ObjectOpenHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -30,10 +32,18 @@ abstract class ScoredPolicy implements SamplingPolicy {
     private final NoiseGuard guard;
     /** The quantile of recent scores a suspect's score is capped at. */
     private final double suspectCap;
-    /** A sample the reference model gives its label a probability below this is a suspect (0: off). */
+    /**
+     * A sample the reference model gives its label less than this share of the probability it gives
+     * the label's median sample is a suspect (0: off).
+     */
     private final double referenceP;
     /** The dataset's irreducible losses last applied, or null. */
     private ReferenceLosses reference;
+    /**
+     * Per label, the (lower) median irreducible loss of the population's samples with that label, as
+     * of the last losses applied; samples registered later are judged against it.
+     */
+    private final Int2DoubleOpenHashMap medianLoss = new Int2DoubleOpenHashMap();
     /**
      * The uncapped score of each flagged sample, whose mass is capped at the median. Every other
      * sample's uncapped score is its mass in the pool: no array of scores beside the masses (80 MB
@@ -120,21 +130,42 @@ abstract class ScoredPolicy implements SamplingPolicy {
         }
     }
 
+    /**
+     * Flags the samples whose irreducible loss exceeds their label's median by more than
+     * −ln(referenceP): the reference model gives their label less than referenceP of what it gives
+     * a typical sample of the label. Relative to the label, not absolute, so that a rare class the
+     * reference model is unsure of as a whole (a long tail) is not taken for mislabelled.
+     */
     @Override
     public final void reference(final ReferenceLosses losses) {
         if (referenceP <= 0 || losses == null) {
             return;
         }
         reference = losses;
+        final Int2ObjectOpenHashMap<DoubleArrayList> byLabel = new Int2ObjectOpenHashMap<>();
+        for (int slot = 0; slot < pool.size(); slot++) {
+            final float loss = losses.loss(pool.idAt(slot));
+            if (!Float.isNaN(loss)) {
+                byLabel.computeIfAbsent(pool.labelAt(slot), l -> new DoubleArrayList()).add(loss);
+            }
+        }
+        medianLoss.clear();
+        byLabel.forEach((label, values) -> {
+            final double[] sorted = values.toDoubleArray();
+            java.util.Arrays.sort(sorted);
+            medianLoss.put((int) label, sorted[(sorted.length - 1) / 2]); // the lower median: a sample's own value
+        });
         for (int slot = 0; slot < pool.size(); slot++) {
             checkReference(slot);
         }
     }
 
-    /** Flags or unflags the sample in {@code slot} by its irreducible loss: exp(−loss) &lt; referenceP. */
+    /** Flags or unflags the sample in {@code slot} by its irreducible loss against its label's median. */
     private void checkReference(final int slot) {
         final float loss = reference.loss(pool.idAt(slot));
-        final boolean suspect = !Float.isNaN(loss) && Math.exp(-loss) < referenceP;
+        final int label = pool.labelAt(slot);
+        final boolean suspect = !Float.isNaN(loss) && medianLoss.containsKey(label)
+                && Math.exp(medianLoss.get(label) - loss) < referenceP;
         if (guard.reference(slot, pool.idAt(slot), suspect) && pool.seen(slot)) {
             refresh(slot, uncapped(slot)); // an unseen sample is capped at its first score
         }

@@ -43,6 +43,8 @@ final class Run {
     private String phase = "-";
     /** The version of the dataset's irreducible losses the policy has, 0 for none. */
     private long referenceVersion;
+    /** The population when the policy last got them. */
+    private int referencePopulation;
 
     private Run(final RunProgress progress, final RunStorage storage, final RunSettings settings, final long now) {
         this.progress = progress;
@@ -59,11 +61,18 @@ final class Run {
         }
     }
 
-    /** Gives the policy the dataset's irreducible losses when they are newer than what it has. */
+    /**
+     * Gives the policy the dataset's irreducible losses when they are newer than what it has, or
+     * when the population grew by more than 1 % since (the guard judges a sample against its label's
+     * median over the population it was given; samples that join in between are judged against it).
+     */
     void reference(final ReferenceLosses losses) {
-        if (losses != null && losses.version() != referenceVersion) {
+        final int population = policy.population();
+        if (losses != null && (losses.version() != referenceVersion
+                || population > referencePopulation + referencePopulation / 100)) {
             policy.reference(losses);
             referenceVersion = losses.version();
+            referencePopulation = population;
         }
     }
 

@@ -261,4 +261,25 @@ class NoiseGuardTest {
         expected.addAll(HARD);
         assertEquals(expected, policy.suspects());
     }
+
+    @Test
+    void theReferenceJudgesASampleAgainstItsLabelNotAbsolutely() {
+        // the reference model is unsure of every sample of label 0 (a rare class: 0.03 each), and gives one of them
+        // 0.0005: only that one is far below its label's typical sample
+        final long[] ids = new long[N];
+        final float[] losses = new float[N];
+        long outlier = -1;
+        for (int id = 0; id < N; id++) {
+            ids[id] = id;
+            final boolean rare = label(id) == 0;
+            if (rare && outlier < 0) {
+                outlier = id;
+            }
+            losses[id] = (float) -Math.log(id == outlier ? 0.0005 : rare ? 0.03 : 0.9);
+        }
+        final SelectiveBackpropPolicy policy = new SelectiveBackpropPolicy(spec(SelectiveBackpropPolicy.NAME, 20, null));
+        registerAll(policy);
+        policy.reference(ReferenceLosses.of("d", 1, ids, losses));
+        assertEquals(Set.of(outlier), policy.suspects());
+    }
 }
