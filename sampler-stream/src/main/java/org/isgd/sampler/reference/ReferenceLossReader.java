@@ -40,6 +40,8 @@ public final class ReferenceLossReader implements AutoCloseable {
     private final Listener listener;
     private final Thread thread;
     private volatile boolean closing;
+    /** Counted down by {@link #close}: ends the wait for the topic without interrupting the consumer. */
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private final Map<String, Long2IntOpenHashMap> building = new HashMap<>();
     private final Set<String> dirty = new HashSet<>();
 
@@ -114,12 +116,16 @@ public final class ReferenceLossReader implements AutoCloseable {
             if (!closing) {
                 LOG.error("reference-loss reader woken up unexpectedly; the noise guards keep the losses read so far", e);
             }
-        } catch (RuntimeException e) { // an interrupt while closing included
+        } catch (RuntimeException e) {
             if (!closing) {
                 LOG.error("reference-loss reader failed; the noise guards keep the losses read so far", e);
             }
         } finally {
-            consumer.close(Duration.ofSeconds(5));
+            try {
+                consumer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.debug("closing the reference-loss reader's consumer", e);
+            }
         }
     }
 
@@ -137,7 +143,9 @@ public final class ReferenceLossReader implements AutoCloseable {
                 told = true;
             }
             try {
-                Thread.sleep(TOPIC_RETRY.toMillis());
+                if (closed.await(TOPIC_RETRY.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    return null;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return null;
@@ -183,8 +191,8 @@ public final class ReferenceLossReader implements AutoCloseable {
             }
             return;
         }
-        consumer.wakeup();
-        thread.interrupt(); // out of the wait for the topic
+        closed.countDown(); // out of the wait for the topic
+        consumer.wakeup(); // out of a poll
         try {
             thread.join(Duration.ofSeconds(10).toMillis());
         } catch (InterruptedException e) {
