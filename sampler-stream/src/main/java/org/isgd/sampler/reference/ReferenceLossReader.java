@@ -164,7 +164,11 @@ public final class ReferenceLossReader implements AutoCloseable {
                     e.getMessage());
             return;
         }
-        final Long2IntOpenHashMap map = building.computeIfAbsent(rows.dataset(), d -> new Long2IntOpenHashMap());
+        // copy-on-write: the published version is the only full map between changes
+        final Long2IntOpenHashMap map = building.computeIfAbsent(rows.dataset(), d -> {
+            final ReferenceLosses published = table.of(d);
+            return published == null ? new Long2IntOpenHashMap() : published.copy();
+        });
         for (int i = 0; i < rows.sampleIds().length; i++) {
             map.put(rows.sampleIds()[i], Float.floatToRawIntBits(rows.losses()[i]));
         }
@@ -174,9 +178,9 @@ public final class ReferenceLossReader implements AutoCloseable {
 
     private void publish() {
         for (final String dataset : dirty) {
-            final Long2IntOpenHashMap copy = new Long2IntOpenHashMap(building.get(dataset));
-            table.publish(dataset, copy);
-            LOG.info("reference losses of dataset '{}': {} samples (version {})", dataset, copy.size(),
+            final Long2IntOpenHashMap map = building.remove(dataset); // handed over, not copied
+            table.publish(dataset, map);
+            LOG.info("reference losses of dataset '{}': {} samples (version {})", dataset, map.size(),
                     table.of(dataset).version());
         }
         dirty.clear();

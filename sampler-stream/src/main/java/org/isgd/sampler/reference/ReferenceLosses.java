@@ -43,6 +43,11 @@ public final class ReferenceLosses {
         return Float.intBitsToFloat(byId.get(sampleId));
     }
 
+    /** A modifiable copy of the losses (float bits by sample id), for the reader's next version. */
+    Long2IntOpenHashMap copy() {
+        return new Long2IntOpenHashMap(byId);
+    }
+
     /** Samples with a loss. */
     public int size() {
         return byId.size();

@@ -63,13 +63,15 @@ final class Run {
 
     /**
      * Gives the policy the dataset's irreducible losses when they are newer than what it has, or
-     * when the population grew by more than 1 % since (the guard judges a sample against its label's
-     * median over the population it was given; samples that join in between are judged against it).
+     * when the population grew by more than a quarter since (the guard judges a sample against its
+     * label's median over the population it was given; samples that join in between are judged
+     * against that median). Growth by quarters keeps the re-applications of a dataset that registers
+     * while the losses are there at about five times one application in all.
      */
     void reference(final ReferenceLosses losses) {
         final int population = policy.population();
         if (losses != null && (losses.version() != referenceVersion
-                || population > referencePopulation + referencePopulation / 100)) {
+                || population > referencePopulation + referencePopulation / 4)) {
             policy.reference(losses);
             referenceVersion = losses.version();
             referencePopulation = population;
