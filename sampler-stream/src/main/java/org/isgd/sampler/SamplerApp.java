@@ -304,8 +304,4 @@ public final class SamplerApp implements AutoCloseable {
         stopped.countDown();
     }
 
-    /** The irreducible losses this instance has read, by dataset (the noise guards' reference). */
-    public ReferenceLossTable references() {
-        return references;
-    }
 }

@@ -3,10 +3,8 @@ package org.isgd.sampler.reference;
 import it.unimi.dsi.fastutil.longs.Long2IntOpenHashMap;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -39,27 +37,16 @@ public final class ReferenceLossReader implements AutoCloseable {
     private final ReferenceLossTable table;
     private final Listener listener;
     private final Thread thread;
-    private volatile boolean closing;
     /** Counted down by {@link #close}: ends the wait for the topic without interrupting the consumer. */
     private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+    /** The datasets changed since their last version was published, each its next version's whole map. */
     private final Map<String, Long2IntOpenHashMap> building = new HashMap<>();
-    private final Set<String> dirty = new HashSet<>();
 
     /** What the reader tells the sampler's metrics. */
     public interface Listener {
         void referenceLossesRead(int rows);
 
         void referenceRecordRefused();
-
-        Listener NONE = new Listener() {
-            @Override
-            public void referenceLossesRead(final int rows) {
-            }
-
-            @Override
-            public void referenceRecordRefused() {
-            }
-        };
     }
 
     /**
@@ -98,13 +85,13 @@ public final class ReferenceLossReader implements AutoCloseable {
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             long lastPublish = System.nanoTime();
-            while (!closing) {
+            while (!closing()) {
                 consumer.poll(Duration.ofSeconds(1)).forEach(this::accept);
                 boolean caughtUp = true;
                 for (final TopicPartition p : partitions) {
                     caughtUp &= consumer.position(p) >= end.get(p);
                 }
-                if (!dirty.isEmpty() && (caughtUp || System.nanoTime() - lastPublish > PUBLISH_EVERY.toNanos())) {
+                if (!building.isEmpty() && (caughtUp || System.nanoTime() - lastPublish > PUBLISH_EVERY.toNanos())) {
                     publish();
                     lastPublish = System.nanoTime();
                 }
@@ -113,11 +100,11 @@ public final class ReferenceLossReader implements AutoCloseable {
                 }
             }
         } catch (WakeupException e) {
-            if (!closing) {
+            if (!closing()) {
                 LOG.error("reference-loss reader woken up unexpectedly; the noise guards keep the losses read so far", e);
             }
         } catch (RuntimeException e) {
-            if (!closing) {
+            if (!closing()) {
                 LOG.error("reference-loss reader failed; the noise guards keep the losses read so far", e);
             }
         } finally {
@@ -132,7 +119,7 @@ public final class ReferenceLossReader implements AutoCloseable {
     /** The topic's partitions, waiting for the topic to exist; null when closed first. */
     private List<TopicPartition> awaitPartitions() throws WakeupException {
         boolean told = false;
-        while (!closing) {
+        while (!closing()) {
             final List<PartitionInfo> infos = consumer.partitionsFor(Topics.IRREDUCIBLE_LOSSES.name());
             if (infos != null && !infos.isEmpty()) {
                 return infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
@@ -172,30 +159,31 @@ public final class ReferenceLossReader implements AutoCloseable {
         for (int i = 0; i < rows.sampleIds().length; i++) {
             map.put(rows.sampleIds()[i], Float.floatToRawIntBits(rows.losses()[i]));
         }
-        dirty.add(rows.dataset());
         listener.referenceLossesRead(rows.sampleIds().length);
     }
 
     private void publish() {
-        for (final String dataset : dirty) {
-            final Long2IntOpenHashMap map = building.remove(dataset); // handed over, not copied
+        building.forEach((dataset, map) -> { // handed over, not copied
             table.publish(dataset, map);
             LOG.info("reference losses of dataset '{}': {} samples (version {})", dataset, map.size(),
                     table.of(dataset).version());
-        }
-        dirty.clear();
+        });
+        building.clear();
+    }
+
+    private boolean closing() {
+        return closed.getCount() == 0;
     }
 
     @Override
     public void close() {
-        closing = true;
+        closed.countDown(); // also ends the wait for the topic
         if (!thread.isAlive()) {
             if (thread.getState() == Thread.State.NEW) {
                 consumer.close(Duration.ZERO);
             }
             return;
         }
-        closed.countDown(); // out of the wait for the topic
         consumer.wakeup(); // out of a poll
         try {
             thread.join(Duration.ofSeconds(10).toMillis());

@@ -48,9 +48,5 @@ public final class ReferenceLosses {
         return new Long2IntOpenHashMap(byId);
     }
 
-    /** Samples with a loss. */
-    public int size() {
-        return byId.size();
-    }
 
 }

@@ -72,10 +72,10 @@ public record FeedBench(int batches, int warmupBatches, int kafkaWarmupBatches, 
                 + "per batch in the feed (source and sink: waiting, decoding, publishing, acknowledging): "
                 + "Kafka %.0f µs wall, %.0f µs of the training thread's CPU; local %.0f µs wall, %.0f µs CPU%n"
                 + "machine: %s%n", kafka.imagesPerSecond(), kafka.firstBatchSeconds(), localMean,
-                before.imagesPerSecond(), local.imagesPerSecond(), ratio, perBatch(kafka.feedSeconds(), kafka), perBatch(kafka.feedCpuSeconds(), kafka),
-                perBatch(local.feedSeconds(), local), perBatch(local.feedCpuSeconds(), local), Machine.describe());
+                before.imagesPerSecond(), local.imagesPerSecond(), ratio, perBatch(kafka.feedSeconds(), kafka),
+                perBatch(kafka.feedCpuSeconds(), kafka), perBatch(local.feedSeconds(), local), perBatch(local.feedCpuSeconds(), local), Machine.describe());
         final Path json = dir.resolve("feed-" + stamp + ".json");
-        write(json, cold, kafka, before, local, ratio);
+        write(json, cold, kafka, before, local, localMean, ratio);
         return json;
     }
 
@@ -88,8 +88,8 @@ public record FeedBench(int batches, int warmupBatches, int kafkaWarmupBatches, 
     }
 
     private void write(final Path json, final TrainingResult cold, final TrainingResult kafka,
-                       final TrainingResult before, final TrainingResult local, final double ratio)
-            throws IOException {
+                       final TrainingResult before, final TrainingResult local, final double localMean,
+                       final double ratio) throws IOException {
         final Map<String, Object> record = new LinkedHashMap<>();
         record.put("command", "isgd bench feed");
         record.put("batches", batches);
@@ -100,7 +100,7 @@ public record FeedBench(int batches, int warmupBatches, int kafkaWarmupBatches, 
         record.put("kafkaWarmupBatches", kafkaWarmupBatches);
         record.put("kafkaColdImagesPerSecond", cold == null ? null : cold.imagesPerSecond());
         record.put("kafkaImagesPerSecond", kafka.imagesPerSecond());
-        record.put("localImagesPerSecond", (before.imagesPerSecond() + local.imagesPerSecond()) / 2);
+        record.put("localImagesPerSecond", localMean);
         record.put("localBeforeImagesPerSecond", before.imagesPerSecond());
         record.put("localAfterImagesPerSecond", local.imagesPerSecond());
         record.put("ratio", ratio);
