@@ -9,7 +9,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.TreeMap;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.state.HostInfo;
@@ -27,7 +26,6 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.isgd.sampler.store.SampleState;
@@ -52,6 +50,8 @@ public final class SamplerApp implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final boolean sharded;
+    /** The shards of a sharded sampler, 1 without. */
+    private final int shards;
     private final ReferenceLossTable references = new ReferenceLossTable();
     private final ReferenceLossReader referenceReader;
 
@@ -66,8 +66,9 @@ public final class SamplerApp implements AutoCloseable {
         final Topology topology = SamplerTopology.build(metrics, snapshots, directory, config.runSettings(),
                 config.shardTopic(), config.shards(), partitions, progressPartitions, references);
         this.streams = new KafkaStreams(topology, config.streamsProperties());
-        // the noise guards' reference losses: side data read beside the streams (sharded runs do not use them)
-        this.referenceReader = sharded ? null : new ReferenceLossReader(new StreamsConfig(config.streamsProperties())
+        this.shards = config.shards();
+        // the noise guards' reference losses: side data read beside the streams
+        this.referenceReader = new ReferenceLossReader(new StreamsConfig(config.streamsProperties())
                 .getGlobalConsumerConfigs(config.defaultInstanceId()
                         + "-reference-losses"), references, metrics);
         streams.setStateListener((now, before) -> {
@@ -88,9 +89,7 @@ public final class SamplerApp implements AutoCloseable {
     public static SamplerApp start(final SamplerConfig config) {
         final SamplerApp app = new SamplerApp(config);
         app.streams.start();
-        if (app.referenceReader != null) {
-            app.referenceReader.start();
-        }
+        app.referenceReader.start();
         return app;
     }
 
@@ -196,53 +195,67 @@ public final class SamplerApp implements AutoCloseable {
             return directory.await(runId, table -> table.states(runId), ASK_TIMEOUT);
         }
         final Map<Long, SampleState> states = new TreeMap<>();
-        try (KeyValueIterator<String, byte[]> it = this.<byte[]>store(StoreKeys.IMPORTANCE)
-                .prefixScan(StoreKeys.prefix(runId), new StringSerializer())) {
-            it.forEachRemaining(kv -> states.put(StoreKeys.sampleId(kv.key), SampleState.fromBytes(kv.value)));
-        }
+        localShards(runId).forEach(key -> states.putAll(directory.await(key, table -> table.states(runId), ASK_TIMEOUT)));
         return states;
     }
 
     /** A sample's current state in a run, if this instance holds it and it was ever trained. */
     public Optional<SampleState> sampleState(final String runId, final long sampleId) {
-        if (!sharded) {
-            return Optional.ofNullable(view(runId, sampleId)).map(RunTable.SampleView::state);
-        }
-        final byte[] bytes = this.<byte[]>store(StoreKeys.IMPORTANCE).get(StoreKeys.key(runId, sampleId));
-        return bytes == null ? Optional.empty() : Optional.of(SampleState.fromBytes(bytes));
+        return Optional.ofNullable(view(runId, sampleId)).map(RunTable.SampleView::state);
     }
 
     /** Whether a sample is in the run's population (sharded: registered with this instance's shard). */
     public boolean isRegistered(final String runId, final String dataset, final long sampleId) {
-        if (!sharded) {
-            return view(runId, sampleId) != null;
-        }
-        return this.<byte[]>store(StoreKeys.POPULATION).get(StoreKeys.key(dataset, sampleId)) != null;
+        return view(runId, sampleId) != null;
     }
 
+    /** The sample as the task that holds it sees it; null when it is not in the run or not held here. */
     private RunTable.SampleView view(final String runId, final long sampleId) {
-        return directory.await(runId, table -> table.sample(runId, sampleId), ASK_TIMEOUT);
+        final String key = sharded ? shardKey(runId, sampleId) : runId;
+        if (sharded && (key == null || !directory.holds(key))) {
+            return null;
+        }
+        return directory.await(key, table -> table.sample(runId, sampleId), ASK_TIMEOUT);
+    }
+
+    /** The directory key of the shard of a sharded run that holds a sample; null for an unknown run. */
+    private String shardKey(final String runId, final long sampleId) {
+        return runSpec(runId).map(spec -> RunDirectory.shardKey(runId, shardOf(spec.getDataset(), sampleId)))
+                .orElse(null);
+    }
+
+    /** The shard of a sample: the partition of the shard topic its key dataset/sampleId goes to. */
+    private int shardOf(final String dataset, final long sampleId) {
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                (dataset + "/" + sampleId).getBytes(java.nio.charset.StandardCharsets.UTF_8))) % shards;
+    }
+
+    /** The directory keys of the shards of a run this instance holds. */
+    private List<String> localShards(final String runId) {
+        final List<String> keys = new ArrayList<>();
+        for (int shard = 0; shard < shards; shard++) {
+            if (directory.holds(RunDirectory.shardKey(runId, shard))) {
+                keys.add(RunDirectory.shardKey(runId, shard));
+            }
+        }
+        return keys;
     }
 
     /** Every state a sample had in a run, oldest first, each with the time of its prediction. */
     public List<HistoryEntry> history(final String runId, final long sampleId) {
         final List<HistoryEntry> entries = new ArrayList<>();
-        if (!sharded) {
-            final RunTable.SampleView view = view(runId, sampleId);
-            if (view == null || view.state() == null) {
-                return entries;
-            }
-            final ReadOnlyKeyValueStore<String, byte[]> journal = store(StoreKeys.JOURNAL);
-            for (final History.Entry entry : History.of(sampleId, view.state().label(), view.lastApply(),
-                    index -> journal.get(RunTable.journalKey(runId, index)))) {
-                entries.add(new HistoryEntry(entry.timestamp(), entry.state()));
-            }
+        final RunTable.SampleView view = view(runId, sampleId);
+        if (view == null || view.state() == null) {
             return entries;
         }
-        try (KeyValueIterator<String, byte[]> it = this.<byte[]>store(StoreKeys.HISTORY)
-                .prefixScan(StoreKeys.key(runId, sampleId) + "/", new StringSerializer())) {
-            it.forEachRemaining(kv -> entries.add(new HistoryEntry(StoreKeys.historyTimestamp(kv.key),
-                    SampleState.fromBytes(kv.value))));
+        // a sharded run has a journal per shard, under the same keys: read the sample's shard's
+        final StoreQueryParameters<ReadOnlyKeyValueStore<String, byte[]>> where = StoreQueryParameters.fromNameAndType(
+                StoreKeys.JOURNAL, QueryableStoreTypes.<String, byte[]>keyValueStore());
+        final ReadOnlyKeyValueStore<String, byte[]> journal = streams.store(sharded
+                ? where.withPartition(shardOf(runSpec(runId).orElseThrow().getDataset(), sampleId)) : where);
+        for (final History.Entry entry : History.of(sampleId, view.state().label(), view.lastApply(),
+                index -> journal.get(RunTable.journalKey(runId, index)))) {
+            entries.add(new HistoryEntry(entry.timestamp(), entry.state()));
         }
         return entries;
     }
@@ -264,20 +277,11 @@ public final class SamplerApp implements AutoCloseable {
         if (!sharded) {
             return directory.await(runId, table -> table.hardest(runId, k), ASK_TIMEOUT);
         }
-        final PriorityQueue<Map.Entry<Long, SampleState>> top = new PriorityQueue<>(
-                Comparator.comparingDouble(e -> e.getValue().loss()));
-        try (KeyValueIterator<String, byte[]> it = this.<byte[]>store(StoreKeys.IMPORTANCE)
-                .prefixScan(StoreKeys.prefix(runId), new StringSerializer())) {
-            it.forEachRemaining(kv -> {
-                top.add(Map.entry(StoreKeys.sampleId(kv.key), SampleState.fromBytes(kv.value)));
-                if (top.size() > k) {
-                    top.poll();
-                }
-            });
-        }
-        final List<Map.Entry<Long, SampleState>> hardest = new ArrayList<>(top);
+        final List<Map.Entry<Long, SampleState>> hardest = new ArrayList<>();
+        localShards(runId).forEach(key -> hardest.addAll(directory.await(key, table -> table.hardest(runId, k),
+                ASK_TIMEOUT)));
         hardest.sort(Comparator.comparingDouble((Map.Entry<Long, SampleState> e) -> e.getValue().loss()).reversed());
-        return hardest;
+        return List.copyOf(hardest.subList(0, Math.min(k, hardest.size())));
     }
 
     /** One past state of a sample: the state right after the prediction made at {@code timestamp}. */
@@ -298,9 +302,7 @@ public final class SamplerApp implements AutoCloseable {
         // leave the group so that a replacement instance gets the tasks at once, not after the session timeout
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
-        if (referenceReader != null) {
-            referenceReader.close();
-        }
+        referenceReader.close();
         stopped.countDown();
     }
 

@@ -102,6 +102,8 @@ class ShardedSamplerIT {
                     .setState(RunState.PAUSED).build();
             put(Topics.RUNS.name(), runId, Topics.RUNS.valueSerde().serializer().serialize(null, spec));
             final long applied = apps.stream().mapToLong(a -> a.metrics().predictionsApplied()).sum();
+            // a prediction for a sample its run has not taken in yet is refused (unknown-sample), sharded or not
+            await("the shards took in every sample", () -> population(apps.get(0), runId) == population);
             try (KafkaProducer<byte[], byte[]> producer = producer()) {
                 for (int i = 0; i < population; i++) {
                     final SamplePrediction p = SamplePrediction.newBuilder().setRunId(runId).setSampleId(i).setBatchSeq(0)
@@ -406,6 +408,17 @@ class ShardedSamplerIT {
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), path + ": " + response.body());
         return JSON.readTree(response.body());
+    }
+
+    /** The run's population as its coordinator has it from the shards' reports; -1 before it answers. */
+    private static int population(final SamplerApp app, final String runId) {
+        try {
+            final HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(APIS.get(app).url()
+                    + "/runs/" + runId)).build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? JSON.readTree(response.body()).path("population").asInt(-1) : -1;
+        } catch (Exception e) {
+            return -1;
+        }
     }
 
     private static void awaitRunning(final List<SamplerApp> apps) throws Exception {

@@ -57,6 +57,59 @@ public record PredictionRows(PredictionBatch header, byte[] raw, long[] ids, int
         return of(batch, SERDE.encode(batch));
     }
 
+    /**
+     * This record's rows in {@code parts} records with the same header, row i in part
+     * {@code partOf(i)}, in their order; each part keeps its rows' positions (explicitly) and
+     * trained flags. A part without rows is null.
+     */
+    public PredictionRows[] split(final java.util.function.IntUnaryOperator partOf, final int parts) {
+        final int[] part = new int[count()];
+        final int[] sizes = new int[parts];
+        for (int i = 0; i < part.length; i++) {
+            part[i] = partOf.applyAsInt(i);
+            sizes[part[i]]++;
+        }
+        final PredictionRows[] split = new PredictionRows[parts];
+        for (int p = 0; p < parts; p++) {
+            if (sizes[p] == 0) {
+                continue;
+            }
+            final int n = sizes[p];
+            final long[] partIds = new long[n];
+            final int[] partLabels = new int[n];
+            final float[] partPCorrect = new float[n];
+            final float[] partLoss = new float[n];
+            final float[] partBound = new float[n];
+            final int[] partPredicted = new int[n];
+            final int[] partPositions = new int[n];
+            final boolean[] partTrained = new boolean[n];
+            int j = 0;
+            for (int i = 0; i < part.length; i++) {
+                if (part[i] != p) {
+                    continue;
+                }
+                partIds[j] = ids[i];
+                partLabels[j] = labels[i];
+                partPCorrect[j] = pCorrect[i];
+                partLoss[j] = loss[i];
+                partBound[j] = gradNormBound[i];
+                partPredicted[j] = predicted[i];
+                partPositions[j] = position(i);
+                partTrained[j++] = trained(i);
+            }
+            final PredictionBatch batch = PredictionBatch.newBuilder(header).setCount(n)
+                    .setSampleIds(Columns.ofLongs(partIds)).setLabels(Columns.ofInts(partLabels))
+                    .setPCorrect(Columns.ofFloats(partPCorrect)).setLoss(Columns.ofFloats(partLoss))
+                    .setGradNormBound(Columns.ofFloats(partBound)).setPredicted(Columns.ofInts(partPredicted))
+                    .setPositions(Columns.ofInts(partPositions))
+                    .setTrained(trained == null ? header.getTrained() : Columns.ofFlags(partTrained))
+                    .build();
+            split[p] = new PredictionRows(batch, SERDE.encode(batch), partIds, partLabels, partPCorrect, partLoss,
+                    partBound, partPredicted, partPositions, trained == null ? null : partTrained);
+        }
+        return split;
+    }
+
     public int count() {
         return ids.length;
     }

@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.policy.SamplingPolicy;
+import org.isgd.sampler.policy.ShardedDraw;
 import org.isgd.sampler.reference.ReferenceLosses;
 import org.isgd.sampler.sampling.FlowControl;
 import org.isgd.sampler.status.RunSnapshot;
@@ -316,6 +317,22 @@ final class Run {
 
     /** Why rank {@code rank} cannot acknowledge batch {@code batchSeq} ("bad-ack: ..."), or null. */
     String ackProblem(final int rank, final long batchSeq) {
+        final String problem = rankProblem(rank, batchSeq);
+        if (problem != null) {
+            return problem;
+        }
+        if (batchSeq >= progress.nextBatchSeq()) {
+            return RunProgress.BAD_ACK + ": batch " + batchSeq + " of run " + runId() + " was never emitted (next is "
+                    + progress.nextBatchSeq() + ")";
+        }
+        return null;
+    }
+
+    /**
+     * Why batch {@code batchSeq} cannot be rank {@code rank}'s ("bad-ack: ..."), or null; what a
+     * shard, which does not know what its run emitted, checks.
+     */
+    String rankProblem(final int rank, final long batchSeq) {
         final int worldSize = progress.acked().length;
         if (rank < 0 || rank >= worldSize) {
             return RunProgress.BAD_ACK + ": rank " + rank + " but run " + runId() + " has worldSize " + worldSize;
@@ -323,10 +340,6 @@ final class Run {
         if (batchSeq < 0 || batchSeq % worldSize != rank) {
             return RunProgress.BAD_ACK + ": batch " + batchSeq + " of run " + runId() + " is not rank " + rank
                     + "'s (batch k goes to rank k mod worldSize " + worldSize + ")";
-        }
-        if (batchSeq >= progress.nextBatchSeq()) {
-            return RunProgress.BAD_ACK + ": batch " + batchSeq + " of run " + runId() + " was never emitted (next is "
-                    + progress.nextBatchSeq() + ")";
         }
         return null;
     }
@@ -370,6 +383,19 @@ final class Run {
         listener.batchEmitted(labels.length);
         return IndexBatches.batch(spec, seq, progress.acked().length, drawn.sampleIds(), drawn.weights(),
                 drawn.probabilities(), drawn.phase(), now);
+    }
+
+    // ---- a shard of a sharded run: its coordinator draws the batches ----
+
+    /** The shard's summary for its coordinator. */
+    ShardedDraw.Summary summary() {
+        return policy.summary();
+    }
+
+    /** What a grant asks the shard to draw, ahead of the batches that will use it. */
+    SamplingPolicy.Draw drawShard(final int count, final ShardedDraw.Plan plan, final ShardedDraw.Totals totals,
+                                  final double proportional, final SplittableRandom random) {
+        return policy.drawShard(count, plan, totals, proportional, random);
     }
 
     /**

@@ -11,6 +11,8 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.isgd.sampler.policy.Policies;
+import org.isgd.sampler.policy.SamplingPolicy;
+import org.isgd.sampler.policy.ShardedDraw;
 import org.isgd.sampler.reference.ReferenceLosses;
 import org.isgd.sampler.status.RunSnapshot;
 import org.isgd.sampler.store.RunProgress;
@@ -63,6 +65,8 @@ public final class RunTable {
 
     /** The irreducible losses of a dataset, or null: read by the runs' noise guards at every tick. */
     private final Function<String, ReferenceLosses> references;
+    /** Whether this table holds shards of sharded runs: their coordinators draw the batches, not this table. */
+    private final boolean shard;
 
     public RunTable(final RunStorage storage, final RunSettings settings, final RunListener listener) {
         this(storage, settings, listener, dataset -> null);
@@ -70,10 +74,27 @@ public final class RunTable {
 
     public RunTable(final RunStorage storage, final RunSettings settings, final RunListener listener,
                     final Function<String, ReferenceLosses> references) {
+        this(storage, settings, listener, references, false);
+    }
+
+    private RunTable(final RunStorage storage, final RunSettings settings, final RunListener listener,
+                     final Function<String, ReferenceLosses> references, final boolean shard) {
+        this.shard = shard;
         this.storage = storage;
         this.settings = settings;
         this.listener = listener;
         this.references = references;
+    }
+
+    /**
+     * A table of one shard of every sharded run: it keeps each run's samples of the shard, applies
+     * their rows of each prediction batch and draws what the run's coordinator grants; it never
+     * draws batches itself. A prediction batch part is recognised as applied by (rank, batchSeq),
+     * as the coordinator recognises the acknowledgement.
+     */
+    public static RunTable shard(final RunStorage storage, final RunSettings settings, final RunListener listener,
+                                 final Function<String, ReferenceLosses> references) {
+        return new RunTable(storage, settings, listener, references, true);
     }
 
     /** Rebuilds every stored run that {@code owned} accepts (the others belong to other tasks now). */
@@ -195,7 +216,7 @@ public final class RunTable {
         }
         final int rank = rows.header().getRank();
         final long batchSeq = rows.header().getBatchSeq();
-        final String ackProblem = run.ackProblem(rank, batchSeq);
+        final String ackProblem = shard ? run.rankProblem(rank, batchSeq) : run.ackProblem(rank, batchSeq);
         if (ackProblem != null) {
             return ackProblem;
         }
@@ -203,15 +224,9 @@ public final class RunTable {
             listener.duplicateIgnored();
             return null;
         }
-        if (rows.count() == 0) {
-            return EMPTY_BATCH + ": batch " + batchSeq + " of run " + runId + " has no rows; report the samples the "
-                    + "batch trained (an acknowledgement without predictions is a TrainerProgress)";
-        }
-        final long maxRows = (long) run.spec().getBatchSize() * MAX_ROWS_PER_SAMPLE;
-        if (rows.count() > maxRows) {
-            return OVERSIZED + ": batch " + batchSeq + " of run " + runId + " has " + rows.count() + " rows, at most "
-                    + maxRows + " (" + MAX_ROWS_PER_SAMPLE + " per sample of a batch of " + run.spec().getBatchSize()
-                    + ") are taken";
+        final String sizeProblem = sizeProblem(run.spec(), rows);
+        if (sizeProblem != null) {
+            return sizeProblem;
         }
         final Run.Applied applied = run.apply(rows, now);
         listener.predictionsApplied(applied.rows(), now - rows.header().getTimestamp());
@@ -219,6 +234,22 @@ public final class RunTable {
         emit(run, now, out);
         run.save();
         return applied.problem();
+    }
+
+    /** Why a prediction batch has too few or too many rows for its run ("empty-batch: ...", "oversized: ..."), or null. */
+    public static String sizeProblem(final RunSpec spec, final PredictionRows rows) {
+        final long batchSeq = rows.header().getBatchSeq();
+        if (rows.count() == 0) {
+            return EMPTY_BATCH + ": batch " + batchSeq + " of run " + spec.getRunId() + " has no rows; report the "
+                    + "samples the batch trained (an acknowledgement without predictions is a TrainerProgress)";
+        }
+        final long maxRows = (long) spec.getBatchSize() * MAX_ROWS_PER_SAMPLE;
+        if (rows.count() > maxRows) {
+            return OVERSIZED + ": batch " + batchSeq + " of run " + spec.getRunId() + " has " + rows.count()
+                    + " rows, at most " + maxRows + " (" + MAX_ROWS_PER_SAMPLE + " per sample of a batch of "
+                    + spec.getBatchSize() + ") are taken";
+        }
+        return null;
     }
 
     /** One prediction of the older per-sample contract (deprecated: {@code isgd.predictions}). */
@@ -285,7 +316,33 @@ public final class RunTable {
     }
 
     private void emit(final Run run, final long now, final Output out) {
-        run.emitReady(now, out::batch, listener);
+        if (!shard) {
+            run.emitReady(now, out::batch, listener);
+        }
+    }
+
+    // ---- a shard's side of sharded runs ----
+
+    /** The shard's summary of a run for its coordinator; null for a run this table does not hold. */
+    public ShardedDraw.Summary summary(final String runId) {
+        final Run run = runs.get(runId);
+        return run == null ? null : run.summary();
+    }
+
+    /**
+     * Draws {@code count} samples of shard {@code shard} for grant number {@code grant} of the
+     * run's coordinator, seeded by the run's seed, the grant and the shard; null when the table
+     * does not hold the run or the run has no sample here.
+     */
+    public SamplingPolicy.Draw grant(final String runId, final long grant, final int shard, final int count,
+                                     final ShardedDraw.Plan plan, final ShardedDraw.Totals totals,
+                                     final double proportional) {
+        final Run run = runs.get(runId);
+        if (run == null || run.population() == 0) {
+            return null;
+        }
+        final long seed = (run.spec().getSeed() * 0x9E3779B97F4A7C15L + grant) * 0x632BE59BD9B4E019L + shard + 1;
+        return run.drawShard(count, plan, totals, proportional, new java.util.SplittableRandom(seed));
     }
 
     // ---- what the query API reads (stream thread) ----

@@ -58,6 +58,11 @@ public final class RunDirectory<T> {
         }
     }
 
+    /** The key a task that holds shard {@code shard} of a sharded run registers under. */
+    public static String shardKey(final String runId, final int shard) {
+        return runId + "#" + shard;
+    }
+
     public void register(final String runId, final Mailbox<T> mailbox) {
         owners.put(runId, mailbox);
     }

@@ -2,7 +2,6 @@ package org.isgd.sampler.store;
 
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.errors.SerializationException;
-import org.isgd.schemas.SamplePrediction;
 
 /**
  * What the sampler knows of one sample in one run: the latest prediction and how often the
@@ -23,27 +22,6 @@ public record SampleState(int label, float pCorrect, float loss, float gradNormB
                        final int predicted, final int visits, final long lastStep, final long lastBatchSeq,
                        final long updatedAt) {
         this(label, pCorrect, loss, gradNormBound, predicted, visits, lastStep, lastBatchSeq, updatedAt, -1);
-    }
-
-    /** The state after {@code prediction}, given the state before it (null for a first visit). */
-    public static SampleState after(final SampleState before, final SamplePrediction prediction) {
-        return new SampleState(prediction.getLabel(), prediction.getPCorrect(), prediction.getLoss(),
-                prediction.getGradNormBound(), prediction.getPredicted(),
-                before == null ? 1 : before.visits + 1, prediction.getStep(), prediction.getBatchSeq(),
-                prediction.getTimestamp(), prediction.getPosition());
-    }
-
-    /**
-     * Whether {@code prediction} is one this state already reflects, or older: the same (batch,
-     * position) again is a redelivery; an earlier batch is out of order. A sample drawn twice in
-     * one batch reports two positions, both applied; without positions a same-batch report is
-     * taken as a second draw.
-     */
-    public boolean supersedes(final SamplePrediction prediction) {
-        if (prediction.getBatchSeq() != lastBatchSeq) {
-            return prediction.getBatchSeq() < lastBatchSeq;
-        }
-        return prediction.getPosition() >= 0 && prediction.getPosition() <= lastPosition;
     }
 
     public byte[] toBytes() {

@@ -3,18 +3,15 @@ package org.isgd.sampler.store;
 /**
  * Store names and key layouts. Keys are "{owner}/{sampleId padded to 19 digits}" so that a
  * prefix scan of one dataset's population, or one run's importance, returns samples in id
- * order and the two can be merged in one pass. History keys append "/{timestamp, 19 digits}".
+ * order and the two can be merged in one pass.
  */
 public final class StoreKeys {
     public static final String POPULATION = "population";
-    public static final String IMPORTANCE = "importance";
-    public static final String HISTORY = "importance-history";
-    public static final String RUN_PROGRESS = "run-progress";
     /** A dataset's population in the order samples joined: "{dataset}/{seq}" → sampleId and label. */
     public static final String POPULATION_LOG = "population-log";
     /** Each run's position in its dataset's population log ("{runId}" → position, dataset). */
     public static final String POPULATION_CURSORS = "population-cursors";
-    /** Each run's progress: flow control, journal position (run tasks of the single-task topology). */
+    /** Each run's progress: flow control, journal position (run tasks; in a sharded sampler, each shard's). */
     public static final String RUNS = "runs";
     /** Each run's journal: "{runId}/{index}" → what was applied, in order. */
     public static final String JOURNAL = "journal";
@@ -60,15 +57,5 @@ public final class StoreKeys {
 
     public static long sampleId(final String key) {
         return Long.parseLong(key.substring(key.lastIndexOf('/') + 1));
-    }
-
-    /** History entry of a sample at a time; a prefix scan of {@link #key} + "/" lists them in time order. */
-    public static String historyKey(final String runId, final long sampleId, final long timestamp, final int visit) {
-        return key(runId, sampleId) + "/" + padded(timestamp, 19) + padded(visit, 10);
-    }
-
-    public static long historyTimestamp(final String historyKey) {
-        final String tail = historyKey.substring(historyKey.lastIndexOf('/') + 1);
-        return Long.parseLong(tail.substring(0, 19));
     }
 }

@@ -27,13 +27,17 @@ final class EventRouter implements Processor<byte[], byte[], String, Routed<Samp
     private final SamplerMetrics metrics;
     /** Sharded mode: samples and predictions keyed by dataset/sample (so every task holds a shard), progress by run. */
     private final boolean sharded;
+    /** The shards of a sharded sampler (partitions of its shard topic), 1 without. */
+    private final int shards;
     private ProcessorContext<String, Routed<SamplerEvent>> context;
     private RunSpecLookup runs;
 
-    EventRouter(final SamplerEvent.Kind kind, final SamplerMetrics metrics, final boolean sharded) {
+    /** @param shards the shards of a sharded sampler, 1 for the single-task topology */
+    EventRouter(final SamplerEvent.Kind kind, final SamplerMetrics metrics, final int shards) {
         this.kind = kind;
         this.metrics = metrics;
-        this.sharded = sharded;
+        this.shards = shards;
+        this.sharded = shards > 1;
     }
 
     @Override
@@ -64,7 +68,7 @@ final class EventRouter implements Processor<byte[], byte[], String, Routed<Samp
             return;
         }
         if (sharded && kind == SamplerEvent.Kind.PREDICTION_BATCH) {
-            expand((PredictionRows) decoded, meta, record.timestamp());
+            split(record, (PredictionRows) decoded, meta);
             return;
         }
         final SamplerEvent event = SamplerEvent.of(kind, meta.partition(), meta.offset(), record.key(), record.value(),
@@ -73,26 +77,32 @@ final class EventRouter implements Processor<byte[], byte[], String, Routed<Samp
     }
 
     /**
-     * Sharded runs take a prediction batch the per-sample way: a prediction per row to the row's
-     * shard, then the acknowledgement to the run's coordinator.
+     * A sharded run's prediction batch: one part per shard with the rows of its samples (same
+     * header), each keyed by one of its samples so that it lands on that shard, then the
+     * acknowledgement to the run's coordinator. A batch with no rows or too many is refused whole.
      */
-    private void expand(final PredictionRows rows, final RecordMetadata meta, final long timestamp) {
+    private void split(final Record<byte[], byte[]> record, final PredictionRows rows, final RecordMetadata meta) {
         final org.isgd.schemas.PredictionBatch header = rows.header();
-        final String dataset = datasetOf(header.getRunId())[0];
-        for (int i = 0; i < rows.count(); i++) {
-            final SamplePrediction p = new SamplePrediction(header.getRunId(), rows.ids()[i], header.getBatchSeq(),
-                    header.getStep(), rows.labels()[i], rows.pCorrect()[i], rows.loss()[i], rows.gradNormBound()[i],
-                    rows.predicted()[i], header.getTrainerId(), rows.position(i), header.getTimestamp());
-            context.forward(new Record<>(dataset + "/" + p.getSampleId(), Routed.of(SamplerEvent.of(
-                    SamplerEvent.Kind.PREDICTION, meta.partition(), meta.offset(),
-                    org.isgd.contract.Topics.PREDICTIONS.keySerde().serializer().serialize(null, p.getSampleId()),
-                    org.isgd.contract.Topics.PREDICTIONS.valueSerde().serializer().serialize(null, p), p)), timestamp));
+        final RunSpec spec = runs.get(header.getRunId());
+        final String sizeProblem = RunTable.sizeProblem(spec, rows);
+        if (sizeProblem != null) {
+            reject(record, meta, sizeProblem);
+            return;
+        }
+        final String prefix = spec.getDataset() + "/";
+        final PredictionRows[] parts = rows.split(i -> KeyPartitions.of(prefix + rows.ids()[i], shards), shards);
+        for (final PredictionRows part : parts) {
+            if (part != null) {
+                context.forward(new Record<>(prefix + part.ids()[0], Routed.of(SamplerEvent.of(
+                        SamplerEvent.Kind.PREDICTION_BATCH, meta.partition(), meta.offset(), record.key(), part.raw(),
+                        part)), record.timestamp()));
+            }
         }
         final TrainerProgress ack = new TrainerProgress(header.getRunId(), header.getRank(), header.getBatchSeq(),
                 header.getStep(), header.getTrainLoss(), header.getTimestamp());
         context.forward(new Record<>(header.getRunId(), Routed.of(SamplerEvent.of(SamplerEvent.Kind.PROGRESS,
                 meta.partition(), meta.offset(), null,
-                org.isgd.contract.Topics.PROGRESS.valueSerde().serializer().serialize(null, ack), ack)), timestamp));
+                org.isgd.contract.Topics.PROGRESS.valueSerde().serializer().serialize(null, ack), ack)), record.timestamp()));
     }
 
     /**

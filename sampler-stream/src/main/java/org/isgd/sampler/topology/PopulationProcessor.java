@@ -50,7 +50,10 @@ final class PopulationProcessor implements Processor<String, SamplerEvent, Strin
     /** run → samples sent to it one by one since the last punctuation. */
     private final Map<String, Integer> sentAtOnce = new HashMap<>();
 
-    /** @param partitions partitions of the by-dataset topic: the dataset tasks */
+    /**
+     * @param partitions partitions of the by-dataset topic: the dataset tasks; 0 in a sharded
+     *     sampler, where every task (shard) holds a part of every dataset and gives every run a cursor
+     */
     PopulationProcessor(final SamplerMetrics metrics, final int partitions) {
         this.metrics = metrics;
         this.partitions = partitions;
@@ -106,7 +109,8 @@ final class PopulationProcessor implements Processor<String, SamplerEvent, Strin
     private void announceRuns() {
         runSpecs.forEach((runId, spec) -> {
             final String dataset = spec.getDataset();
-            if (cursors.get(runId) == null && KeyPartitions.of(dataset, partitions) == context.taskId().partition()
+            if (cursors.get(runId) == null
+                    && (partitions == 0 || KeyPartitions.of(dataset, partitions) == context.taskId().partition())
                     && RunTable.checkSpec(spec) == null) {
                 cursors.put(runId, cursorValue(-1, dataset));
                 runsOf.computeIfAbsent(dataset, d -> new HashSet<>()).add(runId);

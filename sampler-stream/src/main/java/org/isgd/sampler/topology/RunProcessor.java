@@ -1,20 +1,15 @@
 package org.isgd.sampler.topology;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.isgd.sampler.reference.ReferenceLossTable;
 import org.isgd.sampler.run.RunSettings;
 import org.isgd.sampler.run.RunTable;
 import org.isgd.sampler.status.RunDirectory;
 import org.isgd.sampler.status.RunSnapshots;
-import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.StoreKeys;
 import org.isgd.schemas.DeadLetter;
 import org.isgd.contract.IndexBatchCodec;
@@ -40,7 +35,7 @@ final class RunProcessor implements Processor<String, SamplerEvent, String, RunO
     private final RunSettings settings;
     private final int partitions;
     private ProcessorContext<String, RunOutput> context;
-    private KeyValueStore<String, byte[]> runStore;
+    private StoreRunStorage storage;
     private RunSpecLookup runSpecs;
     private RunTable table;
     private RunDirectory.Mailbox<RunTable> mailbox;
@@ -70,21 +65,12 @@ final class RunProcessor implements Processor<String, SamplerEvent, String, RunO
     @Override
     public void init(final ProcessorContext<String, RunOutput> context) {
         this.context = context;
-        runStore = context.getStateStore(StoreKeys.RUNS);
         runSpecs = new RunSpecLookup(context.getStateStore(StoreKeys.RUNS_GLOBAL));
-        table = new RunTable(new StoreRunStorage(runStore, context.getStateStore(StoreKeys.JOURNAL),
-                context.getStateStore(StoreKeys.SNAPSHOTS)), settings, metrics, references::of);
+        storage = StoreRunStorage.of(context);
+        table = new RunTable(storage, settings, metrics, references::of);
         mailbox = new RunDirectory.Mailbox<>(table);
-        final List<RunProgress> stored = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> all = runStore.all()) {
-            all.forEachRemaining(kv -> {
-                if (!kv.key.startsWith(StoreKeys.REFUSED_RUN_PREFIX)) {
-                    stored.add(RunProgress.fromBytes(kv.value));
-                }
-            });
-        }
         // a task revived after an aborted transaction is initialised again: the table is rebuilt from the stores
-        table.restore(stored, this::owns, now());
+        table.restore(storage.storedRuns(), this::owns, now());
         table.runIds().forEach(runId -> directory.register(runId, mailbox));
         context.schedule(SamplerTopology.SYNC_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
@@ -131,12 +117,7 @@ final class RunProcessor implements Processor<String, SamplerEvent, String, RunO
 
     /** Runs {@code work} once the table holds the run, creating it from isgd.runs if it is new. */
     private String withRun(final String runId, final java.util.function.Supplier<String> work) {
-        if (!table.has(runId)) {
-            final RunSpec spec = runSpecs.get(runId);
-            if (spec != null) {
-                apply(spec);
-            }
-        }
+        runSpecs.createIfMissing(runId, table::has, this::apply);
         return work.get();
     }
 
@@ -167,11 +148,9 @@ final class RunProcessor implements Processor<String, SamplerEvent, String, RunO
      * of partition 0 sends it, and remembers that it did in its changelogged store.
      */
     private void forwardRefusedSpec(final String key, final DeadLetter letter) {
-        if (context.taskId().partition() != 0 || runStore.get(key) != null) {
-            return;
+        if (context.taskId().partition() == 0 && storage.firstReport(key)) {
+            letter(letter);
         }
-        runStore.put(key, new byte[0]);
-        letter(letter);
     }
 
     private void letter(final DeadLetter letter) {

@@ -58,6 +58,17 @@ final class RunSpecLookup {
         return DeadLetters.ofRunSpec(spec, at.partition(), at.offset(), reason, now);
     }
 
+    /** Hands {@code create} the run's spec when {@code has} says the task has no such run yet and isgd.runs has it. */
+    void createIfMissing(final String runId, final java.util.function.Predicate<String> has,
+                         final java.util.function.Consumer<RunSpec> create) {
+        if (!has.test(runId)) {
+            final RunSpec spec = get(runId);
+            if (spec != null) {
+                create.accept(spec);
+            }
+        }
+    }
+
     /** The run's spec, or null when there is no such run. */
     RunSpec get(final String runId) {
         return decode(runId, store.get(runId));

@@ -53,8 +53,6 @@ public final class SamplerTopology {
     public static final String SHARD_EVENTS = "shard-events";
     /** How often tasks apply isgd.runs, start settled runs, checkpoint and publish snapshots. */
     public static final java.time.Duration SYNC_INTERVAL = java.time.Duration.ofMillis(100);
-    private static final String[] SHARD_STORES = {StoreKeys.POPULATION, StoreKeys.IMPORTANCE, StoreKeys.HISTORY,
-        StoreKeys.RUN_PROGRESS};
     private static final String[] DATASET_STORES = {StoreKeys.POPULATION, StoreKeys.POPULATION_LOG,
         StoreKeys.POPULATION_CURSORS};
     private static final String[] RUN_STORES = {StoreKeys.RUNS, StoreKeys.JOURNAL, StoreKeys.SNAPSHOTS};
@@ -92,13 +90,13 @@ public final class SamplerTopology {
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("runs-source"),
                 () -> new RunSpecStoreUpdater(metrics));
         if (shardTopic != null) {
-            return buildSharded(builder, metrics, snapshots, settings.settle(), shardTopic, shards);
+            return buildSharded(builder, metrics, snapshots, directory, settings, shardTopic, shards, references);
         }
         addStores(builder, DATASET_STORES);
         addStores(builder, RUN_STORES);
 
         final KStream<String, Routed<SamplerEvent>> samples = route(builder, Topics.SAMPLES, SamplerEvent.Kind.SAMPLE,
-                metrics, false);
+                metrics, 1);
         final KStream<String, SamplerEvent> population = accepted(samples, "samples")
                 .repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(BY_DATASET)
                         .withNumberOfPartitions(partitions))
@@ -107,9 +105,9 @@ public final class SamplerTopology {
         // acknowledgements are keyed by run: with as many partitions they reach the run tasks without a hop
         final boolean progressDirect = progressPartitions == partitions;
         KStream<String, Routed<SamplerEvent>> older = route(builder, Topics.PREDICTIONS, SamplerEvent.Kind.PREDICTION,
-                metrics, false);
+                metrics, 1);
         final KStream<String, Routed<SamplerEvent>> progress = route(builder, Topics.PROGRESS,
-                SamplerEvent.Kind.PROGRESS, metrics, false);
+                SamplerEvent.Kind.PROGRESS, metrics, 1);
         if (!progressDirect) {
             older = older.merge(progress, Named.as("merge-progress"));
         }
@@ -118,7 +116,7 @@ public final class SamplerTopology {
                 .repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde()).withName(BY_RUN)
                         .withNumberOfPartitions(partitions));
         KStream<String, SamplerEvent> direct = accepted(route(builder, Topics.PREDICTION_BATCHES,
-                SamplerEvent.Kind.PREDICTION_BATCH, metrics, false), "prediction-batches");
+                SamplerEvent.Kind.PREDICTION_BATCH, metrics, 1), "prediction-batches");
         if (progressDirect) {
             direct = direct.merge(accepted(progress, "progress"), Named.as("merge-direct-progress"));
         }
@@ -163,15 +161,18 @@ public final class SamplerTopology {
     }
 
     private static Topology buildSharded(final StreamsBuilder builder, final SamplerMetrics metrics,
-                                         final RunSnapshots snapshots, final java.time.Duration settle,
-                                         final String shardTopic, final int shards) {
-        addStores(builder, SHARD_STORES);
-        final KStream<String, Routed<SamplerEvent>> routed = route(builder, Topics.SAMPLES, SamplerEvent.Kind.SAMPLE, metrics, true)
-                .merge(route(builder, Topics.PREDICTIONS, SamplerEvent.Kind.PREDICTION, metrics, true), Named.as("merge-predictions"))
-                .merge(route(builder, Topics.PROGRESS, SamplerEvent.Kind.PROGRESS, metrics, true), Named.as("merge-progress"))
-                .merge(route(builder, Topics.PREDICTION_BATCHES, SamplerEvent.Kind.PREDICTION_BATCH, metrics, true),
+                                         final RunSnapshots snapshots, final RunDirectory<RunTable> directory,
+                                         final RunSettings settings, final String shardTopic, final int shards,
+                                         final ReferenceLossTable references) {
+        addStores(builder, DATASET_STORES);
+        addStores(builder, RUN_STORES);
+        final KStream<String, Routed<SamplerEvent>> routed = route(builder, Topics.SAMPLES, SamplerEvent.Kind.SAMPLE, metrics, shards)
+                .merge(route(builder, Topics.PREDICTIONS, SamplerEvent.Kind.PREDICTION, metrics, shards), Named.as("merge-predictions"))
+                .merge(route(builder, Topics.PROGRESS, SamplerEvent.Kind.PROGRESS, metrics, shards), Named.as("merge-progress"))
+                .merge(route(builder, Topics.PREDICTION_BATCHES, SamplerEvent.Kind.PREDICTION_BATCH, metrics, shards),
                         Named.as("merge-prediction-batches"));
-        // acknowledgements go straight to their run's coordinator; samples and predictions to their shard
+        // acknowledgements go straight to their run's coordinator; samples, predictions and each
+        // prediction batch's part of a shard to the shard (keyed dataset/sampleId of a sample in it)
         final Map<String, KStream<String, SamplerEvent>> byKind = accepted(routed, "routed")
                 .split(Named.as("kinds-"))
                 .branch((k, v) -> v.kind() == SamplerEvent.Kind.PROGRESS, Branched.as("acks"))
@@ -180,8 +181,16 @@ public final class SamplerTopology {
                 .withName("shard-events-sink"));
         final KStream<String, SamplerEvent> owned = builder.stream(shardTopic,
                 Consumed.with(Serdes.String(), SamplerEvent.serde()).withName("shard-events-source"));
-        final KStream<String, Routed<Object>> emitted = owned
-                .process(() -> new ShardProcessor(metrics, shards), Named.as("sampler"), SHARD_STORES);
+        // in each shard task, the population of the shard's samples hands them to the shard's run table
+        final Map<String, KStream<String, SamplerEvent>> ownedByKind = owned.split(Named.as("owned-"))
+                .branch((k, v) -> v.kind() == SamplerEvent.Kind.SAMPLE, Branched.as("samples"))
+                .defaultBranch(Branched.as("other"));
+        final KStream<String, SamplerEvent> shardPopulation = ownedByKind.get("owned-samples")
+                .process(() -> new PopulationProcessor(metrics, 0), Named.as("shard-population"), DATASET_STORES);
+        final KStream<String, Routed<Object>> emitted = ownedByKind.get("owned-other")
+                .merge(shardPopulation, Named.as("merge-shard-population"))
+                .process(() -> new ShardProcessor(metrics, shards, settings, references, directory), Named.as("sampler"),
+                        RUN_STORES);
         final Map<String, KStream<String, Routed<Object>>> outputs = emitted.split(Named.as("emitted-"))
                 .branch((k, v) -> v.isRejected(), Branched.as("rejected"))
                 .defaultBranch(Branched.as("to-coordinator"));
@@ -197,7 +206,7 @@ public final class SamplerTopology {
                 // by-run, a run's acknowledgements and shard messages reach the same coordinator task
                 .merge(byKind.get("kinds-acks").repartition(Repartitioned.with(Serdes.String(), SamplerEvent.serde())
                         .withName(ACKS_BY_RUN).withNumberOfPartitions(shards)), Named.as("merge-acks"))
-                .process(() -> new RunCoordinator(metrics, snapshots, settle), Named.as("coordinator"),
+                .process(() -> new RunCoordinator(metrics, snapshots, settings.settle()), Named.as("coordinator"),
                         RunCoordinator.RUNS);
         final Map<String, KStream<String, Routed<Object>>> out = coordinated.split(Named.as("coordinated-"))
                 .branch((k, v) -> v.isRejected(), Branched.as("rejected"))
@@ -219,10 +228,10 @@ public final class SamplerTopology {
 
     private static <K> KStream<String, Routed<SamplerEvent>> route(final StreamsBuilder builder, final Topic<K, ?> topic,
                                                                     final SamplerEvent.Kind kind,
-                                                                    final SamplerMetrics metrics, final boolean sharded) {
+                                                                    final SamplerMetrics metrics, final int shards) {
         final String name = kind.name().toLowerCase(java.util.Locale.ROOT);
         return builder.stream(topic.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name + "-source"))
-                .process(() -> new EventRouter(kind, metrics, sharded), Named.as("route-" + name));
+                .process(() -> new EventRouter(kind, metrics, shards), Named.as("route-" + name));
     }
 
     private static <T> void toDeadLetters(final KStream<String, Routed<T>> rejected, final String stage) {

@@ -16,6 +16,8 @@ import java.util.SplittableRandom;
 import org.isgd.contract.AvroSerde;
 import org.isgd.contract.Columns;
 import org.isgd.contract.IndexBatchCodec;
+import org.isgd.sampler.policy.SamplingPolicy;
+import org.isgd.sampler.policy.ShardedDraw;
 import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.SampleState;
 import org.isgd.sampler.store.StoreKeys;
@@ -134,6 +136,68 @@ class RunTableTest {
         assertNull(table.predictionBatch(answer(first, id -> 0.99), now, out), "a redelivery is not an error");
         assertTrue(emitted.isEmpty());
         assertEquals(1, table.sample("r", first.getSampleIds().get(0)).state().visits(), "and is applied once");
+    }
+
+    @Test
+    void aShardAppliesItsPartsOfPredictionBatchesOnceDrawsWhatItIsGrantedAndNeverEmits() {
+        final RunTable shard = RunTable.shard(storage, RunSettings.defaults(), RunListener.NONE, dataset -> null);
+        final RunSpec spec = spec("early-importance", Map.of("warmupEpochs", 0.0), 2, 2);
+        shard.applySpec(spec, now, out);
+        final long[] mine = ids(0, 100);
+        assertNull(shard.samples("r", 0, mine, labels(mine), 0, now, out));
+        shard.tick(now += 1_000, out);
+        assertTrue(emitted.isEmpty(), "the run's coordinator draws the batches");
+        assertEquals(100, shard.summary("r").population());
+
+        // rank 1's part of batch 7 (never emitted by this table: a shard cannot know; its coordinator checks)
+        final long[] part = {3, 5, 8};
+        final float[] p = {0.2f, 0.9f, 0.5f};
+        final float[] loss = {1.6f, 0.1f, 0.7f};
+        assertNull(shard.predictionBatch(rows("r", 1, 7, part, labels(part), p, loss, p, new int[] {0, 5, 8}), now, out));
+        assertEquals(1, shard.sample("r", 3).state().visits());
+        assertEquals(0.2f, shard.sample("r", 3).state().pCorrect());
+        assertNull(shard.predictionBatch(rows("r", 1, 7, part, labels(part), p, loss, p, new int[] {0, 5, 8}), now, out),
+                "a redelivered part is not an error");
+        assertEquals(1, shard.sample("r", 3).state().visits(), "and is applied once");
+        assertTrue(shard.predictionBatch(rows("r", 0, 7, part, labels(part), p, loss, p, new int[] {0, 5, 8}), now, out)
+                .startsWith("bad-ack: batch 7 of run r is not rank 0's"), "ranks are still checked");
+
+        final SamplingPolicy.Draw drawn = shard.grant("r", 1, 2, 500, new ShardedDraw.Plan("importance", 1.0),
+                new ShardedDraw.Totals(400, 1.0, 1.0, 1.0), 1.0);
+        assertEquals(500, drawn.sampleIds().length);
+        for (final long id : drawn.sampleIds()) {
+            assertTrue(id >= 0 && id < 100, "drawn from the shard's samples: " + id);
+        }
+        assertArrayEquals(drawn.sampleIds(), shard.grant("r", 1, 2, 500, new ShardedDraw.Plan("importance", 1.0),
+                new ShardedDraw.Totals(400, 1.0, 1.0, 1.0), 1.0).sampleIds(), "seeded by run, grant and shard");
+        assertNull(shard.grant("other", 1, 2, 10, new ShardedDraw.Plan("importance", 1.0),
+                new ShardedDraw.Totals(400, 1.0, 1.0, 1.0), 1.0));
+
+        final RunTable restored = RunTable.shard(storage, RunSettings.defaults(), RunListener.NONE, dataset -> null);
+        restored.restore(List.of(RunProgress.fromBytes(storage.get(RunStorage.Area.RUNS, "r"))), runId -> true, now);
+        assertEquals(shard.states("r"), restored.states("r"));
+        assertNull(restored.predictionBatch(rows("r", 1, 7, part, labels(part), p, loss, p, new int[] {0, 5, 8}), now,
+                out));
+        assertEquals(1, restored.sample("r", 3).state().visits(), "applied once across a restart too");
+        assertTrue(emitted.isEmpty());
+    }
+
+    @Test
+    void aPredictionBatchSplitsIntoPartsThatKeepEveryRowsValuesAndPosition() {
+        final long[] sampleIds = {10, 11, 12, 13, 14};
+        final float[] p = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f};
+        final PredictionRows whole = rows("r", 1, 9, sampleIds, labels(sampleIds), p, p, p, new int[] {0, 1, 2, 3, 4});
+        final PredictionRows[] parts = whole.split(i -> (int) (sampleIds[i] % 3), 4);
+        assertNull(parts[3], "a shard without rows gets no part");
+        assertArrayEquals(new long[] {11, 14}, parts[2].ids());
+        assertArrayEquals(new int[] {1, 4}, parts[2].positions(), "positions in the whole batch");
+        assertArrayEquals(new float[] {0.2f, 0.5f}, parts[2].pCorrect());
+        final PredictionRows decoded = PredictionRows.decode(parts[0].raw());
+        assertArrayEquals(new long[] {12}, decoded.ids());
+        assertEquals(2, decoded.position(0));
+        assertEquals(9, decoded.header().getBatchSeq());
+        assertEquals(1, decoded.header().getRank());
+        assertTrue(decoded.trained(0));
     }
 
     @Test

@@ -13,8 +13,5 @@ class StoreKeysTest {
         assertEquals("toy", StoreKeys.owner(StoreKeys.key("toy", 42)));
         assertEquals(Long.MAX_VALUE, StoreKeys.sampleId(StoreKeys.key("toy", Long.MAX_VALUE)));
         assertTrue(StoreKeys.key("toy", 9).compareTo(StoreKeys.key("toy", 10)) < 0, "lexical order = numeric order");
-        final String history = StoreKeys.historyKey("r", 7, 1_700_000_000_123L, 3);
-        assertEquals("r/0000000000000000007/00000017000000001230000000003", history);
-        assertEquals(1_700_000_000_123L, StoreKeys.historyTimestamp(history));
     }
 }

@@ -6,14 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.isgd.contract.Topics;
 import org.isgd.sampler.store.StoreKeys;
 import org.isgd.schemas.RunSpec;
@@ -30,17 +26,7 @@ class PopulationProcessorTest {
 
     @BeforeEach
     void init() {
-        final Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "population-processor-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
-        context = new MockProcessorContext<>(props, new TaskId(0, 0), null);
-        for (final String name : new String[] {StoreKeys.POPULATION, StoreKeys.POPULATION_LOG,
-            StoreKeys.POPULATION_CURSORS, StoreKeys.RUNS_GLOBAL}) {
-            final KeyValueStore<String, byte[]> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name),
-                    Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
-            store.init(context.getStateStoreContext(), store);
-            context.addStateStore(store);
-        }
+        context = MockContexts.withStores("population-processor-test", new TaskId(0, 0), StoreKeys.POPULATION, StoreKeys.POPULATION_LOG, StoreKeys.POPULATION_CURSORS, StoreKeys.RUNS_GLOBAL);
         global = context.getStateStore(StoreKeys.RUNS_GLOBAL);
         context.setCurrentSystemTimeMs(1_000_000L);
         processor = new PopulationProcessor(metrics, 1);

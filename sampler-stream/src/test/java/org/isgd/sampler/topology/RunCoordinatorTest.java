@@ -7,14 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.isgd.contract.IndexBatchCodec;
 import org.isgd.contract.Topics;
 import org.isgd.sampler.policy.ShardStock;
@@ -45,16 +41,7 @@ class RunCoordinatorTest {
 
     @BeforeEach
     void init() {
-        final Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "run-coordinator-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
-        context = new MockProcessorContext<>(props, new TaskId(1, 0), null);
-        for (final String name : new String[] {RunCoordinator.RUNS, StoreKeys.RUNS_GLOBAL}) {
-            final KeyValueStore<String, byte[]> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name),
-                    Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
-            store.init(context.getStateStoreContext(), store);
-            context.addStateStore(store);
-        }
+        context = MockContexts.withStores("run-coordinator-test", new TaskId(1, 0), RunCoordinator.RUNS, StoreKeys.RUNS_GLOBAL);
         final RunSpec spec = RunSpec.newBuilder().setRunId(RUN).setDataset("d").setPolicy("uniform").setParams(Map.of())
                 .setBatchSize(BATCH).setLead(2).setMinPopulation(30L).build();
         final KeyValueStore<String, byte[]> global = context.getStateStore(StoreKeys.RUNS_GLOBAL);

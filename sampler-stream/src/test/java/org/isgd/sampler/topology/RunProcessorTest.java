@@ -9,14 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.isgd.contract.AvroSerde;
 import org.isgd.contract.Columns;
 import org.isgd.contract.IndexBatchCodec;
@@ -50,17 +46,7 @@ class RunProcessorTest {
 
     @BeforeEach
     void init() {
-        final Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "run-processor-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
-        context = new MockProcessorContext<>(props, new TaskId(0, 2), null);
-        for (final String name : new String[] {StoreKeys.RUNS, StoreKeys.JOURNAL, StoreKeys.SNAPSHOTS,
-            StoreKeys.RUNS_GLOBAL}) {
-            final KeyValueStore<String, byte[]> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name),
-                    Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
-            store.init(context.getStateStoreContext(), store);
-            context.addStateStore(store);
-        }
+        context = MockContexts.withStores("run-processor-test", new TaskId(0, 2), StoreKeys.RUNS, StoreKeys.JOURNAL, StoreKeys.SNAPSHOTS, StoreKeys.RUNS_GLOBAL);
         global = context.getStateStore(StoreKeys.RUNS_GLOBAL);
         run = ownedRun();
         context.setCurrentSystemTimeMs(1_000_000L);
