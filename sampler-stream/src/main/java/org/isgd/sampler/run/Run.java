@@ -47,7 +47,9 @@ final class Run {
     /** The population when the policy last got them. */
     private int referencePopulation;
 
-    private Run(final RunProgress progress, final RunStorage storage, final RunSettings settings, final long now) {
+    /** @param shards the run's shards, 1 for a run that one task holds whole */
+    private Run(final RunProgress progress, final RunStorage storage, final RunSettings settings, final int shards,
+                final long now) {
         this.progress = progress;
         this.storage = storage;
         this.settings = settings;
@@ -56,7 +58,9 @@ final class Run {
         this.firstSeen = now;
         final Long min = progress.spec().getMinPopulation();
         if (min != null) {
-            final int expected = (int) Math.min(min, Integer.MAX_VALUE - 16);
+            // a shard's share of it: about 1/S (plus 10 %: hashing is not exact)
+            final long share = shards == 1 ? min : min * 11 / (10L * shards);
+            final int expected = (int) Math.min(share, Integer.MAX_VALUE - 16);
             policy.reserve(expected);
             columns.reserve(expected);
         }
@@ -80,8 +84,9 @@ final class Run {
     }
 
     /** A new run, with nothing applied yet. */
-    static Run start(final RunSpec spec, final RunStorage storage, final RunSettings settings, final long now) {
-        final Run run = new Run(RunProgress.start(spec), storage, settings, now);
+    static Run start(final RunSpec spec, final RunStorage storage, final RunSettings settings, final int shards,
+                     final long now) {
+        final Run run = new Run(RunProgress.start(spec), storage, settings, shards, now);
         run.save();
         return run;
     }
@@ -90,8 +95,9 @@ final class Run {
      * A run rebuilt from its stored progress: the stored snapshot segments in slot order, then the
      * journal from the smallest segment mark, each row onto a segment that does not have it yet.
      */
-    static Run restore(final RunProgress progress, final RunStorage storage, final RunSettings settings, final long now) {
-        final Run run = new Run(progress, storage, settings, now);
+    static Run restore(final RunProgress progress, final RunStorage storage, final RunSettings settings,
+                       final int shards, final long now) {
+        final Run run = new Run(progress, storage, settings, shards, now);
         final String runId = progress.spec().getRunId();
         run.checkpoints.load();
         storage.range(RunStorage.Area.SNAPSHOTS, StoreKeys.key(runId, 0), StoreKeys.key(runId, Long.MAX_VALUE),

@@ -67,6 +67,8 @@ public final class RunTable {
     private final Function<String, ReferenceLosses> references;
     /** Whether this table holds shards of sharded runs: their coordinators draw the batches, not this table. */
     private final boolean shard;
+    /** How many shards each run has: 1, or S for a table of one shard of every sharded run. */
+    private final int shards;
 
     public RunTable(final RunStorage storage, final RunSettings settings, final RunListener listener) {
         this(storage, settings, listener, dataset -> null);
@@ -74,12 +76,13 @@ public final class RunTable {
 
     public RunTable(final RunStorage storage, final RunSettings settings, final RunListener listener,
                     final Function<String, ReferenceLosses> references) {
-        this(storage, settings, listener, references, false);
+        this(storage, settings, listener, references, 1);
     }
 
     private RunTable(final RunStorage storage, final RunSettings settings, final RunListener listener,
-                     final Function<String, ReferenceLosses> references, final boolean shard) {
-        this.shard = shard;
+                     final Function<String, ReferenceLosses> references, final int shards) {
+        this.shard = shards > 1;
+        this.shards = shards;
         this.storage = storage;
         this.settings = settings;
         this.listener = listener;
@@ -93,8 +96,11 @@ public final class RunTable {
      * as the coordinator recognises the acknowledgement.
      */
     public static RunTable shard(final RunStorage storage, final RunSettings settings, final RunListener listener,
-                                 final Function<String, ReferenceLosses> references) {
-        return new RunTable(storage, settings, listener, references, true);
+                                 final Function<String, ReferenceLosses> references, final int shards) {
+        if (shards < 2) {
+            throw new IllegalArgumentException("a sharded run has at least 2 shards, not " + shards);
+        }
+        return new RunTable(storage, settings, listener, references, shards);
     }
 
     /** Rebuilds every stored run that {@code owned} accepts (the others belong to other tasks now). */
@@ -112,7 +118,7 @@ public final class RunTable {
                 continue;
             }
             final long start = System.nanoTime();
-            final Run run = Run.restore(progress, storage, settings, now);
+            final Run run = Run.restore(progress, storage, settings, shards, now);
             runs.put(runId, run);
             LOG.info("restored run {} at batch {} with {} samples in {} ms (journal {} entries after the checkpoint)",
                     runId, progress.nextBatchSeq(), run.population(), (System.nanoTime() - start) / 1_000_000,
@@ -157,7 +163,7 @@ public final class RunTable {
             return;
         }
         if (known == null) {
-            final Run run = Run.start(spec, storage, settings, now);
+            final Run run = Run.start(spec, storage, settings, shards, now);
             runs.put(spec.getRunId(), run);
             LOG.info("run {} started: policy {} on dataset {}", spec.getRunId(), spec.getPolicy(), spec.getDataset());
         } else {

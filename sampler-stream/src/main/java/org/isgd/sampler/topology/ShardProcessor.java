@@ -83,7 +83,7 @@ final class ShardProcessor implements Processor<String, SamplerEvent, String, Ro
         refusedSpecs.clear();
         runSpecs = new RunSpecLookup(context.getStateStore(StoreKeys.RUNS_GLOBAL));
         storage = StoreRunStorage.of(context);
-        table = RunTable.shard(storage, settings, metrics, references::of);
+        table = RunTable.shard(storage, settings, metrics, references::of, shards);
         mailbox = new RunDirectory.Mailbox<>(table);
         table.restore(storage.storedRuns(), runId -> true, now());
         table.runIds().forEach(this::register);

@@ -140,7 +140,7 @@ class RunTableTest {
 
     @Test
     void aShardAppliesItsPartsOfPredictionBatchesOnceDrawsWhatItIsGrantedAndNeverEmits() {
-        final RunTable shard = RunTable.shard(storage, RunSettings.defaults(), RunListener.NONE, dataset -> null);
+        final RunTable shard = RunTable.shard(storage, RunSettings.defaults(), RunListener.NONE, dataset -> null, 4);
         final RunSpec spec = spec("early-importance", Map.of("warmupEpochs", 0.0), 2, 2);
         shard.applySpec(spec, now, out);
         final long[] mine = ids(0, 100);
@@ -173,7 +173,7 @@ class RunTableTest {
         assertNull(shard.grant("other", 1, 2, 10, new ShardedDraw.Plan("importance", 1.0),
                 new ShardedDraw.Totals(400, 1.0, 1.0, 1.0), 1.0));
 
-        final RunTable restored = RunTable.shard(storage, RunSettings.defaults(), RunListener.NONE, dataset -> null);
+        final RunTable restored = RunTable.shard(storage, RunSettings.defaults(), RunListener.NONE, dataset -> null, 4);
         restored.restore(List.of(RunProgress.fromBytes(storage.get(RunStorage.Area.RUNS, "r"))), runId -> true, now);
         assertEquals(shard.states("r"), restored.states("r"));
         assertNull(restored.predictionBatch(rows("r", 1, 7, part, labels(part), p, loss, p, new int[] {0, 5, 8}), now,
