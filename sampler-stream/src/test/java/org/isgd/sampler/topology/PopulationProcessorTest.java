@@ -100,4 +100,28 @@ class PopulationProcessorTest {
         assertEquals(5, after.get(0).fromSeq(), "the log's head and the run's cursor come from the stores");
         assertArrayEquals(new long[] {5}, after.get(0).ids());
     }
+
+    @Test
+    void inAShardedSamplerEveryTaskFeedsEveryRunTheSamplesOfItsShard() {
+        final int task = (KeyPartitions.of("d", 4) + 1) % 4; // a task that would not own dataset d unsharded
+        for (final int partitions : new int[] {4, 0}) {
+            context = MockContexts.withStores("population-shard-test", new TaskId(2, task), StoreKeys.POPULATION,
+                    StoreKeys.POPULATION_LOG, StoreKeys.POPULATION_CURSORS, StoreKeys.RUNS_GLOBAL);
+            global = context.getStateStore(StoreKeys.RUNS_GLOBAL);
+            context.setCurrentSystemTimeMs(1_000_000L);
+            processor = new PopulationProcessor(metrics, partitions);
+            processor.init(context);
+            createRun("r");
+            punctuate();
+            register(7, 1);
+            register(9, 2);
+            final List<PopulationChunk> sent = chunks();
+            if (partitions == 4) {
+                assertTrue(sent.isEmpty(), "unsharded, dataset d belongs to task " + KeyPartitions.of("d", 4));
+            } else {
+                assertEquals(2, sent.size(), "sharded (partitions 0): every task feeds every run");
+                assertArrayEquals(new long[] {9}, sent.get(1).ids());
+            }
+        }
+    }
 }
