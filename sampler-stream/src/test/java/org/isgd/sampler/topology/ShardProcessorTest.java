@@ -14,6 +14,7 @@ import org.isgd.contract.Columns;
 import org.isgd.contract.Topics;
 import org.isgd.sampler.policy.ShardedDraw;
 import org.isgd.sampler.reference.ReferenceLossTable;
+import org.isgd.sampler.reference.ReferenceLosses;
 import org.isgd.sampler.run.PredictionRows;
 import org.isgd.sampler.run.RunSettings;
 import org.isgd.sampler.run.RunTable;
@@ -32,6 +33,7 @@ class ShardProcessorTest {
 
     private final SamplerMetrics metrics = new SamplerMetrics();
     private final RunDirectory<RunTable> directory = new RunDirectory<>();
+    private final ReferenceLossTable references = new ReferenceLossTable();
     private MockProcessorContext<String, Routed<Object>> context;
     private KeyValueStore<String, byte[]> global;
     private ShardProcessor processor;
@@ -41,7 +43,7 @@ class ShardProcessorTest {
         context = MockContexts.withStores("shard-processor-test", new TaskId(1, SHARD), StoreKeys.RUNS, StoreKeys.JOURNAL, StoreKeys.SNAPSHOTS, StoreKeys.RUNS_GLOBAL);
         global = context.getStateStore(StoreKeys.RUNS_GLOBAL);
         context.setCurrentSystemTimeMs(1_000_000L);
-        processor = new ShardProcessor(metrics, SHARDS, RunSettings.defaults(), new ReferenceLossTable(), directory);
+        processor = new ShardProcessor(metrics, SHARDS, RunSettings.defaults(), references, directory);
         processor.init(context);
     }
 
@@ -159,5 +161,24 @@ class ShardProcessorTest {
         process(part("r", 1, 3, new long[] {2}, 0.5f));
         assertEquals(1, directory.await(RunDirectory.shardKey("r", SHARD), table -> table.sample("r", 2),
                 java.time.Duration.ofSeconds(1)).state().visits());
+    }
+
+    @Test
+    void aShardsNoiseGuardJudgesItsSamplesByTheirLabelsMedianIrreducibleLoss() {
+        final long[] ids = new long[20];
+        final float[] losses = new float[20];
+        for (int i = 0; i < 20; i++) {
+            ids[i] = i;
+            losses[i] = i == 4 ? 5f : 0.1f;
+        }
+        references.set(ReferenceLosses.of("d", 1, ids, losses));
+        createRun("r", "early-importance");
+        population("r", 0, 20); // two samples of each label
+        punctuate();
+        for (int i = 0; i < 20; i++) {
+            final long id = i;
+            assertEquals(i == 4, directory.await(RunDirectory.shardKey("r", SHARD), table -> table.sample("r", id)
+                    .suspect(), java.time.Duration.ofSeconds(1)), "sample " + i);
+        }
     }
 }
