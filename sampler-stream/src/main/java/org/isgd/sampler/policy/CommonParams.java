@@ -15,10 +15,15 @@ final class CommonParams {
     static final Param SUSPECT_CAP = Param.real("suspectCap", 0.5, 0, 1,
             "noise guard: a suspect's score is capped at this quantile of recent scores (0.5 the median, 0 the lowest)");
 
-    static final Param REFERENCE_P = Param.real("referenceP", 0.05, 0, 0.5,
-            "noise guard: a sample whose irreducible loss (isgd.irreducible-losses) exceeds its label's median by more "
-                    + "than -ln(referenceP) is a suspect from the start: the reference model gives its label less than "
-                    + "referenceP of what it gives a typical sample of the label; 0 disables");
+    static final Param REFERENCE_P = referenceP(0.05);
+
+    /** The reference guard's threshold with the given default (selective-backprop's differs). */
+    static Param referenceP(final double defaultValue) {
+        return Param.real("referenceP", defaultValue, 0, 0.5,
+                "noise guard: a sample whose irreducible loss (isgd.irreducible-losses) exceeds its label's median by "
+                        + "more than -ln(referenceP) is a suspect from the start: the reference model gives its label "
+                        + "less than referenceP of what it gives a typical sample of the label; 0 disables");
+    }
 
     static final Param PRESAMPLE = Param.whole(CandidateSelection.PRESAMPLE, 1, 1, CandidateSelection.MAX_PRESAMPLE,
             "candidate batches: k > 1 sends k·batchSize uniform candidates (phase presample) that the trainer scores "

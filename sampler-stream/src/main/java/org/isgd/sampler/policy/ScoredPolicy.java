@@ -18,7 +18,8 @@ import org.isgd.schemas.RunSpec;
  * weighted mixture draw. A subclass says how a prediction becomes a score and how a batch is drawn.
  *
  * <p>A sample's mass is its latest score, or min(score, the {@code suspectCap} quantile of recent scores, by
- * default the median) while it is a suspect; the cap is applied when the sample's own score or flag changes.
+ * default the median; a policy may cap lower once irreducible losses are applied) while it is a suspect; the cap
+ * is applied when the sample's own score or flag changes.
  */
 abstract class ScoredPolicy implements SamplingPolicy {
     /** Recent scores behind the median used by the noise guard. */
@@ -32,6 +33,8 @@ abstract class ScoredPolicy implements SamplingPolicy {
     private final NoiseGuard guard;
     /** The quantile of recent scores a suspect's score is capped at. */
     private final double suspectCap;
+    /** The same once the dataset's irreducible losses are applied (suspectCap when it is given). */
+    private final double referenceCap;
     /**
      * A sample the reference model gives its label less than this share of the probability it gives
      * the label's median sample is a suspect (0: off).
@@ -56,12 +59,24 @@ abstract class ScoredPolicy implements SamplingPolicy {
      *     or null for {@link #GUARD_HISTORY}
      */
     ScoredPolicy(final String name, final List<Param> declared, final RunSpec spec, final Param history) {
+        this(name, declared, spec, history, Double.NaN);
+    }
+
+    /**
+     * @param referenceCap the suspects' cap once irreducible losses are applied, unless the spec
+     *     gives suspectCap; NaN: suspectCap's, with or without losses
+     */
+    ScoredPolicy(final String name, final List<Param> declared, final RunSpec spec, final Param history,
+                 final double referenceCap) {
         this.name = name;
         this.spec = spec;
         this.params = PolicyParams.of(name, declared, spec.getParams());
         this.recentScores = new RecentQuantiles(history == null ? GUARD_HISTORY : params.getInt(history));
         this.guard = new NoiseGuard(params.get(CommonParams.SUSPECT_P), params.getInt(CommonParams.SUSPECT_VISITS));
         this.suspectCap = params.get(CommonParams.SUSPECT_CAP);
+        final boolean capGiven = spec.getParams() != null
+                && spec.getParams().containsKey(CommonParams.SUSPECT_CAP.name());
+        this.referenceCap = capGiven || Double.isNaN(referenceCap) ? suspectCap : referenceCap;
         this.referenceP = params.get(CommonParams.REFERENCE_P);
     }
 
@@ -181,7 +196,7 @@ abstract class ScoredPolicy implements SamplingPolicy {
         if (guard.flagged(slot)) {
             capped.put(slot, score);
             // the median only matters for a suspect: most updates never compute it
-            pool.setMass(slot, Math.min(score, recentScores.quantile(suspectCap)));
+            pool.setMass(slot, Math.min(score, recentScores.quantile(reference == null ? suspectCap : referenceCap)));
         } else {
             if (!capped.isEmpty()) {
                 capped.remove(slot);

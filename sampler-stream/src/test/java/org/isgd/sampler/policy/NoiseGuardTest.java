@@ -201,6 +201,34 @@ class NoiseGuardTest {
     }
 
     @Test
+    void selectiveBackpropWithLossesFlagsAtTwentyPercentAndCapsAtTheLowestUnlessSuspectCapIsGiven() {
+        final SelectiveBackpropPolicy byDefault = new SelectiveBackpropPolicy(spec(SelectiveBackpropPolicy.NAME, 20, null));
+        final SelectiveBackpropPolicy given = new SelectiveBackpropPolicy(spec(SelectiveBackpropPolicy.NAME, 20, null,
+                "suspectCap", 0.5));
+        final long[] ids = new long[N];
+        final float[] losses = new float[N];
+        for (int id = 0; id < N; id++) {
+            ids[id] = id;
+            // sample 5's label gets 0.15 of the typical sample's: flagged at 0.2, not at the other policies' 0.05
+            losses[id] = (float) -Math.log(id == 5 ? 0.135 : 0.9);
+        }
+        for (final SelectiveBackpropPolicy policy : List.of(byDefault, given)) {
+            registerAll(policy);
+            policy.reference(ReferenceLosses.of("d", 1, ids, losses));
+            assertEquals(Set.of(5L), policy.suspects());
+            final Map<Long, SampleState> states = rounds(policy, 5, 3);
+            final double quantile = policy.recentScores.quantile(policy == byDefault ? 0.0 : 0.5);
+            assertTrue(policy.score(states.get(5L)) > quantile + 0.1, "the cap is what holds it");
+            assertEquals(quantile, policy.massOf(5L), 0.05, (policy == byDefault ? "lowest" : "median")
+                    + " recent score, mass " + policy.massOf(5L));
+        }
+        final UpperBoundPolicy other = new UpperBoundPolicy(spec(UpperBoundPolicy.NAME, 20, null));
+        registerAll(other);
+        other.reference(ReferenceLosses.of("d", 1, ids, losses));
+        assertEquals(Set.of(), other.suspects(), "the other policies flag at 0.05");
+    }
+
+    @Test
     void theReferenceFlagsFromTheStartAndTheFlagSurvivesTheModelLearningTheWrongLabel() {
         final SelectiveBackpropPolicy policy = new SelectiveBackpropPolicy(spec(SelectiveBackpropPolicy.NAME, 20, null));
         for (long id = 0; id < N / 2; id++) {
@@ -221,11 +249,14 @@ class NoiseGuardTest {
         for (final long id : ONCE) {
             assertEquals(0.6f, states.get(id).pCorrect(), 1e-6, "last round was a right one");
         }
-        round(policy, states, new SplittableRandom(6), 4); // a wrong round: high losses, held at the median
+        // a wrong round: high losses, held at the lowest recent loss (selective-backprop's cap once losses are applied)
+        round(policy, states, new SplittableRandom(6), 4);
         final double median = policy.recentScores.quantile(0.5);
+        final double lowest = policy.recentScores.quantile(0.0);
+        assertTrue(lowest < median / 2, "lowest " + lowest + ", median " + median);
         for (final long id : ONCE) {
             assertTrue(policy.score(states.get(id)) > 2 * median, "the cap is what holds it: " + id);
-            assertTrue(policy.massOf(id) <= median + 0.05, id + ": mass " + policy.massOf(id) + ", median " + median);
+            assertTrue(policy.massOf(id) <= lowest + 0.05, id + ": mass " + policy.massOf(id) + ", lowest " + lowest);
         }
         // a visit-earned flag still goes when the model agrees with the label
         final long planted = 3L;

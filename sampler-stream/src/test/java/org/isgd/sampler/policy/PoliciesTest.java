@@ -33,7 +33,7 @@ class PoliciesTest {
         assertTrue(lines.contains("upper-bound: tauThreshold=1.5 epsilon=0 maxWeight=10 suspectP=0.05 suspectVisits=3"
                 + " suspectCap=0.5 referenceP=0.05 presample=1"));
         assertTrue(lines.contains("selective-backprop: minProb=0.05 beta=3 history=1024 epsilon=0 suspectP=0.05"
-                + " suspectVisits=3 suspectCap=0.5 referenceP=0.05 presample=1"));
+                + " suspectVisits=3 suspectCap=0.5 referenceP=0.2 presample=1"));
         assertTrue(lines.contains("infobatch: pruneRatio=0.5 annealFraction=0.125 maxWeight=10 suspectP=0.05"
                 + " suspectVisits=3 suspectCap=0.5 referenceP=0.05"));
         assertTrue(lines.contains("uniform:"));
