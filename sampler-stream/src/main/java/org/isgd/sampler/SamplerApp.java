@@ -224,10 +224,8 @@ public final class SamplerApp implements AutoCloseable {
                 .orElse(null);
     }
 
-    /** The shard of a sample: the partition of the shard topic its key dataset/sampleId goes to. */
     private int shardOf(final String dataset, final long sampleId) {
-        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
-                (dataset + "/" + sampleId).getBytes(java.nio.charset.StandardCharsets.UTF_8))) % shards;
+        return SamplerTopology.shardOf(dataset, sampleId, shards);
     }
 
     /** The directory keys of the shards of a run this instance holds. */

@@ -89,11 +89,11 @@ final class EventRouter implements Processor<byte[], byte[], String, Routed<Samp
             reject(record, meta, sizeProblem);
             return;
         }
-        final String prefix = spec.getDataset() + "/";
-        final PredictionRows[] parts = rows.split(i -> KeyPartitions.of(prefix + rows.ids()[i], shards), shards);
+        final String dataset = spec.getDataset();
+        final PredictionRows[] parts = rows.split(i -> SamplerTopology.shardOf(dataset, rows.ids()[i], shards), shards);
         for (final PredictionRows part : parts) {
             if (part != null) {
-                context.forward(new Record<>(prefix + part.ids()[0], Routed.of(SamplerEvent.of(
+                context.forward(new Record<>(dataset + "/" + part.ids()[0], Routed.of(SamplerEvent.of(
                         SamplerEvent.Kind.PREDICTION_BATCH, meta.partition(), meta.offset(), record.key(), part.raw(),
                         part)), record.timestamp()));
             }

@@ -60,6 +60,15 @@ public final class SamplerTopology {
     private SamplerTopology() {
     }
 
+    /**
+     * The shard of a sample of a sharded run: the partition of the shard topic its key
+     * "dataset/sampleId" goes to (Kafka's default partitioner), where the router sends it and its
+     * rows of every prediction batch.
+     */
+    public static int shardOf(final String dataset, final long sampleId, final int shards) {
+        return KeyPartitions.of(dataset + "/" + sampleId, shards);
+    }
+
     /** How long a new run waits for its dataset's registrations to pause; see {@link RunSettings#settle()}. */
     public static final java.time.Duration DEFAULT_SETTLE = RunSettings.DEFAULT_SETTLE;
 
