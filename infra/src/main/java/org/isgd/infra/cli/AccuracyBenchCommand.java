@@ -77,8 +77,8 @@ final class AccuracyBenchCommand implements Callable<Integer> {
     int holdoutSize;
     @Option(names = "--reference", description = "Train the reference model on the --holdout images and publish the "
             + "irreducible losses before every Kafka-fed arm, not only rho-loss: the other policies' noise guards then "
-            + "flag the samples it gives their label less than referenceP (default 0.05) of what it gives the label's "
-            + "median sample.")
+            + "flag the samples it gives their label less than referenceP (default 0.05, selective-backprop's "
+            + "0.2) of what it gives the label's median sample.")
     boolean reference;
     @Option(names = "--data", split = ",", paramLabel = "VARIANT",
             description = "Data variants: balanced, long-tail, label-noise. Default: all three.")

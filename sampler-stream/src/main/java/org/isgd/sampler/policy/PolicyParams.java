@@ -3,6 +3,7 @@ package org.isgd.sampler.policy;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -11,6 +12,7 @@ import java.util.stream.Collectors;
  */
 public final class PolicyParams {
     private final Map<String, Double> values = new HashMap<>();
+    private final Set<String> givenNames;
 
     private PolicyParams(final String policy, final List<Param> declared, final Map<String, Double> given) {
         final Map<String, Param> byName = declared.stream().collect(Collectors.toMap(Param::name, p -> p));
@@ -29,6 +31,7 @@ public final class PolicyParams {
         for (final Param param : declared) {
             values.put(param.name(), given.getOrDefault(param.name(), param.defaultValue()));
         }
+        this.givenNames = Set.copyOf(given.keySet());
     }
 
     /** Checks {@code given} against {@code declared}; IllegalArgumentException naming the parameter if wrong. */
@@ -42,6 +45,11 @@ public final class PolicyParams {
             throw new IllegalStateException("parameter " + param.name() + " is not declared by this policy");
         }
         return value;
+    }
+
+    /** Whether the run gave the parameter (else it has its default). */
+    public boolean given(final Param param) {
+        return givenNames.contains(param.name());
     }
 
     public int getInt(final Param param) {

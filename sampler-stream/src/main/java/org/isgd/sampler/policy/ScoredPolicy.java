@@ -74,9 +74,8 @@ abstract class ScoredPolicy implements SamplingPolicy {
         this.recentScores = new RecentQuantiles(history == null ? GUARD_HISTORY : params.getInt(history));
         this.guard = new NoiseGuard(params.get(CommonParams.SUSPECT_P), params.getInt(CommonParams.SUSPECT_VISITS));
         this.suspectCap = params.get(CommonParams.SUSPECT_CAP);
-        final boolean capGiven = spec.getParams() != null
-                && spec.getParams().containsKey(CommonParams.SUSPECT_CAP.name());
-        this.referenceCap = capGiven || Double.isNaN(referenceCap) ? suspectCap : referenceCap;
+        this.referenceCap = params.given(CommonParams.SUSPECT_CAP) || Double.isNaN(referenceCap) ? suspectCap
+                : referenceCap;
         this.referenceP = params.get(CommonParams.REFERENCE_P);
     }
 

@@ -47,6 +47,4 @@ public final class ReferenceLosses {
     Long2IntOpenHashMap copy() {
         return new Long2IntOpenHashMap(byId);
     }
-
-
 }

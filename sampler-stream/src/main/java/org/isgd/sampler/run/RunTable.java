@@ -65,9 +65,10 @@ public final class RunTable {
 
     /** The irreducible losses of a dataset, or null: read by the runs' noise guards at every tick. */
     private final Function<String, ReferenceLosses> references;
-    /** Whether this table holds shards of sharded runs: their coordinators draw the batches, not this table. */
-    private final boolean shard;
-    /** How many shards each run has: 1, or S for a table of one shard of every sharded run. */
+    /**
+     * How many shards each run has: 1, or S for a table of one shard of every sharded run (whose
+     * coordinators draw the batches, not this table).
+     */
     private final int shards;
 
     public RunTable(final RunStorage storage, final RunSettings settings, final RunListener listener) {
@@ -81,7 +82,6 @@ public final class RunTable {
 
     private RunTable(final RunStorage storage, final RunSettings settings, final RunListener listener,
                      final Function<String, ReferenceLosses> references, final int shards) {
-        this.shard = shards > 1;
         this.shards = shards;
         this.storage = storage;
         this.settings = settings;
@@ -222,7 +222,7 @@ public final class RunTable {
         }
         final int rank = rows.header().getRank();
         final long batchSeq = rows.header().getBatchSeq();
-        final String ackProblem = shard ? run.rankProblem(rank, batchSeq) : run.ackProblem(rank, batchSeq);
+        final String ackProblem = holdsShards() ? run.rankProblem(rank, batchSeq) : run.ackProblem(rank, batchSeq);
         if (ackProblem != null) {
             return ackProblem;
         }
@@ -322,9 +322,14 @@ public final class RunTable {
     }
 
     private void emit(final Run run, final long now, final Output out) {
-        if (!shard) {
+        if (!holdsShards()) {
             run.emitReady(now, out::batch, listener);
         }
+    }
+
+    /** Whether this table holds shards of sharded runs, which it never draws batches for. */
+    private boolean holdsShards() {
+        return shards > 1;
     }
 
     // ---- a shard's side of sharded runs ----
