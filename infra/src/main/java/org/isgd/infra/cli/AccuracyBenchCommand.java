@@ -75,6 +75,9 @@ final class AccuracyBenchCommand implements Callable<Integer> {
             description = "rho-loss: the reference model trains on the N training images after the grid's (--limit "
                     + "must leave them), made into each variant as the training set is (another seed).")
     int holdoutSize;
+    @Option(names = "--reference-epochs", paramLabel = "EPOCHS", description = "How long the reference model trains "
+            + "on the --holdout images. Default: the grid's --epochs.")
+    Double referenceEpochs;
     @Option(names = "--reference", description = "Train the reference model on the --holdout images and publish the "
             + "irreducible losses before every Kafka-fed arm, not only rho-loss: the other policies' noise guards then "
             + "flag the samples it gives their label less than referenceP (default 0.05, selective-backprop's "
@@ -144,6 +147,9 @@ final class AccuracyBenchCommand implements Callable<Integer> {
                 throw new UsageException("--budgets takes fractions in (0, 1], got " + b);
             }
         });
+        if (referenceEpochs != null && !(referenceEpochs > 0)) {
+            throw new UsageException("--reference-epochs takes a number of epochs > 0, got " + referenceEpochs);
+        }
         final int samples = limit != null ? limit : quick ? 20_000 : Integer.MAX_VALUE;
         final int epochCount = quick ? 3 : epochs;
         final GridSettings settings = new GridSettings(epochCount, batch.batchSize, flags.model, flags.learningRate,
@@ -160,7 +166,7 @@ final class AccuracyBenchCommand implements Callable<Integer> {
             return 0;
         }
         final CellTrainer trainer = new CellTrainer(settings, flags::toOptions, source.test(), Stamp.now(),
-                holdout(arms, samples), reference);
+                reference(arms, samples, settings.epochs()));
         GridSettings.recordInvocation(dir, settings, Machine.describe(), command(), LocalDateTime.now().toString());
         final long started = System.nanoTime();
         final String tables = new GridRunner(dir, plan, trainer, TrainingRun.FASHION_MNIST_CLASSES).run();
@@ -174,8 +180,8 @@ final class AccuracyBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The held-out training images the reference model trains on; null without a rho-loss arm or --reference. */
-    private LabelledImages holdout(final List<GridArm> arms, final int samples) {
+    /** The reference model's holdout and epochs; null without a rho-loss arm or --reference. */
+    private CellTrainer.Reference reference(final List<GridArm> arms, final int samples, final int epochs) {
         if (!reference && arms.stream().noneMatch(a -> RhoLossPolicy.NAME.equals(a.policy()))) {
             return null;
         }
@@ -187,7 +193,8 @@ final class AccuracyBenchCommand implements Callable<Integer> {
         }
         final LabelledImages all = FashionMnist.load(DataSetup.ensureFashionMnist(false), samples + holdoutSize, 1)
                 .train();
-        return IrreducibleLoss.slice(all, samples, holdoutSize);
+        return new CellTrainer.Reference(IrreducibleLoss.slice(all, samples, holdoutSize),
+                referenceEpochs == null ? epochs : referenceEpochs, reference);
     }
 
     /** The command line as grid.json records it, paths under the repository relative to it. */

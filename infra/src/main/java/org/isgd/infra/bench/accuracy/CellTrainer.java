@@ -43,8 +43,7 @@ public final class CellTrainer {
     private final Options options;
     private final LabelledImages test;
     private final String stamp;
-    private final LabelledImages holdout;
-    private final boolean referenceForAll;
+    private final Reference reference;
     /** Datasets whose irreducible losses this grid has published. */
     private final java.util.Set<String> published = new java.util.HashSet<>();
 
@@ -54,23 +53,29 @@ public final class CellTrainer {
      */
     public CellTrainer(final GridSettings settings, final Options options, final LabelledImages test,
                        final String stamp) {
-        this(settings, options, test, stamp, null, false);
+        this(settings, options, test, stamp, null);
     }
 
     /**
-     * @param holdout training images outside the grid's (RHO-LOSS's held-out split, made into each
-     *     variant as the training set is); null when no arm is rho-loss and {@code referenceForAll} is false
-     * @param referenceForAll publish the irreducible losses before every Kafka-fed cell, not only
-     *     rho-loss's: the noise guards of the other policies then use the reference model too
+     * The reference model of a grid (RHO-LOSS's irreducible-loss model).
+     *
+     * @param holdout training images outside the grid's (the held-out split, made into each variant
+     *     as the training set is)
+     * @param epochs how long it trains on them
+     * @param forAll publish the irreducible losses before every Kafka-fed cell, not only rho-loss's:
+     *     the noise guards of the other policies then use the reference model too
      */
+    public record Reference(LabelledImages holdout, double epochs, boolean forAll) {
+    }
+
+    /** @param reference null when no arm is rho-loss and no --reference was asked for */
     public CellTrainer(final GridSettings settings, final Options options, final LabelledImages test,
-                       final String stamp, final LabelledImages holdout, final boolean referenceForAll) {
+                       final String stamp, final Reference reference) {
         this.settings = settings;
         this.options = options;
         this.test = test;
         this.stamp = stamp;
-        this.holdout = holdout;
-        this.referenceForAll = referenceForAll;
+        this.reference = reference;
     }
 
     /** The dataset a data variant's samples are registered under. */
@@ -96,7 +101,8 @@ public final class CellTrainer {
         if (cell.arm().presample() > 1) {
             runParams.put(CandidateSelection.PRESAMPLE, (double) cell.arm().presample());
         }
-        if (cell.arm().throughKafka() && (referenceForAll || RhoLossPolicy.NAME.equals(cell.arm().policy()))) {
+        final boolean rho = RhoLossPolicy.NAME.equals(cell.arm().policy());
+        if (cell.arm().throughKafka() && (rho || reference != null && reference.forAll())) {
             publishIrreducibleLosses(stack, variant); // once per variant, before the cell's clock starts
         }
         final long t0 = System.nanoTime();
@@ -126,7 +132,7 @@ public final class CellTrainer {
 
     /**
      * Once per variant: trains the reference model on the holdout made into the variant (its noise
-     * or imbalance, another seed) for the grid's full schedule, and publishes each training
+     * or imbalance, another seed) for its epochs, and publishes each training
      * sample's loss under it as the variant's dataset's irreducible losses.
      */
     private void publishIrreducibleLosses(final LocalStack stack, final DataVariant.Variant variant) {
@@ -134,20 +140,20 @@ public final class CellTrainer {
         if (published.contains(dataset)) {
             return;
         }
-        if (holdout == null) {
+        if (reference == null) {
             throw new UsageException("rho-loss and --reference need a held-out split: run the grid with --limit below "
                     + "the 60,000 training images, so that the images after it can be the holdout");
         }
         final long t0 = System.nanoTime();
-        final LabelledImages reference = variant.variant().apply(holdout, settings.dataSeed() + 1, settings.shape())
-                .train();
+        final LabelledImages holdout = variant.variant().apply(reference.holdout(), settings.dataSeed() + 1,
+                settings.shape()).train();
         final float[] losses = IrreducibleLoss.losses(options.of(1, 0, settings.augment(), Integer.MAX_VALUE),
-                reference, variant.train(), settings.batchSize(), settings.epochs());
+                holdout, variant.train(), settings.batchSize(), reference.epochs());
         IrreducibleLoss.publish(stack.bootstrapServers(), Map.of(), dataset, settings.model() + " on a holdout of "
-                + reference.size() + ", " + settings.epochs() + " epochs", losses);
+                + holdout.size() + ", " + reference.epochs() + " epochs", losses);
         published.add(dataset);
         org.slf4j.LoggerFactory.getLogger(CellTrainer.class).info("irreducible losses of {}: reference model on {} "
-                + "held-out samples trained and scored in {} s", dataset, reference.size(),
+                + "held-out samples trained and scored in {} s", dataset, holdout.size(),
                 String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
     }
 

@@ -35,6 +35,9 @@ class GridCliTest {
                 + "long-tail, label-noise]"), data[2]);
         final String[] budget = run("bench", "accuracy", "--budgets", "1.5", "--out", dir.toString());
         assertTrue(budget[2].startsWith("isgd: --budgets takes fractions in (0, 1], got 1.5"), budget[2]);
+        final String[] reference = run("bench", "accuracy", "--reference-epochs", "0", "--out", dir.toString());
+        assertTrue(reference[2].startsWith("isgd: --reference-epochs takes a number of epochs > 0, got 0.0"),
+                reference[2]);
         final String[] policy = run("bench", "accuracy", "--policies", "magic", "--out", dir.toString());
         assertTrue(policy[2].startsWith("isgd: unknown policy 'magic'"), policy[2]);
         final String[] rate = run("bench", "accuracy", "--noise-rate", "1.5", "--out", dir.toString());
@@ -75,7 +78,7 @@ class GridCliTest {
         final String help = run("bench", "accuracy", "--help")[1];
         for (final String flag : new String[] {"--policies", "--data", "--budgets", "--seeds", "--epochs", "--quick",
                 "--strong-augment", "--out", "--plan-only", "--imbalance-ratio", "--imbalance-profile", "--noise-rate",
-                "--noise-kind"}) {
+                "--noise-kind", "--holdout", "--reference-epochs"}) {
             assertTrue(help.contains(flag), flag + " missing from\n" + help);
         }
     }
