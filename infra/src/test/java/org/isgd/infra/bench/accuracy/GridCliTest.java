@@ -38,6 +38,11 @@ class GridCliTest {
         final String[] reference = run("bench", "accuracy", "--reference-epochs", "0", "--out", dir.toString());
         assertTrue(reference[2].startsWith("isgd: --reference-epochs takes a number of epochs > 0, got 0.0"),
                 reference[2]);
+        final String[] holdout = run("bench", "accuracy", "--policies", "rho-loss", "--limit", "50000", "--holdout",
+                "20000", "--plan-only", "--out", dir.toString());
+        assertEquals(Integer.toString(Isgd.EXIT_ERROR), holdout[0]);
+        assertTrue(holdout[2].startsWith("isgd: --holdout 20000: the reference model trains on the training images "
+                + "after the grid's 50000, of which 10000 are left; use --holdout at most 10000"), holdout[2]);
         final String[] policy = run("bench", "accuracy", "--policies", "magic", "--out", dir.toString());
         assertTrue(policy[2].startsWith("isgd: unknown policy 'magic'"), policy[2]);
         final String[] rate = run("bench", "accuracy", "--noise-rate", "1.5", "--out", dir.toString());
