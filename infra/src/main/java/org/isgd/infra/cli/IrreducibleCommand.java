@@ -34,7 +34,9 @@ final class IrreducibleCommand implements Callable<Integer> {
             description = "The training samples are ids 0..N-1; the holdout starts at N.")
     int holdoutFrom;
     @Option(names = "--holdout", defaultValue = "10000", paramLabel = "M", description = "Held-out images the "
-            + "reference model trains on: ids N..N+M-1.")
+            + "reference model trains on: ids N..N+M-1. Its losses are worth what it knows: under 20%% label noise "
+            + "rho-loss lost 1.7 points with 10,000 held-out images beside 20,000 trained ones and tied uniform with "
+            + "20,000 (docs/results/presample); hold out as many as you can, up to as many as you train on.")
     int holdoutSize;
     @Option(names = "--epochs", defaultValue = "3", description = "Epochs of the reference model over the holdout.")
     double epochs;
