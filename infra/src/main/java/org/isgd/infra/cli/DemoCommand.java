@@ -50,7 +50,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--shards", defaultValue = "1", paramLabel = "S",
             description = "Spread the run over S shards and draw each batch in two levels through its coordinator "
                     + "(isgd sampler --shards; here all shards live in the one local sampler). Not for the "
-                    + "selective-backprop and infobatch policies.")
+                    + "infobatch policy or candidate batches (presample).")
     int shards;
     @Option(names = "--arrival-rate", defaultValue = "100", description = "Samples per second for --arriving.")
     double arrivalRate;

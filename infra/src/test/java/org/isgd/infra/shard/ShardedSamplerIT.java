@@ -223,7 +223,10 @@ class ShardedSamplerIT {
     /**
      * Two sharded runs with different policies on one dataset and two instances: each stops at its
      * own lead while its trainer does not acknowledge (and not one batch beyond, whatever the other
-     * run does), and a sample registered mid-run joins both and is drawn by both.
+     * run does), and a sample registered mid-run joins both and is drawn by both. Beside them a
+     * selective-backprop run on another dataset, whose shards walk their samples and whose
+     * coordinator interleaves the walks: it stops at its lead too, and each of its epochs (every
+     * sample never trained, so always kept) holds every sample once.
      */
     @Test
     void twoRunsLeadAndArrivals() throws Exception {
@@ -241,6 +244,11 @@ class ShardedSamplerIT {
             specs.put("multi-ei", RunSpec.newBuilder().setRunId("multi-ei").setDataset("multi")
                     .setPolicy("early-importance").setParams(Map.of("warmupEpochs", 0.0)).setBatchSize(8).setSeed(2)
                     .setLead(lead).setMinPopulation(200L).build());
+            // selective-backprop walks: its shards walk their samples, the coordinator interleaves the walks
+            register("walk", 0, 160);
+            specs.put("multi-sb", RunSpec.newBuilder().setRunId("multi-sb").setDataset("walk")
+                    .setPolicy("selective-backprop").setBatchSize(8).setSeed(3).setLead(lead).setMinPopulation(160L)
+                    .build());
             specs.forEach((runId, spec) -> put(Topics.RUNS.name(), runId,
                     Topics.RUNS.valueSerde().serializer().serialize(null, spec)));
             final Map<String, List<IndexBatch>> seen = new HashMap<>();
@@ -260,7 +268,7 @@ class ShardedSamplerIT {
                 final java.util.Set<String> drewNewcomer = new java.util.TreeSet<>();
                 final Map<String, Integer> acked = new HashMap<>();
                 final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-                while (drewNewcomer.size() < specs.size()) {
+                while (drewNewcomer.size() < 2 || seen.getOrDefault("multi-sb", List.of()).size() < 40) {
                     assertTrue(System.nanoTime() < deadline, "the newcomer was drawn by " + drewNewcomer + " only");
                     for (final String runId : specs.keySet()) {
                         final List<IndexBatch> batches = seen.getOrDefault(runId, List.of());
@@ -280,6 +288,14 @@ class ShardedSamplerIT {
                     producer.flush();
                     poll(consumer, specs.keySet(), seen);
                 }
+            }
+            // never-trained samples are always kept: each epoch of 160 candidates is 20 batches with every sample once
+            final List<IndexBatch> walked = seen.get("multi-sb");
+            for (int epoch = 0; epoch < 2; epoch++) {
+                final java.util.Set<Long> once = new java.util.HashSet<>();
+                walked.subList(epoch * 20, epoch * 20 + 20).forEach(b -> once.addAll(b.getSampleIds()));
+                assertEquals(160, once.size(), "selective-backprop's epoch " + epoch + " holds every sample once");
+                assertEquals("selective", walked.get(epoch * 20).getPhase());
             }
             System.out.printf("sharded runs side by side: both stopped at lead %d without acks; the newcomer was drawn "
                     + "by both (after %s batches)%n", lead, seen.entrySet().stream()

@@ -104,12 +104,34 @@ public interface SamplingPolicy {
     // ---- sharded runs: one run spread over several stream tasks (see ShardedDraw) ----
 
     /**
-     * Whether a run of this policy can be spread over several shards. Policies that walk an
-     * epoch permutation (selective-backprop, infobatch) cannot yet: their draw is not a
-     * multinomial over masses, so the two-level draw would not reproduce it.
+     * Whether a run of this policy can be spread over several shards. Infobatch cannot yet (its
+     * epochs leave samples out by the run's mean loss at the epoch's start), nor can runs with
+     * candidate batches (presample).
      */
     default boolean shardable() {
         return false;
+    }
+
+    /**
+     * Whether a sharded run of this policy walks a permutation (selective-backprop) rather than
+     * drawing ∝ mass: its grants count candidates, each shard walks its own permutation and keeps
+     * by the policy's rule ({@link #walkShard}), and the coordinator interleaves the shards' walks
+     * into one (docs/architecture.md, "One run across several sampler instances").
+     */
+    default boolean walks() {
+        return false;
+    }
+
+    /**
+     * What a shard's walk kept: {@code kept.probabilities[i]} is sample i's keep probability,
+     * {@code at[i]} its place among the {@code candidates} walked.
+     */
+    record Walk(Draw kept, int[] at, int candidates) {
+    }
+
+    /** Shard side of a walk: the shard's next {@code candidates} candidates, kept by the policy's rule. */
+    default Walk walkShard(final int candidates, final SplittableRandom random) {
+        throw new UnsupportedOperationException(name() + " runs do not walk");
     }
 
     /** What this shard of a sharded run reports to the run's coordinator. */

@@ -74,6 +74,55 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
                 : selective(batchSize, random);
     }
 
+    /** Sharded without candidate batches: each shard walks its samples, the coordinator interleaves the walks. */
+    @Override
+    public boolean shardable() {
+        return presample <= 1;
+    }
+
+    @Override
+    public boolean walks() {
+        return true;
+    }
+
+    @Override
+    public ShardedDraw.Plan plan(final long batchSeq, final int batchSize, final ShardedDraw.Totals totals) {
+        return WALK;
+    }
+
+    private static final ShardedDraw.Plan WALK = new ShardedDraw.Plan(PHASE, 0);
+
+    /**
+     * The shard's part of the walk: its next {@code candidates} candidates, each kept with p_i
+     * (the shard's recent losses give the percentile; its samples are a hash split of the run's).
+     */
+    @Override
+    public Walk walkShard(final int candidates, final SplittableRandom random) {
+        int kept = 0;
+        final long[] ids = new long[candidates];
+        final int[] labels = new int[candidates];
+        final double[] keeps = new double[candidates];
+        final int[] at = new int[candidates];
+        for (int c = 0; c < candidates; c++) {
+            final int slot = walk.next(pool.size(), random);
+            final double keep = keepProbability(slot);
+            if (random.nextDouble() < keep) {
+                ids[kept] = pool.idAt(slot);
+                labels[kept] = pool.labelAt(slot);
+                keeps[kept] = keep;
+                at[kept++] = c;
+            }
+        }
+        return new Walk(new Draw(Arrays.copyOf(ids, kept), Arrays.copyOf(labels, kept), null,
+                Arrays.copyOf(keeps, kept), PHASE), Arrays.copyOf(at, kept), candidates);
+    }
+
+    /** Weight 1, as on one task. */
+    @Override
+    public float weight(final double q, final int population) {
+        return 1f;
+    }
+
     private Draw selective(final int batchSize, final SplittableRandom random) {
         final long[] ids = new long[batchSize];
         final int[] labels = new int[batchSize];

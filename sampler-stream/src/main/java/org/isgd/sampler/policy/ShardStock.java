@@ -22,6 +22,10 @@ import java.util.Map;
  * {@link ShardedDraw}); a stock entry is at most one grant old, and a grant covers a few
  * batches' worth of draws (the stock's target), which bounds how stale the scores behind a draw are.
  *
+ * <p>A walk run (selective-backprop) counts its grants and stock in candidates: a shard's chunk
+ * holds what its walk kept and where among the candidates walked; {@link WalkInterleave} reads
+ * the candidates with {@link #peek} and takes them with {@link #consume}.
+ *
  * <p>Only {@link #nextGrant} is persisted: after a restart the stock starts empty, grants
  * numbered below it are dropped when their stock arrives, and the shards are asked anew.
  */
@@ -33,10 +37,26 @@ public final class ShardStock {
     /** A grant unanswered for this long is given up (its stock is dropped if it still comes). */
     public static final long GRANT_TIMEOUT_MS = 30_000;
 
-    /** What a shard drew for one grant: ids, labels and each sample's probability in the shard, r_s(i). */
-    public record Chunk(long grant, long drawnAt, long[] ids, int[] labels, double[] inShard) {
+    /**
+     * What a shard drew for one grant: ids, labels and each sample's probability in the shard, r_s(i).
+     * For a walk ({@link SamplingPolicy#walks}) the grant counted candidates: the chunk holds the
+     * kept ones, {@code at[i]} is kept sample i's place among the {@code candidates} walked, and
+     * {@code inShard[i]} its keep probability.
+     */
+    public record Chunk(long grant, long drawnAt, long[] ids, int[] labels, double[] inShard, int[] at,
+                        int candidates) {
+        /** A draw of samples (the score-based policies): every entry is one sample. */
+        public Chunk(final long grant, final long drawnAt, final long[] ids, final int[] labels, final double[] inShard) {
+            this(grant, drawnAt, ids, labels, inShard, null, ids.length);
+        }
+
         public int size() {
             return ids.length;
+        }
+
+        /** What the chunk counts toward its grant: samples, or for a walk candidates. */
+        int units() {
+            return at == null ? ids.length : candidates;
         }
     }
 
@@ -44,6 +64,9 @@ public final class ShardStock {
         final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
         /** Entries of the head chunk already taken. */
         int position;
+        /** A walk's candidates of the head chunk already consumed. */
+        int candidate;
+        /** Samples in stock, or for a walk candidates. */
         int available;
         /** grant → {count, sent at}. */
         final Map<Long, long[]> inFlight = new HashMap<>();
@@ -133,11 +156,101 @@ public final class ShardStock {
             return false;
         }
         shelf.inFlightCount -= (int) granted[0];
-        if (chunk.size() > 0) {
+        if (chunk.units() > 0) {
             shelf.chunks.addLast(chunk);
-            shelf.available += chunk.size();
+            shelf.available += chunk.units();
         }
         return true;
+    }
+
+    /**
+     * A walk run: reads the shard's candidates in stock one after another without taking them, to
+     * find how many the next batch needs before any is consumed.
+     */
+    public final class Peek {
+        private final Iterator<Chunk> chunks;
+        private Chunk head;
+        private int position;
+        private int candidate;
+        private int left;
+
+        private Peek(final Shelf shelf) {
+            chunks = shelf.chunks.iterator();
+            head = chunks.hasNext() ? chunks.next() : null;
+            position = shelf.position;
+            candidate = shelf.candidate;
+            left = shelf.available;
+        }
+
+        /** Candidates not yet read. */
+        public int left() {
+            return left;
+        }
+
+        /** Reads the next candidate (there must be one): whether the shard kept it. */
+        public boolean next() {
+            if (left <= 0) {
+                throw new IllegalStateException("no candidate left in stock");
+            }
+            while (candidate == head.candidates()) {
+                head = chunks.next();
+                position = 0;
+                candidate = 0;
+            }
+            left--;
+            final boolean kept = position < head.size() && head.at()[position] == candidate;
+            if (kept) {
+                position++;
+            }
+            candidate++;
+            return kept;
+        }
+    }
+
+    /** A walk run: a reader of the shard's candidates in stock (empty if it has none). */
+    public Peek peek(final int shard) {
+        return new Peek(shelf(shard));
+    }
+
+    /**
+     * A walk run: consumes the shard's next {@code n} candidates, copying the kept ones into the
+     * arrays from index {@code at} (inShard gets the keep probability); returns how many were kept
+     * and, in {@code oldest[0]}, lowers it to when the oldest of the chunks read was drawn.
+     */
+    public int consume(final int shard, final int n, final long[] ids, final int[] labels, final double[] inShard,
+                       final int at, final long[] oldest) {
+        final Shelf shelf = shelves.get(shard);
+        if (shelf == null || shelf.available < n) {
+            throw new IllegalStateException("shard " + shard + " has " + available(shard) + " candidates in stock, not "
+                    + n);
+        }
+        int to = at;
+        for (int left = n; left > 0; ) {
+            final Chunk head = shelf.chunks.peekFirst();
+            if (shelf.candidate == head.candidates()) {
+                shelf.chunks.removeFirst();
+                shelf.position = 0;
+                shelf.candidate = 0;
+                continue;
+            }
+            oldest[0] = Math.min(oldest[0], head.drawnAt());
+            if (shelf.position < head.size() && head.at()[shelf.position] == shelf.candidate) {
+                ids[to] = head.ids()[shelf.position];
+                labels[to] = head.labels()[shelf.position];
+                inShard[to++] = head.inShard()[shelf.position];
+                shelf.position++;
+            }
+            shelf.candidate++;
+            left--;
+        }
+        final Chunk head = shelf.chunks.peekFirst();
+        if (head != null && shelf.candidate == head.candidates()) {
+            shelf.chunks.removeFirst();
+            shelf.position = 0;
+            shelf.candidate = 0;
+        }
+        shelf.available -= n;
+        return to - at;
     }
 
     /**

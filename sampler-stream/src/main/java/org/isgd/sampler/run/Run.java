@@ -404,6 +404,16 @@ final class Run {
         return policy.drawShard(count, plan, totals, proportional, random);
     }
 
+    /** Whether the run's shards walk (selective-backprop) rather than draw ∝ mass. */
+    boolean walks() {
+        return policy.walks();
+    }
+
+    /** What a walk's grant asks the shard for: its next {@code candidates}, kept by the policy's rule. */
+    SamplingPolicy.Walk walkShard(final int candidates, final SplittableRandom random) {
+        return policy.walkShard(candidates, random);
+    }
+
     /**
      * Whether the run may draw its first batch: once its population reaches minPopulation, or,
      * without one, once registrations of its dataset have paused for the settle time.

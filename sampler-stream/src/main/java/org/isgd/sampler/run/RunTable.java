@@ -12,6 +12,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.policy.SamplingPolicy;
+import org.isgd.sampler.policy.ShardStock;
 import org.isgd.sampler.policy.ShardedDraw;
 import org.isgd.sampler.reference.ReferenceLosses;
 import org.isgd.sampler.status.RunSnapshot;
@@ -341,19 +342,27 @@ public final class RunTable {
     }
 
     /**
-     * Draws {@code count} samples of shard {@code shard} for grant number {@code grant} of the
-     * run's coordinator, seeded by the run's seed, the grant and the shard; null when the table
-     * does not hold the run or the run has no sample here.
+     * Answers grant number {@code grant} of the run's coordinator for shard {@code shard}: draws
+     * {@code count} samples, or for a walk ({@link SamplingPolicy#walks}) walks {@code count}
+     * candidates, seeded by the run's seed, the grant and the shard; null when the table does not
+     * hold the run or the run has no sample here.
      */
-    public SamplingPolicy.Draw grant(final String runId, final long grant, final int shard, final int count,
-                                     final ShardedDraw.Plan plan, final ShardedDraw.Totals totals,
-                                     final double proportional) {
+    public ShardStock.Chunk grant(final String runId, final long grant, final int shard, final int count,
+                                  final ShardedDraw.Plan plan, final ShardedDraw.Totals totals,
+                                  final double proportional, final long now) {
         final Run run = runs.get(runId);
         if (run == null || run.population() == 0) {
             return null;
         }
         final long seed = (run.spec().getSeed() * 0x9E3779B97F4A7C15L + grant) * 0x632BE59BD9B4E019L + shard + 1;
-        return run.drawShard(count, plan, totals, proportional, new java.util.SplittableRandom(seed));
+        final java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        if (run.walks()) {
+            final SamplingPolicy.Walk walk = run.walkShard(count, random);
+            return new ShardStock.Chunk(grant, now, walk.kept().sampleIds(), walk.kept().labels(),
+                    walk.kept().probabilities(), walk.at(), walk.candidates());
+        }
+        final SamplingPolicy.Draw drawn = run.drawShard(count, plan, totals, proportional, random);
+        return new ShardStock.Chunk(grant, now, drawn.sampleIds(), drawn.labels(), drawn.probabilities());
     }
 
     // ---- what the query API reads (stream thread) ----

@@ -25,6 +25,7 @@ import org.isgd.sampler.run.RunTable;
 import org.isgd.sampler.policy.Policies;
 import org.isgd.sampler.policy.SamplingPolicy;
 import org.isgd.sampler.policy.ShardStock;
+import org.isgd.sampler.policy.WalkInterleave;
 import org.isgd.sampler.policy.ShardedDraw;
 import org.isgd.sampler.sampling.FlowControl;
 import org.isgd.sampler.status.RunSnapshot;
@@ -41,8 +42,9 @@ import org.slf4j.LoggerFactory;
  * control and its shards' latest summaries, keeps each shard's stock of samples drawn ahead
  * ({@link ShardStock}: grants of several batches' worth, topped up as batches use them), and
  * assembles each batch the lead allows from the stock — how many from each shard a seeded
- * multinomial over their chances ({@link ShardedDraw}) — without a round trip to the shards per
- * batch. Grants, stock and acknowledgements travel through Kafka inside exactly-once
+ * multinomial over their chances ({@link ShardedDraw}), or for a walk (selective-backprop) the
+ * shards' walks interleaved candidate by candidate ({@link WalkInterleave}) — without a round trip
+ * to the shards per batch. Grants, stock and acknowledgements travel through Kafka inside exactly-once
  * transactions; the run's progress, summaries and grant counter are changelogged, the stock is
  * not (after a restart it is drawn again), so a batch is neither lost nor repeated when
  * instances come and go.
@@ -65,6 +67,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
     private final Map<String, Coordinated> runs = new HashMap<>();
     private final Map<String, SamplingPolicy> planners = new HashMap<>();
     private final Map<String, ShardStock> stocks = new HashMap<>();
+    private final Map<String, WalkInterleave> walks = new HashMap<>();
     private final Map<String, Pace> paces = new HashMap<>();
     private final Map<String, long[]> growth = new HashMap<>(); // runId → {first seen, population last grew}
     private final Map<String, Double> lastEss = new HashMap<>();
@@ -92,6 +95,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         runs.clear();
         planners.clear();
         stocks.clear();
+        walks.clear();
         paces.clear();
         growth.clear();
         lastEss.clear();
@@ -204,7 +208,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         final SamplingPolicy planner = problem == null ? Policies.forRun(spec) : null;
         if (planner != null && !planner.shardable()) {
             problem = RunTable.INVALID_RUN + ": policy " + spec.getPolicy() + " cannot be spread over shards yet"
-                    + " (selective-backprop and infobatch walk an epoch permutation; presample runs send candidate"
+                    + " (infobatch's epochs leave samples out by the run's mean loss; presample runs send candidate"
                     + " batches of k·batchSize); run it on a sampler started with --shards 1";
         }
         final Coordinated run = new Coordinated(RunProgress.start(spec), 0, new TreeMap<>(), problem != null);
@@ -240,6 +244,10 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         final ShardStock stock = stockOf(run);
         final int[] shards = run.shards().entrySet().stream().filter(e -> e.getValue().population() > 0)
                 .mapToInt(Map.Entry::getKey).toArray();
+        final Map<Integer, ShardedDraw.Summary> summaries = run.shards();
+        final int[] populations = java.util.Arrays.stream(shards).map(s -> summaries.get(s).population()).toArray();
+        final WalkInterleave walk = planners.get(runId).walks()
+                ? walks.computeIfAbsent(runId, id -> new WalkInterleave()) : null;
         final int[] need = new int[shards.length];
         ShardedDraw.Share[] shares = null;
         while (FlowControl.mayEmit(run.progress(), run.progress().nextBatchSeq())) {
@@ -247,8 +255,18 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
             final ShardedDraw.Plan plan = planners.get(runId).plan(seq, spec.getBatchSize(), totals);
             stock.replan(plan);
             shares = ShardedDraw.shares(plan.share(), shards, run.shards(), totals);
-            final int[] counts = ShardedDraw.counts(spec.getBatchSize(), shares,
-                    new SplittableRandom(spec.getSeed() * 0x9E3779B97F4A7C15L + seq));
+            final SplittableRandom random = new SplittableRandom(spec.getSeed() * 0x9E3779B97F4A7C15L + seq);
+            if (walk != null) {
+                final WalkInterleave.Pick pick = walk.candidates(spec.getBatchSize(), shards, populations, stock,
+                        random, need);
+                if (pick == null) {
+                    break; // the grants below bring what the batch waits for
+                }
+                java.util.Arrays.fill(need, 0);
+                run = emitWalk(run, plan, shards, populations, pick, walk, totals, stock);
+                continue;
+            }
+            final int[] counts = ShardedDraw.counts(spec.getBatchSize(), shares, random);
             boolean covered = true;
             for (int j = 0; j < shards.length; j++) {
                 need[j] = counts[j];
@@ -267,9 +285,11 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         if (stock.plan() != null && spec.getState() == org.isgd.schemas.RunState.ACTIVE
                 && !FlowControl.budgetSpent(spec, run.progress().nextBatchSeq())) {
             final double batches = targetBatches(runId, run.progress());
+            // a walk's grants count candidates: a batch needs batchSize ÷ the keep rate of them
+            final double perSample = walk == null ? 1 : 1 / Math.max(0.01, walk.keepRate());
             for (int j = 0; j < shards.length; j++) {
                 final int target = (int) Math.min(MAX_STOCK,
-                        Math.ceil(shares[j].chance() * spec.getBatchSize() * batches * 1.25) + 16);
+                        Math.ceil(shares[j].chance() * spec.getBatchSize() * batches * 1.25 * perSample) + 16);
                 final int count = stock.shortfall(shards[j], target, need[j], now());
                 if (count > 0) {
                     final long grant = stock.grant(shards[j], count, now());
@@ -332,7 +352,6 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
                              final ShardedDraw.Share[] shares, final int[] counts, final ShardedDraw.Totals totals,
                              final ShardStock stock) {
         final RunSpec spec = run.progress().spec();
-        final long seq = run.progress().nextBatchSeq();
         final int size = spec.getBatchSize();
         final long[] ids = new long[size];
         final int[] labels = new int[size];
@@ -352,6 +371,46 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
             }
             at += counts[j];
         }
+        return send(run, plan, ids, labels, weights, probabilities, oldest);
+    }
+
+    /**
+     * Batch k of a walk run from the stock: the candidates {@code pick} takes of each shard, of
+     * which batchSize were kept; q_i = p_i / N (p_i the keep probability), weight 1, as on one task.
+     */
+    private Coordinated emitWalk(final Coordinated run, final ShardedDraw.Plan plan, final int[] shards,
+                                 final int[] populations, final WalkInterleave.Pick pick, final WalkInterleave walk,
+                                 final ShardedDraw.Totals totals, final ShardStock stock) {
+        final int size = run.progress().spec().getBatchSize();
+        final long[] ids = new long[size];
+        final int[] labels = new int[size];
+        final float[] weights = new float[size];
+        final double[] probabilities = new double[size];
+        final long[] oldest = {Long.MAX_VALUE};
+        int at = 0;
+        for (int j = 0; j < shards.length; j++) {
+            if (pick.took()[j] > 0) {
+                at += stock.consume(shards[j], pick.took()[j], ids, labels, probabilities, at, oldest);
+            }
+        }
+        if (at != size) {
+            throw new IllegalStateException("a walk batch kept " + at + " samples, not " + size);
+        }
+        final SamplingPolicy planner = planners.get(run.progress().spec().getRunId());
+        for (int i = 0; i < size; i++) {
+            probabilities[i] /= totals.population();
+            weights[i] = planner.weight(probabilities[i], totals.population());
+        }
+        walk.taken(size, shards, populations, pick);
+        return send(run, plan, ids, labels, weights, probabilities, oldest[0]);
+    }
+
+    /** Emits the run's next batch and moves its progress on. */
+    private Coordinated send(final Coordinated run, final ShardedDraw.Plan plan, final long[] ids, final int[] labels,
+                             final float[] weights, final double[] probabilities, final long oldest) {
+        final RunSpec spec = run.progress().spec();
+        final long seq = run.progress().nextBatchSeq();
+        final int size = ids.length;
         final long now = now();
         final byte[] batch = IndexBatchCodec.encode(IndexBatches.batch(spec, seq, run.progress().acked().length, ids,
                 weights, probabilities, plan.phase(), now));

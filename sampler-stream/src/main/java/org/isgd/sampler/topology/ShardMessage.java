@@ -61,18 +61,25 @@ sealed interface ShardMessage {
                 out.writeDouble(g.proportional());
             } else if (message instanceof Stock s) {
                 final ShardStock.Chunk c = s.chunk();
-                out.writeByte(1);
+                final boolean walk = c.at() != null;
+                out.writeByte(walk ? 3 : 1); // 3: a walk's kept samples, with their places among its candidates
                 out.writeUTF(s.runId());
                 out.writeInt(s.shard());
                 out.writeLong(c.grant());
                 out.writeLong(c.drawnAt());
                 out.writeInt(c.size());
                 // columns, not rows: three bulk copies instead of three stream writes per sample
-                final java.nio.ByteBuffer columns = java.nio.ByteBuffer.allocate(c.size() * 20);
+                final java.nio.ByteBuffer columns = java.nio.ByteBuffer.allocate(c.size() * (walk ? 24 : 20));
                 columns.asLongBuffer().put(c.ids());
                 columns.position(c.size() * 8).slice().asDoubleBuffer().put(c.inShard());
                 columns.position(c.size() * 16).slice().asIntBuffer().put(c.labels());
+                if (walk) {
+                    columns.position(c.size() * 20).slice().asIntBuffer().put(c.at());
+                }
                 out.write(columns.array());
+                if (walk) {
+                    out.writeInt(c.candidates());
+                }
             } else if (message instanceof ShardReport r) {
                 out.writeByte(2);
                 out.writeUTF(r.runId());
@@ -117,7 +124,8 @@ sealed interface ShardMessage {
                         new ShardedDraw.Plan(in.readUTF(), in.readDouble()),
                         new ShardedDraw.Totals(in.readInt(), in.readDouble(), in.readDouble(), in.readDouble()),
                         in.readDouble());
-                case 1 -> {
+                case 1, 3 -> {
+                    final boolean walk = kind == 3;
                     final String runId = in.readUTF();
                     final int shard = in.readInt();
                     final long grant = in.readLong();
@@ -126,8 +134,9 @@ sealed interface ShardMessage {
                     if (n < 0 || n > ShardStock.MAX_GRANT) {
                         throw new SerializationException("stock of " + n + " samples");
                     }
-                    final byte[] raw = in.readNBytes(n * 20);
-                    if (raw.length != n * 20) {
+                    final int width = walk ? 24 : 20;
+                    final byte[] raw = in.readNBytes(n * width);
+                    if (raw.length != n * width) {
                         throw new SerializationException("truncated stock of " + n + " samples");
                     }
                     final java.nio.ByteBuffer columns = java.nio.ByteBuffer.wrap(raw);
@@ -137,7 +146,17 @@ sealed interface ShardMessage {
                     columns.asLongBuffer().get(ids);
                     columns.position(n * 8).slice().asDoubleBuffer().get(inShard);
                     columns.position(n * 16).slice().asIntBuffer().get(labels);
-                    yield new Stock(runId, shard, new ShardStock.Chunk(grant, drawnAt, ids, labels, inShard));
+                    if (!walk) {
+                        yield new Stock(runId, shard, new ShardStock.Chunk(grant, drawnAt, ids, labels, inShard));
+                    }
+                    final int[] at = new int[n];
+                    columns.position(n * 20).slice().asIntBuffer().get(at);
+                    final int candidates = in.readInt();
+                    if (candidates < n || candidates > ShardStock.MAX_GRANT) {
+                        throw new SerializationException("a walk of " + candidates + " candidates that kept " + n);
+                    }
+                    yield new Stock(runId, shard, new ShardStock.Chunk(grant, drawnAt, ids, labels, inShard, at,
+                            candidates));
                 }
                 default -> throw new SerializationException("unknown shard message kind " + kind);
             };

@@ -9,7 +9,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.isgd.contract.IndexBatchCodec;
-import org.isgd.sampler.policy.SamplingPolicy;
 import org.isgd.sampler.policy.ShardStock;
 import org.isgd.sampler.policy.ShardedDraw;
 import org.isgd.sampler.reference.ReferenceLossTable;
@@ -175,15 +174,14 @@ final class ShardProcessor implements Processor<String, SamplerEvent, String, Ro
      */
     private String onGrant(final ShardMessage.Grant grant) {
         final int shard = context.taskId().partition();
-        final SamplingPolicy.Draw drawn = table.grant(grant.runId(), grant.grant(), shard, grant.count(),
-                grant.plan(), grant.totals(), grant.proportional());
+        final ShardStock.Chunk drawn = table.grant(grant.runId(), grant.grant(), shard, grant.count(),
+                grant.plan(), grant.totals(), grant.proportional(), now());
         if (drawn == null) {
             LOG.warn("run {}: shard {} was granted {} samples but holds none of the run", grant.runId(), shard,
                     grant.count());
         }
-        forwardToCoordinator(new ShardMessage.Stock(grant.runId(), shard, drawn == null
-                ? new ShardStock.Chunk(grant.grant(), now(), new long[0], new int[0], new double[0])
-                : new ShardStock.Chunk(grant.grant(), now(), drawn.sampleIds(), drawn.labels(), drawn.probabilities())));
+        forwardToCoordinator(new ShardMessage.Stock(grant.runId(), shard, drawn != null ? drawn
+                : new ShardStock.Chunk(grant.grant(), now(), new long[0], new int[0], new double[0])));
         return null;
     }
 

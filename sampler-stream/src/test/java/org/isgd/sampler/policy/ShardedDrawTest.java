@@ -45,13 +45,19 @@ class ShardedDrawTest {
     }
 
     @Test
-    void epochPoliciesSayTheyCannotBeSharded() {
-        for (final String policy : List.of("selective-backprop", "infobatch")) {
-            final SamplingPolicy p = Policies.forRun(spec(policy, 8, null));
-            assertFalse(p.shardable(), policy);
-            assertThrows(UnsupportedOperationException.class, () -> p.plan(0, 8, new ShardedDraw.Totals(1, 1, 1, 0)));
-            assertThrows(UnsupportedOperationException.class, () -> p.weight(0.5, 2));
-        }
+    void infobatchAndCandidateBatchesSayTheyCannotBeShardedSelectiveBackpropWalks() {
+        final SamplingPolicy infobatch = Policies.forRun(spec("infobatch", 8, null));
+        assertFalse(infobatch.shardable());
+        assertFalse(infobatch.walks());
+        assertThrows(UnsupportedOperationException.class, () -> infobatch.plan(0, 8, new ShardedDraw.Totals(1, 1, 1, 0)));
+        assertThrows(UnsupportedOperationException.class, () -> infobatch.weight(0.5, 2));
+        final SamplingPolicy presampled = Policies.forRun(spec("selective-backprop", 8, null, "presample", 3));
+        assertFalse(presampled.shardable(), "candidate batches are not cut by the sharded draw");
+        final SamplingPolicy sb = Policies.forRun(spec("selective-backprop", 8, null));
+        assertTrue(sb.shardable());
+        assertTrue(sb.walks());
+        assertEquals("selective", sb.plan(0, 8, new ShardedDraw.Totals(1, 1, 1, 0)).phase());
+        assertEquals(1f, sb.weight(0.5, 2));
     }
 
     /**

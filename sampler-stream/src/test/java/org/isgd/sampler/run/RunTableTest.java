@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
 import org.isgd.contract.AvroSerde;
 import org.isgd.contract.Columns;
 import org.isgd.contract.IndexBatchCodec;
-import org.isgd.sampler.policy.SamplingPolicy;
+import org.isgd.sampler.policy.ShardStock;
 import org.isgd.sampler.policy.ShardedDraw;
 import org.isgd.sampler.store.RunProgress;
 import org.isgd.sampler.store.SampleState;
@@ -162,16 +162,17 @@ class RunTableTest {
         assertTrue(shard.predictionBatch(rows("r", 0, 7, part, labels(part), p, loss, p, new int[] {0, 5, 8}), now, out)
                 .startsWith("bad-ack: batch 7 of run r is not rank 0's"), "ranks are still checked");
 
-        final SamplingPolicy.Draw drawn = shard.grant("r", 1, 2, 500, new ShardedDraw.Plan("importance", 1.0),
-                new ShardedDraw.Totals(400, 1.0, 1.0, 1.0), 1.0);
-        assertEquals(500, drawn.sampleIds().length);
-        for (final long id : drawn.sampleIds()) {
+        final ShardStock.Chunk drawn = shard.grant("r", 1, 2, 500, new ShardedDraw.Plan("importance", 1.0),
+                new ShardedDraw.Totals(400, 1.0, 1.0, 1.0), 1.0, now);
+        assertEquals(500, drawn.ids().length);
+        assertNull(drawn.at(), "a draw, not a walk");
+        for (final long id : drawn.ids()) {
             assertTrue(id >= 0 && id < 100, "drawn from the shard's samples: " + id);
         }
-        assertArrayEquals(drawn.sampleIds(), shard.grant("r", 1, 2, 500, new ShardedDraw.Plan("importance", 1.0),
-                new ShardedDraw.Totals(400, 1.0, 1.0, 1.0), 1.0).sampleIds(), "seeded by run, grant and shard");
+        assertArrayEquals(drawn.ids(), shard.grant("r", 1, 2, 500, new ShardedDraw.Plan("importance", 1.0),
+                new ShardedDraw.Totals(400, 1.0, 1.0, 1.0), 1.0, now).ids(), "seeded by run, grant and shard");
         assertNull(shard.grant("other", 1, 2, 10, new ShardedDraw.Plan("importance", 1.0),
-                new ShardedDraw.Totals(400, 1.0, 1.0, 1.0), 1.0));
+                new ShardedDraw.Totals(400, 1.0, 1.0, 1.0), 1.0, now));
 
         final RunTable restored = RunTable.shard(storage, RunSettings.defaults(), RunListener.NONE, dataset -> null, 4);
         restored.restore(List.of(RunProgress.fromBytes(storage.get(RunStorage.Area.RUNS, "r"))), runId -> true, now);
@@ -180,6 +181,30 @@ class RunTableTest {
                 out));
         assertEquals(1, restored.sample("r", 3).state().visits(), "applied once across a restart too");
         assertTrue(emitted.isEmpty());
+    }
+
+    @Test
+    void aSelectiveBackpropShardAnswersAGrantWithItsWalkCountedInCandidates() {
+        final RunTable shard = RunTable.shard(storage, RunSettings.defaults(), RunListener.NONE, dataset -> null, 4);
+        shard.applySpec(spec("selective-backprop", Map.of(), 2, 1), now, out);
+        final long[] mine = ids(0, 100);
+        assertNull(shard.samples("r", 0, mine, labels(mine), 0, now, out));
+        final ShardedDraw.Plan walk = new ShardedDraw.Plan("selective", 0);
+        final ShardedDraw.Totals totals = new ShardedDraw.Totals(400, 0, 0, 0);
+        final ShardStock.Chunk first = shard.grant("r", 1, 2, 60, walk, totals, 0, now);
+        final ShardStock.Chunk second = shard.grant("r", 2, 2, 60, walk, totals, 0, now);
+        assertEquals(60, first.candidates());
+        assertEquals(60, first.size(), "never-trained candidates are always kept");
+        assertArrayEquals(java.util.stream.IntStream.range(0, 60).toArray(), first.at());
+        assertEquals(1.0, first.inShard()[0], "the keep probability");
+        final java.util.Set<Long> epoch = new java.util.HashSet<>();
+        for (final long id : first.ids()) {
+            epoch.add(id);
+        }
+        for (int i = 0; i < 40; i++) {
+            epoch.add(second.ids()[i]);
+        }
+        assertEquals(100, epoch.size(), "the shard's walk is a permutation of its samples: 100 candidates, each once");
     }
 
     @Test

@@ -150,4 +150,50 @@ class RunCoordinatorTest {
         process(stock(after.get(1), 30));
         assertEquals(2, batches().size());
     }
+
+    /**
+     * A selective-backprop run: grants count candidates, each shard answers with what its walk kept
+     * (here every other candidate, keep probability 0.5), and a batch is the first batchSize kept
+     * candidates of the interleaved walks, reported with q_i = p_i / N and weight 1.
+     */
+    @Test
+    void aSelectiveBackpropRunInterleavesTheShardsWalks() {
+        final String run = "walked";
+        final KeyValueStore<String, byte[]> global = context.getStateStore(StoreKeys.RUNS_GLOBAL);
+        global.put(run, SPECS.serialize(null, RunSpec.newBuilder().setRunId(run).setDataset("d")
+                .setPolicy("selective-backprop").setParams(Map.of()).setBatchSize(BATCH).setLead(2)
+                .setMinPopulation(30L).build()));
+        for (final int[] shard : new int[][] {{0, 10}, {1, 30}}) {
+            coordinator.process(new Record<>(run, SamplerEvent.of(new ShardMessage.ShardReport(run, shard[0],
+                    new ShardedDraw.Summary(shard[1], 0, shard[1], 0, 0))), context.currentSystemTimeMs()));
+        }
+        final List<ShardMessage.Grant> grants = grants().stream().filter(g -> g.runId().equals(run)).toList();
+        assertEquals(2, grants.size());
+        context.resetForwards();
+        for (final ShardMessage.Grant g : grants) {
+            assertEquals("selective", g.plan().phase());
+            final int kept = g.count() / 2;
+            final long[] ids = new long[kept];
+            final int[] at = new int[kept];
+            final double[] keep = new double[kept];
+            for (int i = 0; i < kept; i++) {
+                ids[i] = g.shard() * 1000L + i;
+                at[i] = 2 * i + 1;
+                keep[i] = 0.5;
+            }
+            coordinator.process(new Record<>(run, SamplerEvent.of(new ShardMessage.Stock(run, g.shard(),
+                    new ShardStock.Chunk(g.grant(), 0, ids, new int[kept], keep, at, g.count()))),
+                    context.currentSystemTimeMs()));
+        }
+        final List<IndexBatchCodec.Batch> out = batches();
+        assertEquals(2, out.size(), "lead 2");
+        for (final IndexBatchCodec.Batch b : out) {
+            assertEquals(BATCH, b.size());
+            assertEquals("selective", b.phase());
+            for (int i = 0; i < b.size(); i++) {
+                assertEquals(0.5 / 40, b.probabilities()[i], 1e-15, "q = p_i / N");
+                assertEquals(1f, b.weights()[i]);
+            }
+        }
+    }
 }
