@@ -49,8 +49,8 @@ final class DemoCommand implements Callable<Integer> {
     int arriving;
     @Option(names = "--shards", defaultValue = "1", paramLabel = "S",
             description = "Spread the run over S shards and draw each batch in two levels through its coordinator "
-                    + "(isgd sampler --shards; here all shards live in the one local sampler). Not for the "
-                    + "infobatch policy or candidate batches (presample).")
+                    + "(isgd sampler --shards; here all shards live in the one local sampler). Not for "
+                    + "candidate batches (presample, rho-loss).")
     int shards;
     @Option(names = "--arrival-rate", defaultValue = "100", description = "Samples per second for --arriving.")
     double arrivalRate;

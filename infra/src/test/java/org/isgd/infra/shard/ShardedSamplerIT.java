@@ -224,9 +224,9 @@ class ShardedSamplerIT {
      * Two sharded runs with different policies on one dataset and two instances: each stops at its
      * own lead while its trainer does not acknowledge (and not one batch beyond, whatever the other
      * run does), and a sample registered mid-run joins both and is drawn by both. Beside them a
-     * selective-backprop run on another dataset, whose shards walk their samples and whose
-     * coordinator interleaves the walks: it stops at its lead too, and each of its epochs (every
-     * sample never trained, so always kept) holds every sample once.
+     * selective-backprop and an infobatch run on another dataset, whose shards walk their samples
+     * and whose coordinator interleaves the walks: they stop at their lead too, and each of their
+     * epochs (every sample never trained, so always kept) holds every sample once.
      */
     @Test
     void twoRunsLeadAndArrivals() throws Exception {
@@ -249,6 +249,9 @@ class ShardedSamplerIT {
             specs.put("multi-sb", RunSpec.newBuilder().setRunId("multi-sb").setDataset("walk")
                     .setPolicy("selective-backprop").setBatchSize(8).setSeed(3).setLead(lead).setMinPopulation(160L)
                     .build());
+            specs.put("multi-ib", RunSpec.newBuilder().setRunId("multi-ib").setDataset("walk")
+                    .setPolicy("infobatch").setBatchSize(8).setSeed(4).setLead(lead).setMinPopulation(160L)
+                    .build());
             specs.forEach((runId, spec) -> put(Topics.RUNS.name(), runId,
                     Topics.RUNS.valueSerde().serializer().serialize(null, spec)));
             final Map<String, List<IndexBatch>> seen = new HashMap<>();
@@ -268,7 +271,8 @@ class ShardedSamplerIT {
                 final java.util.Set<String> drewNewcomer = new java.util.TreeSet<>();
                 final Map<String, Integer> acked = new HashMap<>();
                 final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-                while (drewNewcomer.size() < 2 || seen.getOrDefault("multi-sb", List.of()).size() < 40) {
+                while (drewNewcomer.size() < 2 || seen.getOrDefault("multi-sb", List.of()).size() < 40
+                        || seen.getOrDefault("multi-ib", List.of()).size() < 40) {
                     assertTrue(System.nanoTime() < deadline, "the newcomer was drawn by " + drewNewcomer + " only");
                     for (final String runId : specs.keySet()) {
                         final List<IndexBatch> batches = seen.getOrDefault(runId, List.of());
@@ -290,14 +294,16 @@ class ShardedSamplerIT {
                 }
             }
             // never-trained samples are always kept: each epoch of 160 candidates is 20 batches with every sample once
-            final List<IndexBatch> walked = seen.get("multi-sb");
-            for (int epoch = 0; epoch < 2; epoch++) {
-                final java.util.Set<Long> once = new java.util.HashSet<>();
-                walked.subList(epoch * 20, epoch * 20 + 20).forEach(b -> once.addAll(b.getSampleIds()));
-                assertEquals(160, once.size(), "selective-backprop's epoch " + epoch + " holds every sample once");
-                assertEquals("selective", walked.get(epoch * 20).getPhase());
+            for (final String[] walkRun : new String[][] {{"multi-sb", "selective"}, {"multi-ib", "prune"}}) {
+                final List<IndexBatch> walked = seen.get(walkRun[0]);
+                for (int epoch = 0; epoch < 2; epoch++) {
+                    final java.util.Set<Long> once = new java.util.HashSet<>();
+                    walked.subList(epoch * 20, epoch * 20 + 20).forEach(b -> once.addAll(b.getSampleIds()));
+                    assertEquals(160, once.size(), walkRun[0] + "'s epoch " + epoch + " holds every sample once");
+                    assertEquals(walkRun[1], walked.get(epoch * 20).getPhase());
+                }
             }
-            System.out.printf("sharded runs side by side: both stopped at lead %d without acks; the newcomer was drawn "
+            System.out.printf("sharded runs side by side: each stopped at lead %d without acks; the newcomer was drawn "
                     + "by both (after %s batches)%n", lead, seen.entrySet().stream()
                     .map(e -> e.getKey() + "=" + e.getValue().size()).toList());
         } finally {

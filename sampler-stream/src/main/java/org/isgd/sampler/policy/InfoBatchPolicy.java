@@ -108,6 +108,87 @@ public final class InfoBatchPolicy extends ScoredPolicy {
         epoch.start(kept, count, random);
     }
 
+    // ---- sharded: the run's epochs as one walk interleaved from the shards' walks ----
+
+    private static final ShardedDraw.Plan PRUNE_PLAN = new ShardedDraw.Plan(PRUNE, 0);
+    private static final ShardedDraw.Plan ANNEAL_PLAN = new ShardedDraw.Plan(ANNEAL, 0);
+    /** A shard's walk epoch: the samples it leaves out (they are candidates that are not kept). */
+    private final BitSet pruned = new BitSet();
+
+    @Override
+    public boolean shardable() {
+        return true;
+    }
+
+    @Override
+    public boolean walks() {
+        return true;
+    }
+
+    @Override
+    public ShardedDraw.Plan plan(final long batchSeq, final int batchSize, final ShardedDraw.Totals totals) {
+        return batchSeq >= annealFrom ? ANNEAL_PLAN : PRUNE_PLAN;
+    }
+
+    /**
+     * The shard's part of the run's epochs: a walk over every sample of the shard, where a sample
+     * the epoch leaves out is a candidate not kept, so the coordinator's interleaving keeps the
+     * shards' epochs together. At the start of the shard's epoch a sample whose loss is below the
+     * mean of the shard's samples is left out with probability r; a kept one of those has keep
+     * probability 1 − r (its weight min(maxWeight, 1/(1 − r))), every other sample 1. While
+     * annealing every sample is kept.
+     */
+    @Override
+    public Walk walkShard(final int candidates, final ShardedDraw.Plan plan, final SplittableRandom random) {
+        final boolean anneal = ANNEAL.equals(plan.phase());
+        if (anneal != annealing) {
+            epoch.clear(); // the pruned epoch under way is cut short, as on one task
+            annealing = anneal;
+        }
+        final KeptCandidates kept = new KeptCandidates(candidates);
+        for (int c = 0; c < candidates; c++) {
+            if (epoch.isEmpty()) {
+                startWalkEpoch(random);
+            }
+            final int slot = epoch.poll();
+            if (annealing || !pruned.get(slot)) {
+                kept.keep(pool.idAt(slot), pool.labelAt(slot), !annealing && upweighted.get(slot) ? 1 - pruneRatio
+                        : 1.0, c);
+            }
+        }
+        return kept.walk(annealing ? ANNEAL : PRUNE);
+    }
+
+    /** A shard's epoch: every sample in a random order; below-mean ones left out with probability r. */
+    private void startWalkEpoch(final SplittableRandom random) {
+        final int n = pool.size();
+        final double mean = pool.seenCount() == 0 ? 0 : pool.seenTotal() / pool.seenCount();
+        final int[] slots = new int[n];
+        pruned.clear();
+        upweighted.clear();
+        for (int slot = 0; slot < n; slot++) {
+            slots[slot] = slot;
+            if (!annealing && pool.seen(slot) && pool.massAt(slot) < mean) {
+                if (random.nextDouble() < pruneRatio) {
+                    pruned.set(slot);
+                } else {
+                    upweighted.set(slot);
+                }
+            }
+        }
+        lastPruned = pruned.cardinality();
+        epoch.start(slots, n, random);
+    }
+
+    /**
+     * A sharded batch reports q_i = p_i / N (p_i = 1 − r for a kept below-mean sample, else 1):
+     * the weight follows from it as on one task.
+     */
+    @Override
+    public float weight(final double q, final int population) {
+        return q * population < 1 - 1e-9 ? keptWeight : 1f;
+    }
+
     /** Samples the latest epoch left out. */
     int lastPruned() {
         return lastPruned;

@@ -103,17 +103,13 @@ public interface SamplingPolicy {
 
     // ---- sharded runs: one run spread over several stream tasks (see ShardedDraw) ----
 
-    /**
-     * Whether a run of this policy can be spread over several shards. Infobatch cannot yet (its
-     * epochs leave samples out by the run's mean loss at the epoch's start), nor can runs with
-     * candidate batches (presample).
-     */
+    /** Whether a run of this policy can be spread over several shards (not with candidate batches, presample). */
     default boolean shardable() {
         return false;
     }
 
     /**
-     * Whether a sharded run of this policy walks a permutation (selective-backprop) rather than
+     * Whether a sharded run of this policy walks a permutation (selective-backprop, infobatch) rather than
      * drawing ∝ mass: its grants count candidates, each shard walks its own permutation and keeps
      * by the policy's rule ({@link #walkShard}), and the coordinator interleaves the shards' walks
      * into one (docs/architecture.md, "One run across several sampler instances").
@@ -129,8 +125,8 @@ public interface SamplingPolicy {
     record Walk(Draw kept, int[] at, int candidates) {
     }
 
-    /** Shard side of a walk: the shard's next {@code candidates} candidates, kept by the policy's rule. */
-    default Walk walkShard(final int candidates, final SplittableRandom random) {
+    /** Shard side of a walk: the shard's next {@code candidates} candidates, kept by the policy's rule under {@code plan}. */
+    default Walk walkShard(final int candidates, final ShardedDraw.Plan plan, final SplittableRandom random) {
         throw new UnsupportedOperationException(name() + " runs do not walk");
     }
 

@@ -97,24 +97,16 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
      * (the shard's recent losses give the percentile; its samples are a hash split of the run's).
      */
     @Override
-    public Walk walkShard(final int candidates, final SplittableRandom random) {
-        int kept = 0;
-        final long[] ids = new long[candidates];
-        final int[] labels = new int[candidates];
-        final double[] keeps = new double[candidates];
-        final int[] at = new int[candidates];
+    public Walk walkShard(final int candidates, final ShardedDraw.Plan plan, final SplittableRandom random) {
+        final KeptCandidates kept = new KeptCandidates(candidates);
         for (int c = 0; c < candidates; c++) {
             final int slot = walk.next(pool.size(), random);
             final double keep = keepProbability(slot);
             if (random.nextDouble() < keep) {
-                ids[kept] = pool.idAt(slot);
-                labels[kept] = pool.labelAt(slot);
-                keeps[kept] = keep;
-                at[kept++] = c;
+                kept.keep(pool.idAt(slot), pool.labelAt(slot), keep, c);
             }
         }
-        return new Walk(new Draw(Arrays.copyOf(ids, kept), Arrays.copyOf(labels, kept), null,
-                Arrays.copyOf(keeps, kept), PHASE), Arrays.copyOf(at, kept), candidates);
+        return kept.walk(PHASE);
     }
 
     /** Weight 1, as on one task. */

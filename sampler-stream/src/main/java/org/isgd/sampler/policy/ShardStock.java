@@ -22,7 +22,7 @@ import java.util.Map;
  * {@link ShardedDraw}); a stock entry is at most one grant old, and a grant covers a few
  * batches' worth of draws (the stock's target), which bounds how stale the scores behind a draw are.
  *
- * <p>A walk run (selective-backprop) counts its grants and stock in candidates: a shard's chunk
+ * <p>A walk run (selective-backprop, infobatch) counts its grants and stock in candidates: a shard's chunk
  * holds what its walk kept and where among the candidates walked; {@link WalkInterleave} reads
  * the candidates with {@link #peek} and takes them with {@link #consume}.
  *

@@ -5,7 +5,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The coordinator's side of a sharded run whose policy walks a permutation (selective-backprop):
+ * The coordinator's side of a sharded run whose policy walks a permutation (selective-backprop,
+ * infobatch):
  * each shard walks its own permutation of its samples and keeps by the policy's rule
  * ({@link SamplingPolicy#walkShard}); this class interleaves those walks into one walk of the run.
  * The next candidate comes from shard s with probability (candidates s has left in the run's
@@ -22,6 +23,11 @@ public final class WalkInterleave {
     private final Map<Integer, Integer> consumed = new HashMap<>();
     /** Kept ÷ candidates over recent batches: sizes the grants, which count candidates. */
     private double keepRate = 1.0;
+
+    /** The run's walk starts a new epoch (its plan changed: the shards start one too). */
+    public void restart() {
+        consumed.clear();
+    }
 
     /** Kept ÷ candidates of recent batches (1 before the first). */
     public double keepRate() {

@@ -410,8 +410,8 @@ final class Run {
     }
 
     /** What a walk's grant asks the shard for: its next {@code candidates}, kept by the policy's rule. */
-    SamplingPolicy.Walk walkShard(final int candidates, final SplittableRandom random) {
-        return policy.walkShard(candidates, random);
+    SamplingPolicy.Walk walkShard(final int candidates, final ShardedDraw.Plan plan, final SplittableRandom random) {
+        return policy.walkShard(candidates, plan, random);
     }
 
     /**

@@ -357,7 +357,7 @@ public final class RunTable {
         final long seed = (run.spec().getSeed() * 0x9E3779B97F4A7C15L + grant) * 0x632BE59BD9B4E019L + shard + 1;
         final java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
         if (run.walks()) {
-            final SamplingPolicy.Walk walk = run.walkShard(count, random);
+            final SamplingPolicy.Walk walk = run.walkShard(count, plan, random);
             return new ShardStock.Chunk(grant, now, walk.kept().sampleIds(), walk.kept().labels(),
                     walk.kept().probabilities(), walk.at(), walk.candidates());
         }

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * control and its shards' latest summaries, keeps each shard's stock of samples drawn ahead
  * ({@link ShardStock}: grants of several batches' worth, topped up as batches use them), and
  * assembles each batch the lead allows from the stock — how many from each shard a seeded
- * multinomial over their chances ({@link ShardedDraw}), or for a walk (selective-backprop) the
+ * multinomial over their chances ({@link ShardedDraw}), or for a walk (selective-backprop, infobatch) the
  * shards' walks interleaved candidate by candidate ({@link WalkInterleave}) — without a round trip
  * to the shards per batch. Grants, stock and acknowledgements travel through Kafka inside exactly-once
  * transactions; the run's progress, summaries and grant counter are changelogged, the stock is
@@ -208,8 +208,8 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         final SamplingPolicy planner = problem == null ? Policies.forRun(spec) : null;
         if (planner != null && !planner.shardable()) {
             problem = RunTable.INVALID_RUN + ": policy " + spec.getPolicy() + " cannot be spread over shards yet"
-                    + " (infobatch's epochs leave samples out by the run's mean loss; presample runs send candidate"
-                    + " batches of k·batchSize); run it on a sampler started with --shards 1";
+                    + " (presample runs send candidate batches of k·batchSize, which the sharded draw does not cut);"
+                    + " run it on a sampler started with --shards 1";
         }
         final Coordinated run = new Coordinated(RunProgress.start(spec), 0, new TreeMap<>(), problem != null);
         save(run);
@@ -253,7 +253,9 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         while (FlowControl.mayEmit(run.progress(), run.progress().nextBatchSeq())) {
             final long seq = run.progress().nextBatchSeq();
             final ShardedDraw.Plan plan = planners.get(runId).plan(seq, spec.getBatchSize(), totals);
-            stock.replan(plan);
+            if (stock.replan(plan) && walk != null) {
+                walk.restart();
+            }
             shares = ShardedDraw.shares(plan.share(), shards, run.shards(), totals);
             final SplittableRandom random = new SplittableRandom(spec.getSeed() * 0x9E3779B97F4A7C15L + seq);
             if (walk != null) {

@@ -73,6 +73,41 @@ class InfoBatchPolicyTest {
         }
     }
 
+    /**
+     * A shard's walk (sharded infobatch): an epoch walks every sample once, a left-out one as a
+     * candidate that is not kept, kept below-mean ones with keep probability 1 − r and weight 1/(1 − r)
+     * from q = p/N; while annealing every candidate is kept at 1.
+     */
+    @Test
+    void aShardsWalkLeavesOutBelowMeanSamplesAsCandidatesNotKept() {
+        final InfoBatchPolicy policy = trained(100, 1_000L);
+        assertTrue(policy.shardable() && policy.walks());
+        final ShardedDraw.Plan prune = policy.plan(0, 100, new ShardedDraw.Totals(N, 0, 0, 0));
+        assertEquals(InfoBatchPolicy.PRUNE, prune.phase());
+        final SamplingPolicy.Walk walk = policy.walkShard(N, prune, random(4, 0));
+        assertEquals(N, walk.candidates());
+        assertEquals(N - policy.lastPruned(), walk.kept().sampleIds().length);
+        assertTrue(Math.abs(policy.lastPruned() - 250) < 45, "pruned " + policy.lastPruned());
+        final Set<Long> kept = new HashSet<>();
+        for (int i = 0; i < walk.at().length; i++) {
+            final long id = walk.kept().sampleIds()[i];
+            assertTrue(kept.add(id), "kept twice in one epoch: " + id);
+            final double p = walk.kept().probabilities()[i];
+            assertEquals(id < 500 ? 0.5 : 1.0, p);
+            assertEquals(id < 500 ? 2f : 1f, policy.weight(p / N, N));
+            assertTrue(i == 0 || walk.at()[i] > walk.at()[i - 1]);
+        }
+        for (long id = 500; id < N; id++) {
+            assertTrue(kept.contains(id), "above-mean sample " + id + " was left out");
+        }
+        final ShardedDraw.Plan anneal = policy.plan(900, 100, new ShardedDraw.Totals(N, 0, 0, 0));
+        assertEquals(InfoBatchPolicy.ANNEAL, anneal.phase());
+        final SamplingPolicy.Walk annealed = policy.walkShard(N, anneal, random(4, 1));
+        assertEquals(N, annealed.kept().sampleIds().length, "annealing keeps every candidate");
+        assertEquals(N, Arrays.stream(annealed.kept().sampleIds()).distinct().count());
+        assertEquals(1f, policy.weight(1.0 / N, N));
+    }
+
     @Test
     void weightsAreClippedAtMaxWeight() {
         final InfoBatchPolicy policy = trained(100, null, "pruneRatio", 0.95, "maxWeight", 4);

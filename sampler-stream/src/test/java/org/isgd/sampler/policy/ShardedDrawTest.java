@@ -5,7 +5,6 @@ import static org.isgd.sampler.policy.PolicyTesting.label;
 import static org.isgd.sampler.policy.PolicyTesting.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -45,12 +44,11 @@ class ShardedDrawTest {
     }
 
     @Test
-    void infobatchAndCandidateBatchesSayTheyCannotBeShardedSelectiveBackpropWalks() {
-        final SamplingPolicy infobatch = Policies.forRun(spec("infobatch", 8, null));
-        assertFalse(infobatch.shardable());
-        assertFalse(infobatch.walks());
-        assertThrows(UnsupportedOperationException.class, () -> infobatch.plan(0, 8, new ShardedDraw.Totals(1, 1, 1, 0)));
-        assertThrows(UnsupportedOperationException.class, () -> infobatch.weight(0.5, 2));
+    void candidateBatchesSayTheyCannotBeShardedSelectiveBackpropAndInfobatchWalk() {
+        final SamplingPolicy rho = Policies.forRun(spec("rho-loss", 8, null));
+        assertFalse(rho.shardable());
+        assertFalse(rho.walks());
+        assertTrue(Policies.forRun(spec("infobatch", 8, null)).walks());
         final SamplingPolicy presampled = Policies.forRun(spec("selective-backprop", 8, null, "presample", 3));
         assertFalse(presampled.shardable(), "candidate batches are not cut by the sharded draw");
         final SamplingPolicy sb = Policies.forRun(spec("selective-backprop", 8, null));
