@@ -43,6 +43,9 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
             CommonParams.SUSPECT_P, CommonParams.SUSPECT_VISITS, CommonParams.SUSPECT_CAP,
             REFERENCE_P, CommonParams.PRESAMPLE);
 
+    /** A sharded run's plan: always the walk. */
+    private static final ShardedDraw.Plan WALK = new ShardedDraw.Plan(PHASE, 0);
+
     private final double minProb;
     private final int presample;
     private final double beta;
@@ -89,8 +92,6 @@ public final class SelectiveBackpropPolicy extends ScoredPolicy {
     public ShardedDraw.Plan plan(final long batchSeq, final int batchSize, final ShardedDraw.Totals totals) {
         return WALK;
     }
-
-    private static final ShardedDraw.Plan WALK = new ShardedDraw.Plan(PHASE, 0);
 
     /**
      * The shard's part of the walk: its next {@code candidates} candidates, each kept with p_i
