@@ -37,6 +37,8 @@ public final class InfoBatchPolicy extends ScoredPolicy {
     private final long annealFrom;
     private final EpochQueue epoch = new EpochQueue();
     private final BitSet upweighted = new BitSet();
+    /** The samples the epoch leaves out (on a shard's walk: candidates that are not kept). */
+    private final BitSet pruned = new BitSet();
     private boolean annealing;
     private double expectedDraws = 1;
     private int lastPruned;
@@ -88,33 +90,46 @@ public final class InfoBatchPolicy extends ScoredPolicy {
 
     private void startEpoch(final SplittableRandom random) {
         final int n = pool.size();
-        final double mean = pool.seenCount() == 0 ? 0 : pool.seenTotal() / pool.seenCount();
+        final int below = prune(random);
         final int[] kept = new int[n];
         int count = 0;
-        int below = 0;
-        upweighted.clear();
         for (int slot = 0; slot < n; slot++) {
+            if (!pruned.get(slot)) {
+                kept[count++] = slot;
+            }
+        }
+        expectedDraws = n - pruneRatio * below;
+        epoch.start(kept, count, random);
+    }
+
+    /**
+     * An epoch's pruning: each seen sample whose loss is below the mean is left out with
+     * probability r ({@link #pruned}), the kept ones of those are {@link #upweighted}; none while
+     * annealing. Returns how many were below the mean.
+     */
+    private int prune(final SplittableRandom random) {
+        final double mean = pool.seenCount() == 0 ? 0 : pool.seenTotal() / pool.seenCount();
+        int below = 0;
+        pruned.clear();
+        upweighted.clear();
+        for (int slot = 0; slot < pool.size(); slot++) {
             if (!annealing && pool.seen(slot) && pool.massAt(slot) < mean) {
                 below++;
                 if (random.nextDouble() < pruneRatio) {
-                    continue;
+                    pruned.set(slot);
+                } else {
+                    upweighted.set(slot);
                 }
-                upweighted.set(slot);
             }
-            kept[count++] = slot;
         }
-        lastPruned = n - count;
-        expectedDraws = n - pruneRatio * below;
-        epoch.start(kept, count, random);
+        lastPruned = pruned.cardinality();
+        return below;
     }
 
     // ---- sharded: the run's epochs as one walk interleaved from the shards' walks ----
 
     private static final ShardedDraw.Plan PRUNE_PLAN = new ShardedDraw.Plan(PRUNE, 0);
     private static final ShardedDraw.Plan ANNEAL_PLAN = new ShardedDraw.Plan(ANNEAL, 0);
-    /** A shard's walk epoch: the samples it leaves out (they are candidates that are not kept). */
-    private final BitSet pruned = new BitSet();
-
     @Override
     public boolean shardable() {
         return true;
@@ -161,23 +176,10 @@ public final class InfoBatchPolicy extends ScoredPolicy {
 
     /** A shard's epoch: every sample in a random order; below-mean ones left out with probability r. */
     private void startWalkEpoch(final SplittableRandom random) {
-        final int n = pool.size();
-        final double mean = pool.seenCount() == 0 ? 0 : pool.seenTotal() / pool.seenCount();
-        final int[] slots = new int[n];
-        pruned.clear();
-        upweighted.clear();
-        for (int slot = 0; slot < n; slot++) {
-            slots[slot] = slot;
-            if (!annealing && pool.seen(slot) && pool.massAt(slot) < mean) {
-                if (random.nextDouble() < pruneRatio) {
-                    pruned.set(slot);
-                } else {
-                    upweighted.set(slot);
-                }
-            }
-        }
-        lastPruned = pruned.cardinality();
-        epoch.start(slots, n, random);
+        prune(random);
+        final int[] slots = new int[pool.size()];
+        java.util.Arrays.setAll(slots, slot -> slot);
+        epoch.start(slots, slots.length, random);
     }
 
     /**

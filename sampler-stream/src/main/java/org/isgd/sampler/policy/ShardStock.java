@@ -165,7 +165,7 @@ public final class ShardStock {
 
     /**
      * A walk run: reads the shard's candidates in stock one after another without taking them, to
-     * find how many the next batch needs before any is consumed.
+     * find how many the next batch needs before any is consumed ({@link #consume} takes them).
      */
     public final class Peek {
         private final Iterator<Chunk> chunks;
@@ -173,6 +173,12 @@ public final class ShardStock {
         private int position;
         private int candidate;
         private int left;
+        /** Chunks read to their end. */
+        private int passed;
+        /** When the oldest chunk read was drawn. */
+        private long oldest = Long.MAX_VALUE;
+        /** The head chunk's entry of the candidate last read, -1 if it was not kept. */
+        private int kept = -1;
 
         private Peek(final Shelf shelf) {
             chunks = shelf.chunks.iterator();
@@ -196,14 +202,13 @@ public final class ShardStock {
                 head = chunks.next();
                 position = 0;
                 candidate = 0;
+                passed++;
             }
+            oldest = Math.min(oldest, head.drawnAt());
             left--;
-            final boolean kept = position < head.size() && head.at()[position] == candidate;
-            if (kept) {
-                position++;
-            }
+            kept = position < head.size() && head.at()[position] == candidate ? position++ : -1;
             candidate++;
-            return kept;
+            return kept >= 0;
         }
     }
 
@@ -224,31 +229,25 @@ public final class ShardStock {
             throw new IllegalStateException("shard " + shard + " has " + available(shard) + " candidates in stock, not "
                     + n);
         }
+        final Peek read = new Peek(shelf);
         int to = at;
-        for (int left = n; left > 0; ) {
-            final Chunk head = shelf.chunks.peekFirst();
-            if (shelf.candidate == head.candidates()) {
-                shelf.chunks.removeFirst();
-                shelf.position = 0;
-                shelf.candidate = 0;
-                continue;
+        for (int i = 0; i < n; i++) {
+            if (read.next()) {
+                ids[to] = read.head.ids()[read.kept];
+                labels[to] = read.head.labels()[read.kept];
+                inShard[to++] = read.head.inShard()[read.kept];
             }
-            oldest[0] = Math.min(oldest[0], head.drawnAt());
-            if (shelf.position < head.size() && head.at()[shelf.position] == shelf.candidate) {
-                ids[to] = head.ids()[shelf.position];
-                labels[to] = head.labels()[shelf.position];
-                inShard[to++] = head.inShard()[shelf.position];
-                shelf.position++;
-            }
-            shelf.candidate++;
-            left--;
         }
-        final Chunk head = shelf.chunks.peekFirst();
-        if (head != null && shelf.candidate == head.candidates()) {
+        oldest[0] = Math.min(oldest[0], read.oldest);
+        for (int i = 0; i < read.passed; i++) {
             shelf.chunks.removeFirst();
-            shelf.position = 0;
-            shelf.candidate = 0;
         }
+        final boolean finished = read.head != null && read.candidate == read.head.candidates();
+        if (finished) {
+            shelf.chunks.removeFirst();
+        }
+        shelf.position = finished ? 0 : read.position;
+        shelf.candidate = finished ? 0 : read.candidate;
         shelf.available -= n;
         return to - at;
     }

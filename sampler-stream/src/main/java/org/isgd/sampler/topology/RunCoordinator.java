@@ -244,10 +244,11 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
         final ShardStock stock = stockOf(run);
         final int[] shards = run.shards().entrySet().stream().filter(e -> e.getValue().population() > 0)
                 .mapToInt(Map.Entry::getKey).toArray();
-        final Map<Integer, ShardedDraw.Summary> summaries = run.shards();
-        final int[] populations = java.util.Arrays.stream(shards).map(s -> summaries.get(s).population()).toArray();
         final WalkInterleave walk = planners.get(runId).walks()
                 ? walks.computeIfAbsent(runId, id -> new WalkInterleave()) : null;
+        final Map<Integer, ShardedDraw.Summary> summaries = run.shards();
+        final int[] populations = walk == null ? null
+                : java.util.Arrays.stream(shards).map(s -> summaries.get(s).population()).toArray();
         final int[] need = new int[shards.length];
         ShardedDraw.Share[] shares = null;
         while (FlowControl.mayEmit(run.progress(), run.progress().nextBatchSeq())) {
