@@ -6,20 +6,24 @@ import org.isgd.sampler.store.SampleState;
 /**
  * What a run knows of each sample, indexed by the sample's slot in the run's population (the
  * order samples joined it). The live copy the sampler updates per prediction without a store
- * read; {@link SnapshotSegment}s and the {@link JournalEntry} log are its durable form.
- * {@code lastApply} is the journal entry of the sample's latest prediction, -1 before any:
- * following it, and each entry's pointer to the one before, gives the sample's history.
+ * read; {@link SnapshotSegment}s and the {@link JournalEntry} log are its durable form. A sample's
+ * latest prediction batch is an entry of {@link LatestBatches}: its journal entry ({@code
+ * lastApply}, -1 before any: following it, and each entry's pointer to the one before, gives the
+ * sample's history) and the step, batchSeq and time of its header, kept once per batch.
  *
  * <p>One sample's fields sit side by side in {@link #WORDS} longs of one array, so applying a
- * prediction to a sample of a population of millions touches one or two cache lines, not one per
- * field: at 10M samples, separate arrays per field cost a cache and TLB miss each.
+ * prediction to a sample of a population of millions touches one cache line, not one per field:
+ * at 10M samples, separate arrays per field cost a cache and TLB miss each. Four longs a sample
+ * (320 MB at 10M) leave the heap room that seven (560 MB, when the batch's header was copied into
+ * every sample) did not: G1 then marked without pause and the remarks stalled the stream thread.
  */
 final class SampleColumns {
-    /** pCorrect | loss (float bits), gradNormBound | predicted, visits | lastPosition, lastStep, lastBatchSeq, updatedAt, lastApply. */
-    static final int WORDS = 7;
+    /** pCorrect | loss (float bits), gradNormBound | predicted, visits | lastPosition, latest batch entry (-1 none). */
+    static final int WORDS = 4;
     private static final long LOW = 0xFFFF_FFFFL;
     private long[] data = new long[0];
     private int size;
+    private final LatestBatches batches = new LatestBatches();
 
     int size() {
         return size;
@@ -40,8 +44,7 @@ final class SampleColumns {
         final int at = size * WORDS;
         Arrays.fill(data, at, at + WORDS, 0L);
         data[at + 2] = pair(0, -1); // no visits, no position
-        data[at + 4] = -1L; // lastBatchSeq
-        data[at + 6] = -1L; // lastApply
+        data[at + 3] = -1L; // no prediction
         return size++;
     }
 
@@ -58,7 +61,16 @@ final class SampleColumns {
     }
 
     boolean seen(final int slot) {
-        return lastApply(slot) >= 0;
+        return latest(slot) >= 0;
+    }
+
+    private int latest(final int slot) {
+        return (int) data[slot * WORDS + 3];
+    }
+
+    /** Batches that are some sample's latest (see {@link LatestBatches}). */
+    int latestBatches() {
+        return batches.size();
     }
 
     int visits(final int slot) {
@@ -66,11 +78,13 @@ final class SampleColumns {
     }
 
     long lastApply(final int slot) {
-        return data[slot * WORDS + 6];
+        final int latest = latest(slot);
+        return latest < 0 ? -1 : batches.journal(latest);
     }
 
     long lastBatchSeq(final int slot) {
-        return data[slot * WORDS + 4];
+        final int latest = latest(slot);
+        return latest < 0 ? -1 : batches.batchSeq(latest);
     }
 
     int lastPosition(final int slot) {
@@ -90,14 +104,20 @@ final class SampleColumns {
         final long w0 = data[at];
         final long w1 = data[at + 1];
         final long w2 = data[at + 2];
+        final int latest = (int) data[at + 3];
         return new SampleState(label, Float.intBitsToFloat(high(w0)), Float.intBitsToFloat(low(w0)),
-                Float.intBitsToFloat(high(w1)), low(w1), high(w2), data[at + 3], data[at + 4], data[at + 5], low(w2));
+                Float.intBitsToFloat(high(w1)), low(w1), high(w2), batches.step(latest), batches.batchSeq(latest),
+                batches.time(latest), low(w2));
     }
 
-    /** Reads the slot's words ahead of {@link #record} (both ends: they may lie on two cache lines); see {@code SamplingPolicy.touch}. */
+    /**
+     * Reads the slot's words ahead of {@link #record} (both ends: they may lie on two cache lines),
+     * and the count of its latest batch; see {@code SamplingPolicy.touch}.
+     */
     long touch(final int slot) {
         final int at = slot * WORDS;
-        return data[at] ^ data[at + WORDS - 1];
+        final long last = data[at + WORDS - 1];
+        return data[at] ^ last ^ (last < 0 ? 0 : batches.touch((int) last));
     }
 
     /** Records one prediction; {@code trained} counts a visit. Returns the visits after it. */
@@ -108,11 +128,18 @@ final class SampleColumns {
         data[at] = pair(Float.floatToRawIntBits(p), Float.floatToRawIntBits(l));
         data[at + 1] = pair(Float.floatToRawIntBits(g), argmax);
         data[at + 2] = pair(visits, position);
-        data[at + 3] = step;
-        data[at + 4] = batchSeq;
-        data[at + 5] = time;
-        data[at + 6] = apply;
+        point(at, batches.of(apply, step, batchSeq, time));
         return visits;
+    }
+
+    /** Makes the slot at {@code at} point at batch entry {@code entry}, releasing the one it pointed at. */
+    private void point(final int at, final int entry) {
+        final int before = (int) data[at + 3];
+        batches.retain(entry); // before the release: a sample twice in one batch keeps its entry
+        if (before >= 0) {
+            batches.release(before);
+        }
+        data[at + 3] = entry;
     }
 
     /** Restores a slot from a snapshot: its whole state ({@code state} null: never predicted) and journal pointer. */
@@ -124,10 +151,7 @@ final class SampleColumns {
         data[at] = pair(Float.floatToRawIntBits(state.pCorrect()), Float.floatToRawIntBits(state.loss()));
         data[at + 1] = pair(Float.floatToRawIntBits(state.gradNormBound()), state.predicted());
         data[at + 2] = pair(state.visits(), state.lastPosition());
-        data[at + 3] = state.lastStep();
-        data[at + 4] = state.lastBatchSeq();
-        data[at + 5] = state.updatedAt();
-        data[at + 6] = apply;
+        point(at, batches.of(apply, state.lastStep(), state.lastBatchSeq(), state.updatedAt()));
     }
 
     /** Slots {@code [from, to)} with their ids and labels, as one {@link SnapshotSegment}. */
@@ -157,9 +181,16 @@ final class SampleColumns {
                 out.putInt(f[1] == 1 ? high(w) : low(w));
             }
         }
-        for (int word = 3; word < WORDS; word++) {
+        // lastStep, lastBatchSeq, updatedAt, lastApply: from each slot's latest batch (0, -1, 0, -1: none)
+        for (int field = 0; field < 4; field++) {
             for (int s = from; s < to; s++) {
-                out.putLong(data[s * WORDS + word]);
+                final int latest = latest(s);
+                out.putLong(latest < 0 ? (field % 2 == 0 ? 0 : -1) : switch (field) {
+                    case 0 -> batches.step(latest);
+                    case 1 -> batches.batchSeq(latest);
+                    case 2 -> batches.time(latest);
+                    default -> batches.journal(latest);
+                });
             }
         }
         return out.array();
