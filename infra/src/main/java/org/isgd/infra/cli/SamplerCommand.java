@@ -52,8 +52,9 @@ final class SamplerCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint-interval-s", defaultValue = "60", paramLabel = "S",
             description = "Each run rewrites the snapshot segments of its samples that changed within about this many "
-                    + "seconds, a few at a time (278 KB per 4,096 samples); a restarted sampler replays about that much "
-                    + "of the journal. Longer writes less, shorter restarts faster.")
+                    + "seconds, a few at a time (278 KB per 4,096 samples), and never more than 2 bytes of segments per "
+                    + "byte its journal grew; a restarted sampler replays about that much of the journal (at most about "
+                    + "half a snapshot's bytes). Longer writes less, shorter restarts faster.")
     long checkpointIntervalS;
 
     @Option(names = "--api-port", defaultValue = "" + QueryServer.DEFAULT_PORT,

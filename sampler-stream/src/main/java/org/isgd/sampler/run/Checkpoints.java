@@ -7,8 +7,14 @@ import org.isgd.sampler.store.StoreKeys;
 /**
  * Which of a run's snapshot segments changed, and up to where in the journal each stored segment
  * is: its <em>mark</em>, the first journal entry it does not reflect. Changed segments are written
- * again a few at a time, paced so that each is rewritten within the checkpoint interval — never
- * all at once, which at 10M samples would write 680 MB in one go and stall the run for seconds.
+ * again a few at a time — never all at once, which at 10M samples would write 680 MB in one go and
+ * stall the run for seconds — paced by the slower of two budgets: every changed segment within the
+ * checkpoint interval, and {@link #SNAPSHOT_PER_JOURNAL} bytes of segments per byte the journal
+ * grew. The second keeps a slowly trained large run from rewriting its whole snapshot every
+ * interval (at 10M samples and a trainer's 5,000 predictions a second that was 11 MB/s of
+ * segments for 0.2 MB/s of journal, and the rewrites' store and changelog traffic stalled the
+ * run); a restore then replays at most about 1/{@value #SNAPSHOT_PER_JOURNAL} of a snapshot's
+ * bytes of journal, or one checkpoint interval of it when the run is trained fast.
  * A restore loads the stored segments and replays the journal from the smallest mark, each row
  * only onto a segment whose mark it is not below; a segment no entry touched since it was written
  * has its mark moved up without being written.
@@ -19,6 +25,8 @@ import org.isgd.sampler.store.StoreKeys;
 final class Checkpoints {
     static final int SHIFT = Integer.numberOfTrailingZeros(SnapshotSegment.SLOTS);
     private static final String MARKS = "marks";
+    /** Snapshot bytes a run may write per byte appended to its journal. */
+    static final int SNAPSHOT_PER_JOURNAL = 2;
 
     private final String runId;
     private final RunStorage storage;
@@ -29,6 +37,8 @@ final class Checkpoints {
     private int segments;
     private double credit;
     private long lastTick = -1;
+    /** The journal's bytes at the last {@link #write}, -1 before it. */
+    private long journalBytes = -1;
     private int cursor;
 
     /** What the segments are written from: the run's slots. */
@@ -114,11 +124,16 @@ final class Checkpoints {
      * the last call; returns how many. {@code all} writes every changed segment now.
      *
      * @param next the journal's next entry: what the written segments reflect up to
+     * @param journalBytes bytes appended to the journal so far (by this instance of the run)
      */
-    int write(final long now, final long next, final Source source, final boolean all) {
+    int write(final long now, final long next, final long journalBytes, final Source source, final boolean all) {
         final long elapsed = lastTick < 0 ? 0 : Math.max(0, now - lastTick);
         lastTick = now;
-        credit = Math.min(segments, credit + (double) segments * elapsed / intervalMs);
+        final long appended = this.journalBytes < 0 ? 0 : Math.max(0, journalBytes - this.journalBytes);
+        this.journalBytes = journalBytes;
+        final double byTime = (double) segments * elapsed / intervalMs;
+        final double byBytes = (double) SNAPSHOT_PER_JOURNAL * appended / SnapshotSegment.bytes(SnapshotSegment.SLOTS);
+        credit = Math.min(segments, credit + Math.min(byTime, byBytes));
         if (dirty.isEmpty()) {
             credit = 0;
         }

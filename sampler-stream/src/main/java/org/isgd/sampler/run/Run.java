@@ -38,6 +38,8 @@ final class Run {
     private final long firstSeen;
     private long lastGrowth;
     private long lastPredictionAt = -1;
+    /** Bytes this instance of the run appended to its journal: what paces its checkpoints. */
+    private long journalBytes;
     /** What {@link #apply}'s first pass read, kept so that the reads stay (nothing else uses it). */
     private long warmth;
     private double lastEss = Double.NaN;
@@ -154,12 +156,16 @@ final class Run {
         final long[] newIds = skip == 0 ? ids : java.util.Arrays.copyOfRange(ids, skip, ids.length);
         final int[] newLabels = skip == 0 ? labels : java.util.Arrays.copyOfRange(labels, skip, labels.length);
         final long index = progress.journal().next();
-        storage.put(RunStorage.Area.JOURNAL, StoreKeys.key(runId(), index),
-                JournalEntry.samples(now, fromSeq + skip, newIds, newLabels).toBytes());
+        journal(index, JournalEntry.samples(now, fromSeq + skip, newIds, newLabels).toBytes());
         admit(newIds, newLabels, index);
         progress = progress.withJournal(progress.journal().appended(1)
                 .withPopulationSeq(fromSeq + ids.length - 1));
         lastGrowth = Math.max(lastGrowth, grewAt);
+    }
+
+    private void journal(final long index, final byte[] entry) {
+        storage.put(RunStorage.Area.JOURNAL, StoreKeys.key(runId(), index), entry);
+        journalBytes += entry.length;
     }
 
     /** Samples that joined (or changed label), by journal entry {@code entry}; known ones with their label are skipped. */
@@ -250,8 +256,7 @@ final class Run {
             visits[i] = record(rows, i, slot, index);
         }
         if (refused < n) { // a record of which nothing applied changes no state: nothing to journal
-            storage.put(RunStorage.Area.JOURNAL, StoreKeys.key(runId(), index),
-                    JournalEntry.predictions(now, prev, visits, rows.raw()).toBytes());
+            journal(index, JournalEntry.predictions(now, prev, visits, rows.raw()).toBytes());
             progress = progress.withJournal(progress.journal().appended(1));
             lastPredictionAt = now;
         }
@@ -445,7 +450,7 @@ final class Run {
 
     private boolean checkpoint(final long now, final boolean all) {
         final RunProgress.Journal journal = progress.journal();
-        final int written = checkpoints.write(now, journal.next(), snapshotSource, all);
+        final int written = checkpoints.write(now, journal.next(), journalBytes, snapshotSource, all);
         if (written > 0) {
             progress = progress.withJournal(new RunProgress.Journal(journal.next(),
                     checkpoints.replayFrom(journal.next()), journal.start(), journal.populationSeq(), now));
