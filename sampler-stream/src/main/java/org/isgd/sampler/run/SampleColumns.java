@@ -12,10 +12,10 @@ import org.isgd.sampler.store.SampleState;
  * sample's history) and the step, batchSeq and time of its header, kept once per batch.
  *
  * <p>One sample's fields sit side by side in {@link #WORDS} longs of one array, so applying a
- * prediction to a sample of a population of millions touches one cache line, not one per field:
- * at 10M samples, separate arrays per field cost a cache and TLB miss each. Four longs a sample
- * (320 MB at 10M) instead of seven (560 MB, when the batch's header was copied into every sample)
- * take a 10M-sample run's live heap from ~860 MB to ~600 MB.
+ * prediction to a sample of a population of millions touches one or two cache lines, not one per
+ * field: at 10M samples, separate arrays per field cost a cache and TLB miss each. Four longs a
+ * sample (320 MB at 10M) instead of seven (560 MB, when the batch's header was copied into every
+ * sample) take a 10M-sample run's live heap from ~860 MB to ~600 MB.
  */
 final class SampleColumns {
     /** pCorrect | loss (float bits), gradNormBound | predicted, visits | lastPosition, latest batch entry (-1 none). */
