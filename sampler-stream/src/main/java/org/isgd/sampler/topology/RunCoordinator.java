@@ -55,7 +55,6 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
     private static final double STOCK_SECONDS = 0.3;
     private static final int MIN_STOCK_BATCHES = 8;
     /** The most a shard keeps in stock or on its way (samples). */
-    private static final int MAX_STOCK = ShardStock.MAX_GRANT * ShardStock.MAX_IN_FLIGHT;
     private static final Logger LOG = LoggerFactory.getLogger(RunCoordinator.class);
 
     private final SamplerMetrics metrics;
@@ -291,7 +290,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
             // a walk's grants count candidates: a batch needs batchSize ÷ the keep rate of them
             final double perSample = walk == null ? 1 : 1 / Math.max(0.01, walk.keepRate());
             for (int j = 0; j < shards.length; j++) {
-                final int target = (int) Math.min(MAX_STOCK,
+                final int target = (int) Math.min((long) ShardStock.MAX_GRANT * stock.maxInFlight(),
                         Math.ceil(shares[j].chance() * spec.getBatchSize() * batches * 1.25 * perSample) + 16);
                 final int count = stock.shortfall(shards[j], target, need[j], now());
                 if (count > 0) {
@@ -339,7 +338,8 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
     }
 
     private ShardStock stockOf(final Coordinated run) {
-        return stocks.computeIfAbsent(run.progress().spec().getRunId(), id -> new ShardStock(run.nextGrant()));
+        return stocks.computeIfAbsent(run.progress().spec().getRunId(), id -> new ShardStock(run.nextGrant(),
+                planners.get(id).walks() ? ShardStock.WALK_MAX_IN_FLIGHT : ShardStock.MAX_IN_FLIGHT));
     }
 
     private boolean readyToStart(final RunSpec spec, final ShardedDraw.Totals totals) {

@@ -108,6 +108,21 @@ class ShardStockTest {
     }
 
     @Test
+    void aWalkRunsStockMayHaveMoreGrantsInFlight() {
+        final ShardStock stock = new ShardStock(0, ShardStock.WALK_MAX_IN_FLIGHT);
+        stock.replan(UNIFORM);
+        for (int i = 0; i < ShardStock.WALK_MAX_IN_FLIGHT - 1; i++) {
+            final int count = stock.shortfall(3, 1_000_000, 0, 1);
+            assertEquals(ShardStock.MAX_GRANT, count, "grant " + i + " of a walk's stock far short of its target");
+            stock.grant(3, count, 1);
+        }
+        assertEquals(ShardStock.MAX_GRANT, stock.shortfall(3, 1_000_000, 0, 1));
+        stock.grant(3, ShardStock.MAX_GRANT, 1);
+        assertEquals(0, stock.shortfall(3, 1_000_000, 0, 1), "its in-flight limit reached");
+        assertEquals(ShardStock.WALK_MAX_IN_FLIGHT, stock.maxInFlight());
+    }
+
+    @Test
     void anEmptyAnswerEndsTheGrant() {
         final ShardStock stock = new ShardStock(0);
         stock.replan(UNIFORM);
