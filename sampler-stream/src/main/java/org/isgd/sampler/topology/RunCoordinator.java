@@ -54,7 +54,6 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
     /** The stock covers the draws of about this long at the run's recent pace (and at least {@link #MIN_STOCK_BATCHES}). */
     private static final double STOCK_SECONDS = 0.3;
     private static final int MIN_STOCK_BATCHES = 8;
-    /** The most a shard keeps in stock or on its way (samples). */
     private static final Logger LOG = LoggerFactory.getLogger(RunCoordinator.class);
 
     private final SamplerMetrics metrics;
@@ -290,6 +289,7 @@ final class RunCoordinator implements Processor<String, SamplerEvent, String, Ro
             // a walk's grants count candidates: a batch needs batchSize ÷ the keep rate of them
             final double perSample = walk == null ? 1 : 1 / Math.max(0.01, walk.keepRate());
             for (int j = 0; j < shards.length; j++) {
+                // at most what the grants a shard may have in flight can carry
                 final int target = (int) Math.min((long) ShardStock.MAX_GRANT * stock.maxInFlight(),
                         Math.ceil(shares[j].chance() * spec.getBatchSize() * batches * 1.25 * perSample) + 16);
                 final int count = stock.shortfall(shards[j], target, need[j], now());
