@@ -37,8 +37,8 @@ final class Checkpoints {
     private int segments;
     private double credit;
     private long lastTick = -1;
-    /** The journal's bytes at the last {@link #write}, -1 before it. */
-    private long journalBytes = -1;
+    /** Bytes appended to the journal since the last {@link #write}. */
+    private long journaled;
     private int cursor;
 
     /** What the segments are written from: the run's slots. */
@@ -105,6 +105,11 @@ final class Checkpoints {
         return from;
     }
 
+    /** The run appended {@code bytes} to its journal: what the segments may be rewritten for. */
+    void journaled(final long bytes) {
+        journaled += bytes;
+    }
+
     /** A slot changed, by journal entry {@code entry}; a slot beyond the segments known starts a segment there. */
     void touched(final int slot, final long entry) {
         final int s = slot >>> SHIFT;
@@ -124,15 +129,13 @@ final class Checkpoints {
      * the last call; returns how many. {@code all} writes every changed segment now.
      *
      * @param next the journal's next entry: what the written segments reflect up to
-     * @param journalBytes bytes appended to the journal so far (by this instance of the run)
      */
-    int write(final long now, final long next, final long journalBytes, final Source source, final boolean all) {
+    int write(final long now, final long next, final Source source, final boolean all) {
         final long elapsed = lastTick < 0 ? 0 : Math.max(0, now - lastTick);
         lastTick = now;
-        final long appended = this.journalBytes < 0 ? 0 : Math.max(0, journalBytes - this.journalBytes);
-        this.journalBytes = journalBytes;
         final double byTime = (double) segments * elapsed / intervalMs;
-        final double byBytes = (double) SNAPSHOT_PER_JOURNAL * appended / SnapshotSegment.bytes(SnapshotSegment.SLOTS);
+        final double byBytes = (double) SNAPSHOT_PER_JOURNAL * journaled / SnapshotSegment.bytes(SnapshotSegment.SLOTS);
+        journaled = 0;
         credit = Math.min(segments, credit + Math.min(byTime, byBytes));
         if (dirty.isEmpty()) {
             credit = 0;

@@ -38,8 +38,6 @@ final class Run {
     private final long firstSeen;
     private long lastGrowth;
     private long lastPredictionAt = -1;
-    /** Bytes this instance of the run appended to its journal: what paces its checkpoints. */
-    private long journalBytes;
     /** What {@link #apply}'s first pass read, kept so that the reads stay (nothing else uses it). */
     private long warmth;
     private double lastEss = Double.NaN;
@@ -165,7 +163,7 @@ final class Run {
 
     private void journal(final long index, final byte[] entry) {
         storage.put(RunStorage.Area.JOURNAL, StoreKeys.key(runId(), index), entry);
-        journalBytes += entry.length;
+        checkpoints.journaled(entry.length);
     }
 
     /** Samples that joined (or changed label), by journal entry {@code entry}; known ones with their label are skipped. */
@@ -450,7 +448,7 @@ final class Run {
 
     private boolean checkpoint(final long now, final boolean all) {
         final RunProgress.Journal journal = progress.journal();
-        final int written = checkpoints.write(now, journal.next(), journalBytes, snapshotSource, all);
+        final int written = checkpoints.write(now, journal.next(), snapshotSource, all);
         if (written > 0) {
             progress = progress.withJournal(new RunProgress.Journal(journal.next(),
                     checkpoints.replayFrom(journal.next()), journal.start(), journal.populationSeq(), now));

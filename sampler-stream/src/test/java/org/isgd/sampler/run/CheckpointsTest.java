@@ -32,12 +32,13 @@ class CheckpointsTest {
     @Test
     void aJournalThatGrowsFastIsCheckpointedOncePerInterval() {
         dirtyAll(0);
-        checkpoints.write(0, 1, 0, source, false);
+        checkpoints.write(0, 1, source, false);
         // a journal growing by far more than the segments' bytes: the interval paces the writes
         int written = 0;
         for (int t = 1; t <= 10; t++) {
             dirtyAll(t);
-            written += checkpoints.write(t * 100L, 1 + t, t * 100 * SEGMENT_BYTES, source, false);
+            checkpoints.journaled(100 * SEGMENT_BYTES);
+            written += checkpoints.write(t * 100L, 1 + t, source, false);
         }
         assertEquals(SEGMENTS, written, "as many segments in one interval as there are");
     }
@@ -45,18 +46,19 @@ class CheckpointsTest {
     @Test
     void aJournalThatGrowsSlowlyIsCheckpointedByItsBytes() {
         dirtyAll(0);
-        checkpoints.write(0, 1, 0, source, false);
+        checkpoints.write(0, 1, source, false);
         // five intervals in each of which the journal grows by one segment's bytes: 2 segments each
         int written = 0;
         for (int t = 1; t <= 5; t++) {
             dirtyAll(t);
-            written += checkpoints.write(t * INTERVAL_MS, 1 + t, t * SEGMENT_BYTES, source, false);
+            checkpoints.journaled(SEGMENT_BYTES);
+            written += checkpoints.write(t * INTERVAL_MS, 1 + t, source, false);
         }
         assertEquals(Checkpoints.SNAPSHOT_PER_JOURNAL * 5, written);
         // nothing appended: nothing written, however long it has been
-        assertEquals(0, checkpoints.write(100 * INTERVAL_MS, 20, 5 * SEGMENT_BYTES, source, false));
+        assertEquals(0, checkpoints.write(100 * INTERVAL_MS, 20, source, false));
         // a checkpoint of everything ignores both paces
         dirtyAll(20);
-        assertEquals(SEGMENTS, checkpoints.write(100 * INTERVAL_MS, 20, 5 * SEGMENT_BYTES, source, true));
+        assertEquals(SEGMENTS, checkpoints.write(100 * INTERVAL_MS, 20, source, true));
     }
 }
