@@ -68,12 +68,13 @@ final class SamplerBenchCommand implements Callable<Integer> {
             + "latency phase: a trainer's steady load (one DJL trainer on this machine trains ~4-5k images/s).")
     double latencyRate;
     @Option(names = "--sampler-jvm-opts", defaultValue = "-Xmx3g",
-            description = "JVM options of each sampler process (space-separated; -XX:+ExitOnOutOfMemoryError and, "
+            description = "JVM options of each sampler process (space-separated; after -XX:G1HeapRegionSize=4m, which "
+                    + "infra/isgd gives every JVM too, so one given here wins; -XX:+ExitOnOutOfMemoryError and, "
                     + "unless --no-nmt, -XX:NativeMemoryTracking=summary are added). The default heap leaves room to "
                     + "measure the 10M footprint; -Xmx1536m checks whether it fits 2 GiB (a sampler out of memory "
                     + "fails its cell, and the others go on).")
     String samplerJvmOptions;
-    @Option(names = "--broker-jvm-opts", defaultValue = "-Xmx1g", description = "JVM options of the broker process.")
+    @Option(names = "--broker-jvm-opts", defaultValue = "-Xmx1g", description = "JVM options of the broker process (after -XX:G1HeapRegionSize=4m).")
     String brokerJvmOptions;
     @Option(names = "--sampler-arg", paramLabel = "ARG", description = "Extra argument of 'isgd sampler', repeatable "
             + "(e.g. --sampler-arg=--threads=2).")

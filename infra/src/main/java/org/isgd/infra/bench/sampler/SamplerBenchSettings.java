@@ -66,9 +66,24 @@ public record SamplerBenchSettings(List<Integer> sizes, List<Integer> instances,
         return layout == Layout.SHARED ? 1 : instanceCount;
     }
 
-    /** The sampler JVM's options as started: the user's, plus what the benchmark adds. */
+    /**
+     * What {@code infra/isgd} gives every JVM before {@code JAVA_OPTS}, and the benchmark every child JVM
+     * before the user's options (a later option of the same name wins): 4 MB G1 regions, so that the
+     * Kafka clients' fetch buffers (up to 1 MB) are not humongous at the 1 MB regions of heaps under 4 GB.
+     */
+    static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:G1HeapRegionSize=4m");
+
+    /** The broker JVM's options as started: the defaults, then the user's. */
+    List<String> brokerJvm() {
+        final List<String> options = new java.util.ArrayList<>(DEFAULT_JVM_OPTIONS);
+        options.addAll(brokerJvmOptions);
+        return options;
+    }
+
+    /** The sampler JVM's options as started: the defaults, the user's, and what the benchmark adds. */
     List<String> samplerJvm() {
-        final List<String> options = new java.util.ArrayList<>(samplerJvmOptions);
+        final List<String> options = new java.util.ArrayList<>(DEFAULT_JVM_OPTIONS);
+        options.addAll(samplerJvmOptions);
         options.add("-XX:+ExitOnOutOfMemoryError");
         if (nativeMemoryTracking) {
             options.add("-XX:NativeMemoryTracking=summary");

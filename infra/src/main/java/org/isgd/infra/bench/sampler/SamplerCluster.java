@@ -56,7 +56,7 @@ final class SamplerCluster implements AutoCloseable {
      */
     static SamplerCluster start(final SamplerBenchSettings settings, final String stamp, final int instances,
                                 final Path work, final Path diag) throws Exception {
-        final ChildJvm broker = ChildJvm.start("broker", settings.brokerJvmOptions(), List.of("broker", "--port", "0",
+        final ChildJvm broker = ChildJvm.start("broker", settings.brokerJvm(), List.of("broker", "--port", "0",
                 "--data-dir", work.resolve("broker").toString()), diag.resolve("broker.log"));
         SamplerCluster cluster = null;
         try {
