@@ -74,7 +74,8 @@ final class SamplerBenchCommand implements Callable<Integer> {
                     + "measure the 10M footprint; -Xmx1536m checks whether it fits 2 GiB (a sampler out of memory "
                     + "fails its cell, and the others go on).")
     String samplerJvmOptions;
-    @Option(names = "--broker-jvm-opts", defaultValue = "-Xmx1g", description = "JVM options of the broker process (after -XX:G1HeapRegionSize=4m).")
+    @Option(names = "--broker-jvm-opts", defaultValue = "-Xmx1g",
+            description = "JVM options of the broker process (after -XX:G1HeapRegionSize=4m).")
     String brokerJvmOptions;
     @Option(names = "--sampler-arg", paramLabel = "ARG", description = "Extra argument of 'isgd sampler', repeatable "
             + "(e.g. --sampler-arg=--threads=2).")
