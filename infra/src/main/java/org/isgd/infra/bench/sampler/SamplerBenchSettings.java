@@ -69,7 +69,8 @@ public record SamplerBenchSettings(List<Integer> sizes, List<Integer> instances,
     /**
      * What {@code infra/isgd} gives every JVM before {@code JAVA_OPTS}, and the benchmark every child JVM
      * before the user's options (a later option of the same name wins): 4 MB G1 regions, so that the
-     * Kafka clients' fetch buffers (up to 1 MB) are not humongous at the 1 MB regions of heaps under 4 GB.
+     * Kafka clients' fetch buffers (up to 1 MB) are not humongous, as they are at the 1 MB regions G1 picks for
+     * heaps under 3 GB (2 MB under 6 GB).
      */
     static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:G1HeapRegionSize=4m");
 
